@@ -1,0 +1,41 @@
+# Quick start: `make demo` renders the seed routine into audio/, `make test`
+# runs the whole suite. Both need only Python 3 (>= 3.10) and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip -q --disable-pip-version-check
+SEED   := scripts/lower-back-relief.yaml
+
+.PHONY: demo test install install-test lint bench golden clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e '.[neural]'
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install -e '.[neural,test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(VENV)/bin/cuecast render $(SEED) -o audio/lower-back-relief.mp3
+
+test: install-test
+	$(PY) -m pytest -q
+
+lint: install-test
+	$(VENV)/bin/ruff check src tests benchmarks
+
+bench: install
+	$(PY) benchmarks/render_speed.py
+
+golden: install-test
+	$(PY) -m tests.regen_golden
+
+clean:
+	rm -rf $(VENV) audio/*.mp3 audio/*.json

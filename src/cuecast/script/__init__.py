@@ -1,0 +1,1 @@
+"""Script model and parsing: YAML file -> typed, resolved ``Script``."""

@@ -1,0 +1,1 @@
+"""Speech engines, the speech cache and the speaker that feeds the mixer."""

@@ -1,0 +1,54 @@
+"""The speech engine interface.
+
+An engine turns one line of text into mono 16-bit samples. Engines know
+nothing of timing or caching: ``voices/speaker.py`` trims, resamples to the
+mix rate, caches and measures what they give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from cuecast.script.model import VoiceSpec
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """A voice an engine offers (for ``cuecast voices``)."""
+
+    engine: str
+    name: str
+    language: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """Raw engine output: mono int16 ``samples`` at ``rate`` Hz."""
+
+    samples: np.ndarray
+    rate: int
+
+
+class Engine(Protocol):
+    name: str
+
+    def version(self) -> str:
+        """Engine and voice-data version; part of every cache key."""
+        ...
+
+    def resolve(self, voice: VoiceSpec, language: str) -> VoiceSpec:
+        """The concrete voice this engine will use for ``voice`` (name and
+        rate filled in), so that cache keys name what is really spoken.
+        Raises ``InputError`` for a voice the engine does not have."""
+        ...
+
+    def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
+        """Speak ``text`` with a resolved ``voice``. Raises ``EngineError``."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]:
+        ...
