@@ -1,0 +1,154 @@
+"""Mix: a ``Timeline`` and its clips -> float32 PCM blocks, streamed.
+
+The track is never held whole: each block is made from the clips that
+sound in it, silence costs nothing, and a clip is loaded when its first
+event comes and dropped after its last one, so memory stays flat however
+long the session is.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from cuecast.timeline import SAMPLE_RATE, Event, Source, Timeline
+
+BLOCK = SAMPLE_RATE
+"""Samples per block handed to the encoder (one second)."""
+
+ClipFor = Callable[[Source], np.ndarray]
+"""Gives the float32 samples for an event's source (at ``SAMPLE_RATE``)."""
+
+
+class BedSource:
+    """What the background bed needs: ``block(start, n)`` of raw bed samples."""
+
+    def block(self, start: int, n: int) -> np.ndarray:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Bed:
+    """A background under the whole session, ducked under speech.
+
+    ``volume_db`` is its level, ``duck_db`` what is taken off under speech
+    (reached ``attack_s`` before a line starts, let go over ``release_s``
+    after it ends), ``fade_s`` the fade in at the start and out at the end.
+    """
+
+    source: BedSource
+    volume_db: float
+    duck_db: float
+    fade_s: float
+    attack_s: float = 0.25
+    release_s: float = 0.6
+
+
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def mix(
+    timeline: Timeline,
+    clip_for: ClipFor,
+    *,
+    bed: Bed | None = None,
+    gain_db: float = 0.0,
+    block: int = BLOCK,
+) -> Iterator[np.ndarray]:
+    """Yield the track as float32 blocks of ``block`` samples (the last may
+    be shorter); exactly ``timeline.length`` samples in all."""
+    playing = [e for e in timeline.events if e.source is not None]
+    clips = _Clips(clip_for, playing)
+    duck = _Ducker(timeline, bed) if bed is not None else None
+    gain = db_to_gain(gain_db)
+    active: list[tuple[int, np.ndarray, Event]] = []
+    nxt = 0
+    for b0 in range(0, timeline.length, block):
+        b1 = min(b0 + block, timeline.length)
+        out = np.zeros(b1 - b0, dtype=np.float32)
+        while nxt < len(playing) and playing[nxt].start < b1:
+            ev = playing[nxt]
+            active.append((ev.start, clips.take(ev.source), ev))
+            nxt += 1
+        still: list[tuple[int, np.ndarray, Event]] = []
+        for start, clip, ev in active:
+            lo, hi = max(b0, start), min(b1, start + len(clip))
+            if hi > lo:
+                out[lo - b0 : hi - b0] += clip[lo - start : hi - start]
+            if start + len(clip) > b1:
+                still.append((start, clip, ev))
+            else:
+                clips.done(ev.source)
+        active = still
+        if duck is not None:
+            out += duck.block(b0, b1 - b0)
+        if gain != 1.0:
+            out *= gain
+        yield out
+
+
+class _Clips:
+    """Loads each source's samples once and drops them after the last use."""
+
+    def __init__(self, clip_for: ClipFor, playing: list[Event]) -> None:
+        self.clip_for = clip_for
+        self.uses: Counter[Hashable] = Counter(e.source for e in playing)
+        self.loaded: dict[Hashable, np.ndarray] = {}
+
+    def take(self, source: Source) -> np.ndarray:
+        clip = self.loaded.get(source)
+        if clip is None:
+            clip = np.asarray(self.clip_for(source), dtype=np.float32)
+            self.loaded[source] = clip
+        return clip
+
+    def done(self, source: Source) -> None:
+        self.uses[source] -= 1
+        if self.uses[source] <= 0:
+            self.loaded.pop(source, None)
+
+
+class _Ducker:
+    """The bed's samples for a block, with fades and ducking applied."""
+
+    def __init__(self, timeline: Timeline, bed: Bed) -> None:
+        self.bed = bed
+        self.length = timeline.length
+        speech = sorted((e.start, e.end) for e in timeline.events if e.kind == "speech")
+        self.starts = [s for s, _ in speech]
+        self.spans = speech
+        # Running maximum of the ends: monotonic, so a bisect finds the first
+        # line that may still be sounding at a block's start.
+        self.max_ends = list(itertools.accumulate((e for _, e in speech), max))
+        self.attack = max(1, int(bed.attack_s * SAMPLE_RATE))
+        self.release = max(1, int(bed.release_s * SAMPLE_RATE))
+        self.fade = int(bed.fade_s * SAMPLE_RATE)
+        self.level = db_to_gain(bed.volume_db)
+        self.depth = 1.0 - db_to_gain(-bed.duck_db)
+
+    def block(self, b0: int, n: int) -> np.ndarray:
+        t = np.arange(b0, b0 + n, dtype=np.float64)
+        gain = np.full(n, self.level, dtype=np.float64)
+        gain *= 1.0 - self.depth * self._duck_amount(t, b0, n)
+        if self.fade > 0:
+            gain *= np.clip(np.minimum(t, self.length - t) / self.fade, 0.0, 1.0)
+        raw = np.asarray(self.bed.source.block(b0, n), dtype=np.float64)
+        return (raw * gain).astype(np.float32)
+
+    def _duck_amount(self, t: np.ndarray, b0: int, n: int) -> np.ndarray:
+        """0 (no duck) .. 1 (full duck) for each sample of the block."""
+        amount = np.zeros(n, dtype=np.float64)
+        # Lines that can touch this block start before its end + attack.
+        lo = bisect.bisect_left(self.max_ends, b0 - self.release)
+        hi = bisect.bisect_left(self.starts, b0 + n + self.attack)
+        for s, e in self.spans[lo:hi]:
+            ramp_in = (t - (s - self.attack)) / self.attack
+            ramp_out = 1.0 - (t - e) / self.release
+            np.maximum(amount, np.clip(np.minimum(ramp_in, ramp_out), 0.0, 1.0), out=amount)
+        return amount

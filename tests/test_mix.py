@@ -1,0 +1,94 @@
+"""The streaming mixer: clips land on their samples, blocks add up, memory is freed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cuecast.mix import Bed, mix
+from cuecast.timeline import SAMPLE_RATE, Event, SoundPlay, Timeline, Utterance
+from cuecast.script.model import SoundRef, VoiceSpec
+
+SR = SAMPLE_RATE
+
+
+def utt(text: str) -> Utterance:
+    return Utterance(text, VoiceSpec())
+
+
+def timeline(length: int, *events: Event) -> Timeline:
+    return Timeline("t", length, tuple(sorted(events, key=lambda e: e.start)))
+
+
+def speech(start: int, n: int, text: str) -> Event:
+    return Event("speech", start, start + n, 1, text=text, source=utt(text))
+
+
+def ramp_clips(source) -> np.ndarray:
+    n = {"a": 1000, "b": 70000}[source.text]
+    return np.linspace(0.1, 0.2, n, dtype=np.float32)
+
+
+def render(tl: Timeline, clip_for=ramp_clips, block: int = 4096, **kw) -> np.ndarray:
+    return np.concatenate(list(mix(tl, clip_for, block=block, **kw)))
+
+
+def test_length_is_exact_and_clips_land_on_their_sample():
+    tl = timeline(200_000, speech(12_345, 1000, "a"), speech(100_000, 70000, "b"))
+    out = render(tl)
+    assert len(out) == 200_000
+    nz = np.flatnonzero(out)
+    assert nz[0] == 12_345
+    assert np.count_nonzero(out[12_345:13_345]) == 1000
+    assert out[100_000] > 0 and out[99_999] == 0
+    assert np.allclose(out[100_000:170_000], ramp_clips(utt("b")))
+
+
+def test_block_size_does_not_change_the_samples():
+    tl = timeline(200_000, speech(4095, 1000, "a"), speech(8191, 70000, "b"))
+    assert np.array_equal(render(tl, block=4096), render(tl, block=SR))
+
+
+def test_overlapping_clips_add():
+    tl = timeline(10_000, speech(0, 1000, "a"), speech(500, 1000, "a"))
+    out = render(tl)
+    clip = ramp_clips(utt("a"))
+    assert np.isclose(out[600], clip[600] + clip[100])
+
+
+def test_clip_loaded_once_per_run_and_dropped_after_last_use():
+    loads: list[str] = []
+
+    def counting(source):
+        loads.append(source.text)
+        return ramp_clips(source)
+
+    events = [speech(i * 20_000, 1000, "a") for i in range(5)]
+    list(mix(timeline(120_000, *events), counting, block=4096))
+    assert loads == ["a"]  # reused while it has uses left
+    events = [speech(0, 1000, "a"), speech(50_000, 1000, "a")]
+    loads.clear()
+    list(mix(timeline(60_000, *events), counting, block=4096))
+    assert loads == ["a"]
+
+
+def test_sound_gain_and_master_gain():
+    ev = Event("sound", 0, 1000, 1, source=SoundPlay(SoundRef("x")))
+    out = render(timeline(1000, ev), lambda s: np.full(1000, 0.5, np.float32), gain_db=-6.0206)
+    assert np.allclose(out, 0.25, atol=1e-4)
+
+
+class _Ones:
+    def block(self, start: int, n: int) -> np.ndarray:
+        return np.ones(n, dtype=np.float32)
+
+
+def test_bed_is_ducked_under_speech_and_faded():
+    tl = timeline(10 * SR, speech(4 * SR, SR, "a"))
+    bed = Bed(_Ones(), volume_db=0.0, duck_db=20.0, fade_s=1.0, attack_s=0.25, release_s=0.5)
+    out = render(tl, lambda s: np.zeros(SR, np.float32), bed=bed)
+    assert out[0] == 0.0  # fade in starts from nothing
+    assert np.isclose(out[2 * SR], 1.0)  # full level between lines
+    assert np.isclose(out[int(4.5 * SR)], 0.1, atol=1e-3)  # -20 dB under speech
+    assert 0.1 < out[int(5.25 * SR)] < 1.0  # releasing
+    assert np.isclose(out[6 * SR], 1.0)
+    assert out[-1] < 0.01  # fade out to the end

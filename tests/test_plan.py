@@ -1,0 +1,245 @@
+"""The planner, with a fake voice: every line lasts 0.1 s per word."""
+
+from __future__ import annotations
+
+import pytest
+
+from cuecast.errors import InputError
+from cuecast.plan import MAX_EVENTS, plan, utterances
+from cuecast.script.model import (
+    Breath,
+    BreathPattern,
+    BreathPrompts,
+    Breathe,
+    Countdown,
+    Cue,
+    Defaults,
+    Hold,
+    Meta,
+    Pause,
+    Repeat,
+    Reps,
+    Say,
+    Script,
+    Section,
+    Sides,
+    SoundRef,
+    Src,
+)
+from cuecast.timeline import SAMPLE_RATE, to_samples
+
+SR = SAMPLE_RATE
+BELL = SoundRef("bell")
+NO_COUNTDOWN = Countdown(halfway=False, remaining_s=(), count=0)
+
+
+def src(line: int) -> Src:
+    return Src("t.yaml", line, 3)
+
+
+def words_s(text: str) -> float:
+    return 0.1 * len(text.split())
+
+
+def fake_measure(utt) -> int:
+    return to_samples(words_s(utt.text))
+
+
+def fake_sound(ref) -> tuple[int, int]:
+    return (3 * SR, 1 * SR)  # rings 3 s, the sequence waits 1 s
+
+
+def script(*steps, gap=0.5) -> Script:
+    return Script(meta=Meta("T"), steps=tuple(steps), src=src(1), defaults=Defaults(gap_s=gap))
+
+
+def run(*steps, **kw):
+    return plan(script(*steps, **kw), fake_measure, fake_sound)
+
+
+def kinds(tl, kind):
+    return [e for e in tl.events if e.kind == kind]
+
+
+def test_says_are_laid_end_to_end_with_their_gaps():
+    tl = run(Say("one two", src(2), gap_s=0.5), Say("three", src(3), gap_s=0.25))
+    a, b = kinds(tl, "speech")
+    assert (a.start, a.end) == (0, to_samples(0.2))
+    assert b.start == to_samples(0.2 + 0.5)
+    assert tl.length == b.end + to_samples(0.25)
+    assert (a.line, b.line) == (2, 3)
+
+
+def test_hold_lasts_exactly_and_pins_both_chimes():
+    tl = run(Say("go", src(2)), Hold(90.0, src(3), countdown=NO_COUNTDOWN, chime=BELL))
+    (hold,) = kinds(tl, "hold")
+    start, end = kinds(tl, "sound")
+    assert hold.end - hold.start == 90 * SR
+    assert start.start == hold.start and end.start == hold.end
+    # the end chime takes its advance (1 s) after the hold
+    assert tl.length == hold.end + SR
+
+
+def test_hold_without_chime_is_only_its_length():
+    tl = run(Hold(5.0, src(2), countdown=NO_COUNTDOWN, chime=None))
+    assert tl.length == 5 * SR
+    assert not kinds(tl, "sound")
+
+
+def test_release_is_spoken_after_the_end_chime():
+    tl = run(Hold(10.0, src(2), countdown=NO_COUNTDOWN, chime=BELL, release="and release"))
+    (speech,) = kinds(tl, "speech")
+    assert speech.start == 10 * SR + SR
+    assert speech.text == "and release"
+
+
+def test_default_countdown_words_land_on_their_seconds():
+    tl = run(Hold(30.0, src(2), chime=None))
+    spoken = {e.text: e.start for e in kinds(tl, "speech")}
+    assert spoken["Halfway."] == 15 * SR
+    assert spoken["Ten seconds left."] == 20 * SR
+    assert [spoken["Three."], spoken["Two."], spoken["One."]] == [27 * SR, 28 * SR, 29 * SR]
+
+
+def test_countdown_rules_for_short_holds():
+    tl = run(Hold(12.0, src(2), chime=None))
+    texts = [e.text for e in kinds(tl, "speech")]
+    # no halfway under 20 s, no "10 seconds left" unless longer than 15 s
+    assert texts == ["Three.", "Two.", "One."]
+
+
+def test_cues_at_offsets_half_and_before_end():
+    cues = (
+        Cue("start", 5.0, "five in", src(4)),
+        Cue("half", 0.0, "half way", src(5)),
+        Cue("end", 8.0, "eight to go", src(6)),
+    )
+    tl = run(Hold(40.0, src(3), cues=cues, countdown=NO_COUNTDOWN, chime=None))
+    starts = {e.text: (e.start, e.line) for e in kinds(tl, "speech")}
+    assert starts["five in"] == (5 * SR, 4)
+    assert starts["half way"] == (20 * SR, 5)
+    assert starts["eight to go"] == (32 * SR, 6)
+    assert not tl.warnings
+
+
+def test_overlapping_cues_warn_with_the_line_and_keep_the_hold():
+    cues = (Cue("start", 1.0, "a b c d e f g h i j k l", src(4)), Cue("start", 1.5, "x", src(5)))
+    tl = run(Hold(10.0, src(3), cues=cues, countdown=NO_COUNTDOWN, chime=None))
+    assert tl.length == 10 * SR
+    assert len(tl.warnings) == 1
+    assert tl.warnings[0].line == 5 and "overlaps" in tl.warnings[0].message
+
+
+def test_cue_running_past_the_end_warns():
+    cues = (Cue("end", 0.5, "far too many words for this", src(4)),)
+    tl = run(Hold(10.0, src(3), cues=cues, countdown=NO_COUNTDOWN, chime=None))
+    assert [w.line for w in tl.warnings] == [4]
+    assert "past the hold's end" in tl.warnings[0].message
+
+
+def test_countdown_gives_way_to_written_cues_silently():
+    cues = (Cue("half", 0.0, "keep breathing", src(4)),)
+    tl = run(Hold(30.0, src(3), cues=cues, chime=None))
+    texts = [e.text for e in kinds(tl, "speech")]
+    assert "Halfway." not in texts and "keep breathing" in texts
+    assert not tl.warnings
+
+
+def test_breath_inside_hold_fits_whole_cycles_from_its_start():
+    breath = Breath(BreathPattern(4.0, 0.0, 8.0), BreathPrompts("in", None, "out"), voiced=2)
+    tl = run(Hold(40.0, src(3), countdown=NO_COUNTDOWN, chime=None, breathe=breath))
+    phases = [(e.phase, e.start / SR, e.end / SR) for e in kinds(tl, "breath")]
+    assert phases == [
+        ("inhale", 0, 4), ("exhale", 4, 12), ("inhale", 12, 16), ("exhale", 16, 24),
+        ("inhale", 24, 28), ("exhale", 28, 36),
+    ]
+    prompts = [(e.text, e.start / SR) for e in kinds(tl, "speech")]
+    assert prompts == [("in", 0), ("out", 4), ("in", 12), ("out", 16)]  # voiced: 2
+    tones = [e.source.shape for e in kinds(tl, "breath")]
+    assert tones == ["rise", "fall"] * 3
+
+
+def test_breathe_step_cycles_and_for():
+    pattern = BreathPattern(4.0, 7.0, 8.0)
+    tl = run(Breathe(Breath(pattern), src(2), cycles=2))
+    assert tl.length == 38 * SR
+    assert [e.phase for e in kinds(tl, "breath")] == ["inhale", "hold", "exhale"] * 2
+    tl = run(Breathe(Breath(pattern), src(2), for_s=60.0))
+    assert tl.length == 57 * SR  # three whole cycles fit in a minute
+
+
+def test_breathe_for_shorter_than_a_cycle_is_an_input_error():
+    with pytest.raises(InputError) as err:
+        run(Breathe(Breath(BreathPattern(4.0, 0, 8.0)), src(7), for_s=10.0))
+    assert err.value.line == 7
+
+
+def test_long_prompt_for_its_phase_warns():
+    breath = Breath(BreathPattern(1.0, 0, 1.0), BreathPrompts("a b c d e f g h i j k l m", None, "o"))
+    tl = run(Breathe(breath, src(9), cycles=1))
+    assert any(w.line == 9 and "longer than its" in w.message for w in tl.warnings)
+
+
+def test_repeat_announces_sets_and_rests_between_only():
+    rep = Repeat(3, (Pause(10.0, src(3)),), src(2), rest_s=20.0)
+    tl = run(rep, gap=0.0)
+    sets, rests = kinds(tl, "set"), kinds(tl, "rest")
+    assert [(s.n, s.total) for s in sets] == [(1, 3), (2, 3), (3, 3)]
+    assert len(rests) == 2
+    texts = [e.text for e in kinds(tl, "speech")]
+    assert texts == ["Set 1 of 3.", "Rest.", "Set 2 of 3.", "Rest.", "Set 3 of 3."]
+    for r in rests:
+        assert r.end - r.start == 20 * SR
+    assert tl.length == sets[-1].end
+
+
+def test_sides_fill_side_and_switch_between():
+    sides = Sides(("left", "right"), (Say("{side} leg", src(3), gap_s=0),), src(2))
+    tl = run(sides)
+    assert [e.text for e in kinds(tl, "speech")] == ["left leg", "Switch sides.", "right leg"]
+
+
+def test_reps_count_on_the_beat():
+    tl = run(Reps(4, 2.5, src(2), say="press"), gap=0.5)
+    reps = kinds(tl, "rep")
+    first = reps[0].start
+    assert first == to_samples(0.1 + 0.5)
+    assert [e.start - first for e in reps] == [to_samples(i * 2.5) for i in range(4)]
+    counts = [e for e in kinds(tl, "speech") if e.text != "press"]
+    assert [c.text for c in counts] == ["One.", "Two.", "Three.", "Four."]
+    assert [c.start for c in counts] == [r.start for r in reps]
+    assert tl.length == first + 10 * SR
+
+
+def test_sections_run_to_the_next_section_or_the_end():
+    tl = run(Section("A", src(2)), Pause(3.0, src(3)), Section("B", src(4)), Pause(2.0, src(5)))
+    a, b = kinds(tl, "section")
+    assert (a.start, a.end, b.start, b.end) == (0, 3 * SR, 3 * SR, 5 * SR)
+
+
+def test_events_are_ordered_and_times_never_drift():
+    steps = [Hold(0.1, src(2), countdown=NO_COUNTDOWN, chime=None)] * 1000
+    tl = run(*steps)
+    assert tl.length == 1000 * to_samples(0.1)
+    starts = [e.start for e in tl.events]
+    assert starts == sorted(starts)
+
+
+def test_utterances_are_distinct_and_in_order():
+    s = script(Say("b", src(2)), Say("a", src(3)), Say("b", src(4)))
+    assert [u.text for u in utterances(s)] == ["b", "a"]
+
+
+def test_huge_repeat_is_rejected_without_expanding():
+    inner = Repeat(1000, (Pause(1.0, src(4)),), src(3))
+    outer = Repeat(1000, (inner,), src(2))
+    with pytest.raises(InputError) as err:
+        run(outer)
+    assert "hours" in err.value.message
+
+
+def test_too_many_events_is_rejected():
+    inner = Repeat(MAX_EVENTS, (Pause(0.001, src(4)),), src(3))
+    with pytest.raises(InputError) as err:
+        run(inner)
+    assert "events" in err.value.message
