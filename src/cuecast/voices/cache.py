@@ -1,0 +1,180 @@
+"""The speech cache: finished clips, content-addressed.
+
+Takes a clip (float32 at ``SAMPLE_RATE``, already trimmed and levelled)
+under a key; gives it back, or only its length from the file header (the
+planner's path: ``cuecast plan`` stats and reads 44 bytes per line).
+
+The key is a contract: it is the sha256 of the canonical JSON
+(``sort_keys``, compact separators, ``ensure_ascii=False``) of::
+
+    {"v": CACHE_FORMAT, "engine": NAME, "engine_version": VERSION,
+     "voice": {"name", "rate", "pitch", "volume"}, "text": TEXT_AFTER_LEXICON,
+     "rate": 44100}
+
+Changing this layout changes every key; bump ``CACHE_FORMAT`` whenever the
+clip processing (trim, level, resample) changes so old clips are not reused.
+
+Clips are standard WAV files (mono, 16-bit, 44100 Hz, canonical 44-byte
+header) at ``<dir>/<key[:2]>/<key>.wav``, written to a temporary file in the
+same folder and renamed, so renders sharing a cache never see half a clip.
+A file whose header or size is wrong is deleted and counts as a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from cuecast.script.model import VoiceSpec
+from cuecast.timeline import SAMPLE_RATE
+
+CACHE_FORMAT = 1
+HEADER_BYTES = 44
+
+
+def cache_dir() -> Path:
+    """``$CUECAST_CACHE_DIR``, else ``$XDG_CACHE_HOME/cuecast``, else
+    ``~/.cache/cuecast``."""
+    explicit = os.environ.get("CUECAST_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "cuecast"
+
+
+def cache_key(engine: str, engine_version: str, voice: VoiceSpec, text: str) -> str:
+    """The clip's key (see the module docstring: this layout is a contract)."""
+    obj = {
+        "v": CACHE_FORMAT,
+        "engine": engine,
+        "engine_version": engine_version,
+        "voice": {
+            "name": voice.name,
+            "rate": voice.rate_wpm,
+            "pitch": voice.pitch,
+            "volume": voice.volume,
+        },
+        "text": text,
+        "rate": SAMPLE_RATE,
+    }
+    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def wav_header(n_samples: int) -> bytes:
+    """Canonical 44-byte header for mono 16-bit PCM at ``SAMPLE_RATE``."""
+    data_bytes = 2 * n_samples
+    return (
+        b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
+        + b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, SAMPLE_RATE, 2 * SAMPLE_RATE, 2, 16)
+        + b"data" + struct.pack("<I", data_bytes)
+    )  # fmt: skip
+
+
+def _samples_in(header: bytes, file_bytes: int) -> int | None:
+    """Samples in a clip file with this header and size, or None if wrong."""
+    if len(header) != HEADER_BYTES or file_bytes < HEADER_BYTES:
+        return None
+    data_bytes = file_bytes - HEADER_BYTES
+    if data_bytes % 2 or header != wav_header(data_bytes // 2):
+        return None
+    return data_bytes // 2
+
+
+class Cache:
+    """Clips on disk under ``root`` (default ``cache_dir()``)."""
+
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        self.root = Path(root) if root is not None else cache_dir()
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.wav"
+
+    def length(self, key: str) -> int | None:
+        """Samples in the clip, from its header only; None on a miss."""
+        path = self.path(key)
+        try:
+            with open(path, "rb") as f:
+                header = f.read(HEADER_BYTES)
+                size = os.fstat(f.fileno()).st_size
+        except OSError:
+            return None
+        n = _samples_in(header, size)
+        if n is None:
+            self._discard(path)
+        return n
+
+    def load(self, key: str) -> np.ndarray | None:
+        """The clip as float32 in [-1, 1]; None on a miss."""
+        path = self.path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if _samples_in(data[:HEADER_BYTES], len(data)) is None:
+            self._discard(path)
+            return None
+        pcm = np.frombuffer(data, dtype="<i2", offset=HEADER_BYTES)
+        return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
+
+    def store(self, key: str, clip: np.ndarray) -> int:
+        """Write ``clip`` (float32) atomically; gives its length in samples."""
+        pcm = np.clip(np.round(np.asarray(clip, dtype=np.float64) * 32768.0), -32768, 32767)
+        data = wav_header(pcm.size) + pcm.astype("<i2").tobytes()
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".wav", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            self._discard(Path(tmp))
+            raise
+        return int(pcm.size)
+
+    def info(self) -> tuple[int, int, Path]:
+        """``(clips, bytes, root)``."""
+        count = total = 0
+        for path in self._clips():
+            try:
+                total += path.stat().st_size
+            except OSError:
+                continue
+            count += 1
+        return count, total, self.root
+
+    def clear(self) -> int:
+        """Delete every clip (and stray temporary files); gives how many clips."""
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        for folder in self.root.iterdir():
+            if not (folder.is_dir() and len(folder.name) == 2):
+                continue
+            for path in folder.glob("*.wav"):
+                removed += not path.name.startswith(".tmp-")
+                self._discard(path)
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        return removed
+
+    def _clips(self):
+        if self.root.is_dir():
+            yield from (p for p in self.root.glob("??/*.wav") if not p.name.startswith(".tmp-"))
+
+    @staticmethod
+    def _discard(path: Path) -> None:
+        try:
+            path.unlink()
+        except OSError:
+            pass

@@ -1,0 +1,63 @@
+"""Engine names to engine objects.
+
+``pyttsx3`` (alias ``espeak``) is the default engine; ``piper`` is the
+optional neural engine (``pip install 'cuecast[neural]'``). A name of the
+form ``package.module:Class`` loads that class, for tests and plugins.
+Engine modules are imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib
+
+from cuecast.errors import EngineError, InputError
+from cuecast.voices.base import Engine
+
+DEFAULT_ENGINE = "pyttsx3"
+ENGINES = {
+    "pyttsx3": "cuecast.voices.espeak:EspeakEngine",
+    "piper": "cuecast.voices.piper:PiperEngine",
+}
+ALIASES = {"espeak": "pyttsx3", "espeak-ng": "pyttsx3"}
+
+
+def canonical_name(name: str | None) -> str:
+    """The registry name for ``name`` (``None`` is the default engine);
+    raises ``InputError`` with a did-you-mean for an unknown one."""
+    if name is None:
+        return DEFAULT_ENGINE
+    key = name.strip().lower()
+    if ":" in name:
+        return name.strip()
+    key = ALIASES.get(key, key)
+    if key in ENGINES:
+        return key
+    known = sorted(ENGINES) + sorted(ALIASES)
+    close = difflib.get_close_matches(key, known, n=2)
+    hint = f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+    raise InputError(
+        f"unknown speech engine {name!r}",
+        hint=f"{hint}Engines: {', '.join(sorted(ENGINES))}.",
+    )
+
+
+@functools.cache
+def get_engine(name: str | None = None) -> Engine:
+    """The engine called ``name`` (one instance per process)."""
+    key = canonical_name(name)
+    target = ENGINES.get(key, key)
+    module_name, _, class_name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        return getattr(module, class_name)()
+    except ImportError as exc:
+        if key == "piper":
+            raise InputError(
+                f"the piper engine is not installed ({exc})",
+                hint="Install it with `pip install 'cuecast[neural]'`.",
+            ) from exc
+        raise EngineError(f"speech engine {key!r} cannot be loaded: {exc}") from exc
+    except AttributeError as exc:
+        raise EngineError(f"speech engine {key!r} cannot be loaded: {exc}") from exc
