@@ -1,0 +1,172 @@
+"""Running ffmpeg: finding the binary and streaming PCM blocks into it.
+
+Takes float32 mono blocks at ``SAMPLE_RATE`` and a list of ffmpeg output
+arguments; gives ffmpeg's stderr text. Used by ``encode`` (writes a file)
+and ``loudness`` (measures, writes nothing). ffmpeg's stderr is drained by
+a thread so a chatty ffmpeg can never fill its pipe and deadlock us, and
+ffmpeg runs in its own session so a Ctrl-C reaches only Python, which then
+kills it and cleans up.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import os
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from cuecast.errors import EncodeError
+from cuecast.timeline import SAMPLE_RATE
+
+STDERR_KEEP_LINES = 400
+"""How many of ffmpeg's last stderr lines are kept (errors show the last few)."""
+
+PCM_INPUT = ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"]
+"""ffmpeg input arguments for the raw mix on stdin."""
+
+
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg to run: ``$CUECAST_FFMPEG`` if set, else the one
+    bundled with imageio-ffmpeg. Raises EncodeError if it is missing or
+    does not run."""
+    path = os.environ.get("CUECAST_FFMPEG")
+    if not path:
+        try:
+            import imageio_ffmpeg
+
+            path = imageio_ffmpeg.get_ffmpeg_exe()
+        except Exception as exc:  # noqa: BLE001 - any failure means "no ffmpeg"
+            raise EncodeError(
+                f"ffmpeg not found ({exc})",
+                hint="Install imageio-ffmpeg or set CUECAST_FFMPEG to an ffmpeg binary.",
+            ) from exc
+    _check_runs(path)
+    return path
+
+
+@functools.lru_cache(maxsize=8)
+def _check_runs(path: str) -> None:
+    """Run ``ffmpeg -version`` once per path; raise EncodeError if it fails."""
+    try:
+        proc = subprocess.run(
+            [path, "-hide_banner", "-version"], capture_output=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EncodeError(
+            f"ffmpeg at {path} cannot run: {exc}",
+            hint="Set CUECAST_FFMPEG to a working ffmpeg binary.",
+        ) from exc
+    if proc.returncode != 0:
+        raise EncodeError(
+            f"ffmpeg at {path} does not work (exit code {proc.returncode})",
+            hint="Set CUECAST_FFMPEG to a working ffmpeg binary.",
+        )
+
+
+def as_pcm(block: np.ndarray, gain_lin: float, clip: float) -> np.ndarray:
+    """One mix block as contiguous little-endian float32, gain applied,
+    NaN/inf zeroed and clipped to ``[-clip, clip]``."""
+    x = np.asarray(block, dtype=np.float32).reshape(-1)
+    if gain_lin != 1.0:
+        x = x * np.float32(gain_lin)
+    x = np.nan_to_num(x, nan=0.0, posinf=clip, neginf=-clip)
+    x = np.clip(x, -clip, clip)
+    return np.ascontiguousarray(x, dtype="<f4")
+
+
+class FfmpegRun:
+    """One ffmpeg process reading the raw mix on stdin.
+
+    Use as a context manager: leaving the block by an exception kills
+    ffmpeg. ``write`` streams one block; ``finish`` closes stdin, waits and
+    raises EncodeError (with ffmpeg's last lines) if ffmpeg failed.
+    """
+
+    def __init__(self, args: list[str], *, what: str, loglevel: str = "warning") -> None:
+        self.what = what
+        self.lines: collections.deque[str] = collections.deque(maxlen=STDERR_KEEP_LINES)
+        cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", loglevel, *args]
+        try:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise EncodeError(f"cannot start ffmpeg: {exc}") from exc
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        assert self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            self.lines.append(raw.decode("utf-8", "replace").rstrip())
+
+    def __enter__(self) -> FfmpegRun:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.kill()
+
+    def write(self, pcm: np.ndarray) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(memoryview(pcm).cast("B"))
+        except (BrokenPipeError, ValueError, OSError):
+            self._fail()
+
+    def finish(self) -> str:
+        """Close stdin and wait; the stderr text, or EncodeError on failure."""
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        self.proc.wait()
+        self._reader.join()
+        if self.proc.returncode != 0:
+            self._fail()
+        return "\n".join(self.lines)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._reader.join(timeout=5)
+        for pipe in (self.proc.stdin, self.proc.stderr):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+
+    def _fail(self) -> None:
+        self.kill()
+        tail = [line for line in self.lines if line.strip()][-6:]
+        text = "\n".join(tail) or f"exit code {self.proc.returncode}"
+        if any("No space left" in line for line in tail):
+            raise EncodeError(f"{self.what}: the disk is full (no space left on device)")
+        raise EncodeError(f"{self.what}: ffmpeg failed:\n{text}")
+
+
+def stream(run: FfmpegRun, blocks: Iterable[np.ndarray], gain_lin: float, clip: float) -> int:
+    """Feed every block to ``run``; the number of samples written."""
+    written = 0
+    for pcm in _pcm_blocks(blocks, gain_lin, clip):
+        run.write(pcm)
+        written += pcm.size
+    return written
+
+
+def _pcm_blocks(blocks: Iterable[np.ndarray], gain_lin: float, clip: float) -> Iterator[np.ndarray]:
+    for block in blocks:
+        pcm = as_pcm(block, gain_lin, clip)
+        if pcm.size:
+            yield pcm
