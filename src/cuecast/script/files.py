@@ -1,0 +1,100 @@
+"""Files a script names: where they resolve, and cheap checks of what they hold.
+
+Takes a path as written in a script and the folders involved; gives an
+absolute real path, or a reason it cannot be used (outside the script's
+folder, missing, not audio, not an image). Nothing here raises
+``InputError``: the loader adds the position.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+PROBE_TIMEOUT_S = 10.0
+
+
+def inside(path: str, folder: str) -> bool:
+    """True if the real ``path`` is ``folder`` or below it."""
+    folder = os.path.realpath(folder)
+    return os.path.commonpath([os.path.realpath(path), folder]) == folder
+
+
+def resolve(raw: str, base_dir: str, root_dir: str, allow_outside: bool) -> tuple[str, str | None]:
+    """``(real path, problem)``: ``raw`` relative to ``base_dir``, symlinks
+    resolved; ``problem`` is ``"outside"``, ``"missing"``, ``"folder"`` or
+    ``None``."""
+    real = os.path.realpath(os.path.join(base_dir, os.path.expanduser(raw)))
+    if not allow_outside and not inside(real, root_dir):
+        return real, "outside"
+    if not os.path.exists(real):
+        return real, "missing"
+    if os.path.isdir(real):
+        return real, "folder"
+    return real, None
+
+
+def ffmpeg_exe() -> str:
+    """``$CUECAST_FFMPEG`` if set, else the ffmpeg that imageio-ffmpeg ships."""
+    exe = os.environ.get("CUECAST_FFMPEG")
+    if exe:
+        return exe
+    import imageio_ffmpeg  # imported late: only scripts that name audio files need it
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def probe_audio(path: str) -> bool:
+    """True if ffmpeg can decode the first tenth of a second of the first
+    audio stream of ``path``. If ffmpeg itself cannot run, this says True:
+    the render stage reports a missing ffmpeg better than a "bad file"."""
+    command = [
+        ffmpeg_exe_or_none() or "",
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        path,
+        "-map",
+        "0:a:0",
+        "-t",
+        "0.1",
+        "-f",
+        "null",
+        "-",
+    ]
+    if not command[0]:
+        return True
+    try:
+        done = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=PROBE_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    except OSError:
+        return True
+    return done.returncode == 0
+
+
+def ffmpeg_exe_or_none() -> str | None:
+    try:
+        return ffmpeg_exe()
+    except (RuntimeError, OSError):
+        return None
+
+
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def is_cover_image(path: str) -> bool:
+    """True for a PNG or JPEG file (what MP3 cover tags hold)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return False
+    return any(head.startswith(magic) for magic in _IMAGE_MAGIC)

@@ -1,0 +1,261 @@
+"""Settings nodes -> model values: voice, sounds, chime, countdown, breath,
+defaults, background and lexicon.
+
+Takes the YAML node of one setting (and the value it overrides, for the
+partial forms) and gives the model object; errors name the node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import yaml
+
+from cuecast.script.context import Ctx
+from cuecast.script.keys import (
+    AMBIENCES,
+    BACKGROUND_KEYS,
+    BREATH_KEYS,
+    COUNTDOWN_KEYS,
+    DEFAULTS_KEYS,
+    PATTERN_KEYS,
+    PROMPT_KEYS,
+    STEP_SOUNDS,
+    VOICE_KEYS,
+)
+from cuecast.script.model import (
+    Background,
+    Breath,
+    BreathPattern,
+    BreathPrompts,
+    Countdown,
+    Defaults,
+    SoundRef,
+    VoiceSpec,
+)
+
+PATTERN_HELP = (
+    "Write inhale-exhale like 4-8, inhale-hold-exhale like 4-7-8, "
+    "inhale-hold-exhale-hold like 4-4-4-4, or a mapping {inhale, hold, exhale, "
+    "hold_after}."
+)
+
+
+def voice(ctx: Ctx, node: yaml.Node, what: str = "voice") -> VoiceSpec:
+    """``{engine, name, rate, pitch, volume}``; a plain string is a name."""
+    if isinstance(node, yaml.ScalarNode):
+        return VoiceSpec(name=ctx.text(node, what, spoken=False))
+    items = ctx.reader.mapping(node, what)
+    ctx.reader.check_keys(items, VOICE_KEYS, what)
+    got = {name: value for name, (_, value) in items.items()}
+    text = {
+        k: ctx.text(got[k], f"{what} {k}", spoken=False) for k in ("engine", "name") if k in got
+    }
+    ranges = {"rate": (20.0, 1000.0), "pitch": (0.0, 100.0), "volume": (0.0, 1.0)}
+    numbers = {k: ctx.number(got[k], f"{what} {k}", *ranges[k]) for k in ranges if k in got}
+    return VoiceSpec(
+        engine=text.get("engine"),
+        name=text.get("name"),
+        rate_wpm=numbers.get("rate"),
+        pitch=numbers.get("pitch"),
+        volume=numbers.get("volume"),
+    )
+
+
+def sound(
+    ctx: Ctx, node: yaml.Node, what: str, built_in: tuple[str, ...] = STEP_SOUNDS
+) -> SoundRef:
+    """A built-in sound by name, or an audio file relative to the script."""
+    name = ctx.reader.scalar(node, what).strip()
+    if name in built_in:
+        return SoundRef(name)
+    if name.lower() == "none":
+        ctx.fail(node, f"{what} cannot be 'none' here; leave the step out instead")
+    return SoundRef(name, ctx.audio_path(node, what, built_in))
+
+
+def chime(ctx: Ctx, node: yaml.Node, what: str = "chime") -> SoundRef | None:
+    """A sound, or ``None`` for ``none``/``false``."""
+    if _is_off(ctx, node, what):
+        return None
+    return sound(ctx, node, what, STEP_SOUNDS + ("none",))
+
+
+def _is_off(ctx: Ctx, node: yaml.Node, what: str) -> bool:
+    """``false``, ``none`` or an empty value: the setting is switched off."""
+    reader = ctx.reader
+    if reader.is_null(node):
+        return True
+    if reader.is_bool(node):
+        if reader.boolean(node, what):
+            return False
+        return True
+    return isinstance(node, yaml.ScalarNode) and node.value.strip().lower() == "none"
+
+
+def countdown(ctx: Ctx, node: yaml.Node, base: Countdown, what: str = "countdown") -> Countdown:
+    """A partial mapping merged over ``base``; ``false``/``none``: no cues."""
+    if _is_off(ctx, node, what):
+        return Countdown(halfway=False, remaining_s=(), count=0)
+    if ctx.reader.is_bool(node):  # true: the default as it stands
+        return base
+    items = ctx.reader.mapping(node, what)
+    ctx.reader.check_keys(items, COUNTDOWN_KEYS, what)
+    out = base
+    if "halfway" in items:
+        out = replace(out, halfway=ctx.reader.boolean(items["halfway"][1], f"{what} halfway"))
+    if "remaining" in items:
+        out = replace(out, remaining_s=_remaining(ctx, items["remaining"][1], what))
+    if "count" in items:
+        out = replace(out, count=ctx.count(items["count"][1], f"{what} count", minimum=0))
+    return out
+
+
+def _remaining(ctx: Ctx, node: yaml.Node, what: str) -> tuple[float, ...]:
+    if _is_off(ctx, node, f"{what} remaining"):
+        return ()
+    nodes = (
+        [node]
+        if isinstance(node, yaml.ScalarNode)
+        else ctx.reader.sequence(node, f"{what} remaining")
+    )
+    return tuple(ctx.duration(n, f"each {what} remaining entry") for n in nodes)
+
+
+def pattern(ctx: Ctx, node: yaml.Node, what: str) -> BreathPattern:
+    """``4-8``, ``4-7-8``, ``4-4-4-4`` or ``{inhale, hold, exhale, hold_after}``."""
+    if isinstance(node, yaml.MappingNode):
+        return _pattern_mapping(ctx, node, what)
+    raw = ctx.reader.scalar(node, what).strip()
+    parts = [p.strip() for p in raw.split("-")]
+    if len(parts) not in (2, 3, 4) or not all(parts):
+        ctx.fail(node, f"{what} '{raw}' is not a breathing pattern", PATTERN_HELP)
+    phases = ("inhale", "exhale") if len(parts) == 2 else PATTERN_KEYS[: len(parts)]
+    seconds = {
+        phase: _phase(ctx, node, what, phase, part)
+        for phase, part in zip(phases, parts, strict=True)
+    }
+    return _make_pattern(seconds)
+
+
+def _phase(ctx: Ctx, node: yaml.Node, what: str, phase: str, raw: str | None = None) -> float:
+    zero_ok = phase in ("hold", "hold_after")
+    return ctx.duration(node, f"the {phase} of {what}", zero_ok=zero_ok, raw=raw)
+
+
+def _pattern_mapping(ctx: Ctx, node: yaml.Node, what: str) -> BreathPattern:
+    items = ctx.reader.mapping(node, what)
+    ctx.reader.check_keys(items, PATTERN_KEYS, what)
+    for needed in ("inhale", "exhale"):
+        if needed not in items:
+            ctx.fail(node, f"{what} needs '{needed}'", PATTERN_HELP)
+    return _make_pattern({k: _phase(ctx, v, what, k) for k, (_, v) in items.items()})
+
+
+def _make_pattern(seconds: dict[str, float]) -> BreathPattern:
+    return BreathPattern(
+        inhale_s=seconds["inhale"],
+        hold_s=seconds.get("hold", 0.0),
+        exhale_s=seconds["exhale"],
+        hold_after_s=seconds.get("hold_after", 0.0),
+    )
+
+
+def breath(ctx: Ctx, node: yaml.Node, base: Breath, what: str) -> Breath:
+    """A pattern (prompts, voiced and tone from ``base``), ``true`` for
+    ``base`` itself, or ``{pattern, prompts, voiced, tone}``."""
+    if ctx.reader.is_bool(node) and ctx.reader.boolean(node, what):
+        return base
+    if isinstance(node, yaml.MappingNode):
+        items = ctx.reader.mapping(node, what)
+        if any(k in BREATH_KEYS for k in items):
+            ctx.reader.check_keys(items, BREATH_KEYS, what)
+            return breath_options(ctx, node, items, base, what)
+        ctx.reader.check_keys(items, PATTERN_KEYS + BREATH_KEYS, what)
+    return replace(base, pattern=pattern(ctx, node, what))
+
+
+def breath_options(ctx: Ctx, node: yaml.Node, items: dict, base: Breath, what: str) -> Breath:
+    """``pattern``, ``prompts``, ``voiced`` and ``tone`` from ``items`` over ``base``."""
+    out = base
+    if "pattern" in items:
+        out = replace(out, pattern=pattern(ctx, items["pattern"][1], f"{what} pattern"))
+    if "prompts" in items:
+        out = replace(out, prompts=prompts(ctx, items["prompts"][1], out.prompts, what))
+    if "voiced" in items:
+        out = replace(out, voiced=voiced(ctx, items["voiced"][1], f"{what} voiced"))
+    if "tone" in items:
+        out = replace(out, tone=ctx.reader.boolean(items["tone"][1], f"{what} tone"))
+    return out
+
+
+def prompts(ctx: Ctx, node: yaml.Node, base: BreathPrompts, what: str) -> BreathPrompts:
+    """A partial ``{inhale, hold, exhale}`` over ``base``; ``none``/``false``
+    for a phase says nothing; ``prompts: none`` silences them all."""
+    if _is_off(ctx, node, f"{what} prompts"):
+        return BreathPrompts(None, None, None)
+    items = ctx.reader.mapping(node, f"{what} prompts")
+    ctx.reader.check_keys(items, PROMPT_KEYS, f"{what} prompts")
+    said = {k: ctx.optional_text(v, f"the {k} prompt") for k, (_, v) in items.items()}
+    return replace(base, **said)
+
+
+def voiced(ctx: Ctx, node: yaml.Node, what: str) -> int | None:
+    """Cycles whose prompts are spoken: N, ``all``/``true`` (None) or ``false`` (0)."""
+    if ctx.reader.is_bool(node):
+        return None if ctx.reader.boolean(node, what) else 0
+    if isinstance(node, yaml.ScalarNode) and node.value.strip().lower() == "all":
+        return None
+    return ctx.count(node, what, minimum=0)
+
+
+def defaults(ctx: Ctx, node: yaml.Node) -> Defaults:
+    items = ctx.reader.mapping(node, "defaults")
+    ctx.reader.check_keys(items, DEFAULTS_KEYS, "defaults")
+    out = Defaults()
+    if "gap" in items:
+        out = replace(out, gap_s=ctx.duration(items["gap"][1], "defaults gap", zero_ok=True))
+    if "chime" in items:
+        out = replace(out, chime=chime(ctx, items["chime"][1], "defaults chime"))
+    if "countdown" in items:
+        out = replace(
+            out,
+            countdown=countdown(ctx, items["countdown"][1], out.countdown, "defaults countdown"),
+        )
+    if "breath" in items:
+        out = replace(out, breath=breath(ctx, items["breath"][1], out.breath, "defaults breath"))
+    return out
+
+
+def background(ctx: Ctx, node: yaml.Node) -> Background:
+    """``{sound, volume, duck, fade}``, or just the sound's name."""
+    if isinstance(node, yaml.ScalarNode):
+        return Background(sound(ctx, node, "background sound", AMBIENCES))
+    items = ctx.reader.mapping(node, "background")
+    ctx.reader.check_keys(items, BACKGROUND_KEYS, "background")
+    if "sound" not in items:
+        ctx.fail(node, "background needs 'sound': rain, ocean or an audio file")
+    out = Background(sound(ctx, items["sound"][1], "background sound", AMBIENCES))
+    if "volume" in items:
+        out = replace(
+            out, volume_db=ctx.number(items["volume"][1], "background volume (dB)", -80.0, 20.0)
+        )
+    if "duck" in items:
+        out = replace(out, duck_db=ctx.number(items["duck"][1], "background duck (dB)", 0.0, 80.0))
+    if "fade" in items:
+        out = replace(out, fade_s=ctx.duration(items["fade"][1], "background fade", zero_ok=True))
+    return out
+
+
+def lexicon(ctx: Ctx, node: yaml.Node) -> tuple[tuple[str, str], ...]:
+    """Word -> respelling, in the order written."""
+    items = ctx.reader.mapping(node, "lexicon")
+    out = []
+    for word, (key, value) in items.items():
+        if not word.strip():
+            ctx.fail(key, "a lexicon word is empty")
+        said = ctx.reader.scalar(value, f"the lexicon entry for '{word}'").strip()
+        if not said:
+            ctx.fail(value, f"the lexicon entry for '{word}' is empty")
+        out.append((word.strip(), said))
+    return tuple(out)

@@ -1,0 +1,164 @@
+"""Script vars: typed values from defaults, profiles and ``--set``, and
+``{name}`` substitution in text.
+
+Takes the raw text of a var's default (and of any override) and gives a
+typed ``Var``: a duration (seconds), a number, or text. Takes a line of
+text and the vars in scope and gives the text with ``{name}`` filled in the
+way a narrator says it, leaving the planner's placeholders (``{side}``,
+``{n}``, ``{total}``) in place where they are allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cuecast.errors import InputError
+from cuecast.script.durations import (
+    DURATION_EXAMPLES,
+    DurationError,
+    duration_words,
+    looks_like_duration,
+    parse_duration,
+)
+from cuecast.script.yamlnodes import did_you_mean
+
+PLACEHOLDERS = ("side", "n", "total")
+"""Filled in by the planner; a var may not take these names."""
+
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_BRACES = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|\{")
+
+
+class VarError(ValueError):
+    """A var problem; the loader adds the position."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Var:
+    """A resolved var. ``kind`` is ``"duration"`` (``value`` in seconds),
+    ``"number"`` (int or float) or ``"text"``; ``origin`` says where the
+    value came from, for messages."""
+
+    name: str
+    kind: str
+    value: float | int | str
+    origin: str
+    default_text: str = ""
+
+
+def parse_number(text: str) -> int | float | None:
+    """An int or a finite float written in plain digits, else ``None``."""
+    t = text.strip()
+    if not _NUMBER.match(t):
+        return None
+    if re.match(r"^[+-]?\d+$", t):
+        return int(t)
+    value = float(t)
+    return value if math.isfinite(value) else None
+
+
+def typed_var(name: str, raw: str, yaml_number: bool, origin: str) -> Var:
+    """A var typed by its default: a plain YAML number is a number; text
+    that reads as a duration with a unit or a colon is a duration; any
+    other text is text."""
+    if yaml_number and ":" not in raw:
+        number = parse_number(raw)
+        if number is None:
+            raise VarError(f"the default of '{name}' ('{raw}') must be written in plain digits")
+        return Var(name, "number", number, origin, raw)
+    if looks_like_duration(raw):
+        return Var(name, "duration", parse_duration(raw), origin, raw)
+    return Var(name, "text", raw, origin, raw)
+
+
+def override(var: Var, raw: str, origin: str) -> Var:
+    """``var`` with the value ``raw`` from a profile or ``--set``, parsed
+    as the var's kind (a bare number is fine for a duration: seconds)."""
+    if var.kind == "duration":
+        try:
+            return Var(var.name, "duration", parse_duration(raw), origin, var.default_text)
+        except DurationError:
+            raise VarError(
+                f"'{var.name}' is a duration (its default is {var.default_text}), "
+                f"so '{raw}' does not fit; give one {DURATION_EXAMPLES}"
+            ) from None
+    if var.kind == "number":
+        number = parse_number(raw)
+        if number is None:
+            raise VarError(
+                f"'{var.name}' is a number (its default is {var.default_text}), "
+                f"so '{raw}' does not fit; give a number such as {var.default_text}"
+            )
+        return Var(var.name, "number", number, origin, var.default_text)
+    return Var(var.name, "text", raw, origin, var.default_text)
+
+
+def parse_set(text: str) -> tuple[str, str]:
+    """``"name=value"`` from ``--set`` as ``(name, value)``."""
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not NAME.match(name):
+        raise InputError(
+            f"--set expects NAME=VALUE, like --set hold=90s; got '{text}'",
+            hint="A name is letters, digits and '_', starting with a letter.",
+        )
+    return name, value.strip()
+
+
+def number_text(value: float | int) -> str:
+    """Digits for speech: ints as ints (3, not 3.0), no exponent."""
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return f"{value:f}".rstrip("0").rstrip(".")
+
+
+def spoken(var: Var) -> str:
+    if var.kind == "duration":
+        return duration_words(float(var.value))
+    if var.kind == "number":
+        return number_text(var.value)  # type: ignore[arg-type]
+    return str(var.value)
+
+
+def substitute(text: str, env: Mapping[str, Var], allowed: frozenset[str]) -> str:
+    """``text`` with ``{name}`` filled in, ``{{``/``}}`` made single braces
+    and the planner placeholders in ``allowed`` left as they are."""
+
+    def fill(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        if token == "{":
+            raise VarError("a '{' with no matching '}'", "Write '{{' for a literal brace.")
+        return _fill_name(match.group(1).strip(), env, allowed)
+
+    return _BRACES.sub(fill, text)
+
+
+def _fill_name(name: str, env: Mapping[str, Var], allowed: frozenset[str]) -> str:
+    if name in PLACEHOLDERS:
+        if name in allowed:
+            return "{" + name + "}"
+        where = "a 'sides' step" if name == "side" else "a 'repeat' step"
+        raise VarError(f"'{{{name}}}' only has a value inside {where}")
+    if name in env:
+        return spoken(env[name])
+    if not NAME.match(name):
+        raise VarError(f"'{{{name}}}' is not a var name", "Write '{{' for a literal brace.")
+    hint = did_you_mean(name, env) or _known(env)
+    raise VarError(f"unknown var '{{{name}}}' in the text", hint)
+
+
+def _known(env: Mapping[str, Var]) -> str:
+    if not env:
+        return "This script defines no vars; add them under 'vars:'."
+    return "Known vars: " + ", ".join(sorted(env)) + "."
