@@ -1,0 +1,200 @@
+"""The whole pipeline, as the library's entry points.
+
+    script   = load(path, profile, sets)         # script/: YAML -> resolved Script
+    timeline = plan(script, speech lengths)      # plan.py: pure
+    blocks   = mix(timeline, clips)              # mix.py: streamed PCM
+    encode(blocks, out)                          # encode.py: ffmpeg, tags, atomic
+
+``prepare`` does the first two (what ``cuecast plan`` and ``check`` need);
+``render`` does it all. Nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from cuecast import sounds
+from cuecast.captions import write_captions
+from cuecast.encode import (
+    Chapter,
+    EncodeSettings,
+    Loudness,
+    atomic_write_text,
+    encode,
+    format_for,
+    gain_for,
+    measure_loudness,
+)
+from cuecast.errors import InputError
+from cuecast.mix import Bed, db_to_gain, mix
+from cuecast.plan import plan, utterances
+from cuecast.script import load
+from cuecast.script.model import Script, SoundRef, VoiceSpec
+from cuecast.timeline import SAMPLE_RATE, SoundPlay, Source, Timeline, Tone, Utterance
+from cuecast.voices.speaker import Speaker
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: stage is ``"speech"`` or ``"audio"``."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything the command line can say about a render."""
+
+    profile: str | None = None
+    sets: Mapping[str, str] = field(default_factory=dict)
+    engine: str | None = None
+    voice: str | None = None
+    rate_wpm: float | None = None
+    strict: bool = False
+    allow_outside: bool = False
+    fmt: str | None = None
+    bitrate_kbps: int | None = None
+    loudness_lufs: float | None = -16.0
+    """Target integrated loudness; ``None`` leaves levels as mixed."""
+    captions: Sequence[str] = ()
+    meta: Mapping[str, str] = field(default_factory=dict)
+    """Tag overrides: title, subtitle, author, album, year, genre, description, cover."""
+    jobs: int | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    script: Script
+    timeline: Timeline
+    speaker: Speaker
+
+
+@dataclass(frozen=True)
+class Result:
+    path: str
+    timeline_path: str
+    timeline: Timeline
+    loudness: Loudness | None
+    extra_paths: tuple[str, ...] = ()
+
+
+def prepare(path: str | os.PathLike, options: Options = Options(),
+            progress: Progress | None = None) -> Prepared:
+    """Load, voice and plan a script. Warnings are on the timeline; with
+    ``strict`` they are an ``InputError``."""
+    script = load(path, profile=options.profile, sets=options.sets,
+                  allow_outside=options.allow_outside)
+    script = _with_meta(script, options.meta)
+    speaker = Speaker(
+        options.engine,
+        language=script.language,
+        lexicon=script.lexicon,
+        base_voice=script.voice,
+        override=VoiceSpec(engine=options.engine, name=options.voice, rate_wpm=options.rate_wpm),
+        jobs=options.jobs,
+    )
+    lines = utterances(script)
+    speaker.prepare(lines, None if progress is None else lambda d, t: progress("speech", d, t))
+    timeline = plan(script, speaker.length, _sound_length)
+    timeline = replace(timeline, engine=speaker.describe())
+    if options.strict and timeline.warnings:
+        first = timeline.warnings[0]
+        raise InputError(
+            "; ".join(str(w) for w in timeline.warnings) + " (--strict makes warnings errors)",
+        ) if len(timeline.warnings) > 1 else InputError(
+            first.message + " (--strict makes warnings errors)",
+            file=first.file, line=first.line, column=first.column,
+        )
+    return Prepared(script, timeline, speaker)
+
+
+def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
+           options: Options = Options(), progress: Progress | None = None) -> Result:
+    """Render a script to an audio file with its timeline (and captions) beside it."""
+    prepared = prepare(path, options, progress)
+    fmt = format_for(str(out) if out else "", options.fmt)
+    out_path = str(out) if out else default_output(path, fmt)
+    timeline, script = prepared.timeline, prepared.script
+
+    def blocks(gain_db: float = 0.0):
+        stream = mix(timeline, _clip_source(prepared.speaker), bed=_bed(script), gain_db=gain_db)
+        return _counted(stream, timeline.length, progress)
+
+    settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps)
+    loud = None
+    if options.loudness_lufs is not None and timeline.length > 0:
+        measured = measure_loudness(mix(timeline, _clip_source(prepared.speaker), bed=_bed(script)))
+        gain_db, limit = gain_for(measured, target_lufs=options.loudness_lufs)
+        settings = replace(settings, gain_db=gain_db, limiter=limit)
+        loud = measured
+    encode(blocks(), out_path, settings, meta=script.meta, chapters=chapters(timeline),
+           total_samples=timeline.length)
+    timeline_path = sibling(out_path, ".timeline.json")
+    atomic_write_text(timeline_path, timeline.dumps())
+    extra = write_captions(timeline, sibling(out_path, ""), options.captions)
+    return Result(out_path, timeline_path, timeline, loud, tuple(extra or ()))
+
+
+def default_output(script_path: str | os.PathLike, fmt: str) -> str:
+    """``NAME.FORMAT`` in the current folder, NAME being the script's stem."""
+    return f"{Path(script_path).stem}.{fmt}"
+
+
+def sibling(track_path: str, suffix: str) -> str:
+    """``audio/x.mp3`` -> ``audio/x<suffix>``."""
+    root, _ = os.path.splitext(track_path)
+    return root + suffix
+
+
+def chapters(timeline: Timeline) -> list[Chapter]:
+    return [Chapter(e.text or "", e.start, e.end) for e in timeline.events if e.kind == "section"]
+
+
+# -- sources of samples -------------------------------------------------------
+
+
+def _sound_length(ref: SoundRef) -> tuple[int, int]:
+    clip = _sound_clip(ref)
+    if ref.path is None:
+        return len(clip), int(round(sounds.advance_s(ref.name) * SAMPLE_RATE))
+    return len(clip), len(clip)
+
+
+def _sound_clip(ref: SoundRef) -> np.ndarray:
+    return sounds.builtin(ref.name) if ref.path is None else sounds.load_file(ref.path)
+
+
+def _clip_source(speaker: Speaker) -> Callable[[Source], np.ndarray]:
+    def clip_for(source: Source) -> np.ndarray:
+        if isinstance(source, Utterance):
+            return speaker.clip(source)
+        if isinstance(source, SoundPlay):
+            return _sound_clip(source.sound) * db_to_gain(source.volume_db)
+        if isinstance(source, Tone):
+            return sounds.tone(source.shape, source.length)
+        raise TypeError(f"nothing to play for {source!r}")  # pragma: no cover
+
+    return clip_for
+
+
+def _bed(script: Script) -> Bed | None:
+    bg = script.background
+    if bg is None:
+        return None
+    return Bed(sounds.bed_source(bg.sound), bg.volume_db, bg.duck_db, bg.fade_s)
+
+
+def _counted(stream, total: int, progress: Progress | None):
+    done = 0
+    for block in stream:
+        yield block
+        done += len(block)
+        if progress is not None:
+            progress("audio", done, total)
+
+
+def _with_meta(script: Script, overrides: Mapping[str, str]) -> Script:
+    if not overrides:
+        return script
+    return replace(script, meta=replace(script.meta, **dict(overrides)))
