@@ -28,6 +28,22 @@ STDERR_KEEP_LINES = 400
 PCM_INPUT = ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"]
 """ffmpeg input arguments for the raw mix on stdin."""
 
+LIMIT_DBFS = -1.5
+"""Ceiling of the limiter (sample peak): 0.5 dB under the -1 dBTP target
+leaves room for inter-sample peaks and lossy codec overshoot."""
+
+LIMITER_HEADROOM = 64.0
+"""With the limiter on, samples are clipped only at +36 dBFS (a guard
+against garbage): the limiter, not a hard clip, brings peaks down."""
+
+
+def limiter_filter() -> str:
+    """ffmpeg's lookahead limiter: 5 ms attack, 50 ms release, automatic
+    release control, no make-up gain, its lookahead delay compensated so
+    timing is kept."""
+    limit = 10.0 ** (LIMIT_DBFS / 20.0)
+    return f"alimiter=limit={limit:.6f}:attack=5:release=50:level=0:asc=1:latency=1"
+
 
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg to run: ``$CUECAST_FFMPEG`` if set, else the one

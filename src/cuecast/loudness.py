@@ -24,13 +24,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from cuecast.errors import EncodeError
-from cuecast.ffmpeg import PCM_INPUT, FfmpegRun, stream
+from cuecast.ffmpeg import LIMITER_HEADROOM, PCM_INPUT, FfmpegRun, limiter_filter, stream
 
 SILENT_LUFS = -70.0
 """At or below this integrated loudness the mix counts as silence (no gain)."""
 
 MAX_GAIN_DB = 30.0
 """Never raise a quiet mix by more than this (it would only lift noise)."""
+
+CODEC_MARGIN_DB = 0.5
+"""Lossy codecs overshoot the true peak of their input by a few tenths of a
+dB; the limiter is switched on once the peak after gain comes this close to
+the ceiling (and limits to ceiling minus this margin, see
+``ffmpeg.LIMIT_DBFS``)."""
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,28 @@ class Loudness:
     lra_lu: float
     """Loudness range, LU."""
 
+    @property
+    def true_peak_db(self) -> float:
+        """Alias of ``true_peak_dbtp``."""
+        return self.true_peak_dbtp
 
-def measure_loudness(blocks: Iterable[np.ndarray]) -> Loudness:
-    """EBU R128 loudness of the mix, streamed through ffmpeg (nothing kept)."""
-    args = [*PCM_INPUT, "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+
+def measure_loudness(
+    blocks: Iterable[np.ndarray], *, gain_db: float = 0.0, limiter: bool = False
+) -> Loudness:
+    """EBU R128 loudness of the mix, streamed through ffmpeg (nothing kept).
+
+    With ``gain_db``/``limiter`` it measures the mix as the encoder will
+    process it: a heavily limited mix loses loudness, and a renderer may
+    measure again this way and add the shortfall to its gain.
+    """
+    chain = "ebur128=peak=true:framelog=quiet"
+    if limiter:
+        chain = f"{limiter_filter()},{chain}"
+    args = [*PCM_INPUT, "-af", chain, "-f", "null", "-"]
+    clip = LIMITER_HEADROOM if limiter else (1.0 if gain_db else float(2**20))
     with FfmpegRun(args, what="loudness measurement", loglevel="info") as run:
-        stream(run, blocks, gain_lin=1.0, clip=float(2**20))
+        stream(run, blocks, gain_lin=10.0 ** (gain_db / 20.0), clip=clip)
         text = run.finish()
     return parse_summary(text)
 
@@ -79,9 +101,11 @@ def gain_for(
 ) -> tuple[float, bool]:
     """Gain in dB that brings ``loudness`` to ``target_lufs``, and whether
     the limiter is needed to keep the true peak at or below
-    ``max_true_peak_db`` after that gain. Silence gets ``(0.0, False)``."""
+    ``max_true_peak_db`` after that gain and a lossy codec's overshoot
+    (``CODEC_MARGIN_DB``). Silence gets ``(0.0, False)``."""
     if not math.isfinite(loudness.integrated_lufs) or loudness.integrated_lufs <= SILENT_LUFS:
         return 0.0, False
     gain_db = min(target_lufs - loudness.integrated_lufs, MAX_GAIN_DB)
     peak_after_db = loudness.true_peak_dbtp + gain_db
-    return gain_db, bool(math.isfinite(peak_after_db) and peak_after_db > max_true_peak_db)
+    ceiling_db = max_true_peak_db - CODEC_MARGIN_DB
+    return gain_db, bool(math.isfinite(peak_after_db) and peak_after_db > ceiling_db)
