@@ -43,10 +43,13 @@ def canonical_name(name: str | None) -> str:
     )
 
 
-@functools.cache
 def get_engine(name: str | None = None) -> Engine:
-    """The engine called ``name`` (one instance per process)."""
-    key = canonical_name(name)
+    """The engine called ``name`` or an alias of it (one instance per process)."""
+    return _engine(canonical_name(name))
+
+
+@functools.cache
+def _engine(key: str) -> Engine:
     target = ENGINES.get(key, key)
     module_name, _, class_name = target.partition(":")
     try:
