@@ -106,34 +106,35 @@ def _check_depth(text: str, display: str) -> None:
             depth -= 1
 
 
+_PLAIN_WORDS = (
+    ("expected a single document", "the file holds more than one YAML document (a '---' "
+     "line); one routine per file"),
+    ("expected <block end>", "this line's indentation does not line up with the lines above it"),
+    ("mapping values are not allowed", "a ':' here needs quotes around the text, or the line "
+     "is indented wrongly"),
+    ("could not find expected ':'", "a line here is missing its ':' (write key: value)"),
+    ("found undefined alias", "an alias '*name' here has no anchor '&name' before it"),
+)  # fmt: skip
+_QUOTE_HINT = "Check the indentation, and put quotes around text that holds ':', '{', ',' or '#'."
+
+
 def _yaml_error(e: yaml.MarkedYAMLError, text: str, display: str) -> InputError:
     mark = e.problem_mark or e.context_mark
+    if e.context_mark and "end of stream" in str(e.problem):
+        mark = e.context_mark  # an unclosed quote or bracket: point where it opened
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
     tab_line = _first_tab_indent(text, line)
     if tab_line is not None:
-        return InputError(
-            f"line {tab_line} is indented with a tab; YAML needs spaces for indentation",
-            file=display,
-            line=tab_line,
-            column=1,
-            hint="Replace the tabs with spaces.",
-        )
-    if "expected a single document" in str(e.problem):
-        return InputError(
-            "the file holds more than one YAML document (a '---' line); one routine per file",
-            file=display,
-            line=line,
-            column=column,
-        )
-    problem = " ".join(p for p in (e.context, e.problem) if p)
-    return InputError(
-        f"this is not valid YAML: {problem}",
-        file=display,
-        line=line,
-        column=column,
-        hint="Check the indentation and the quotes near here.",
-    )
+        message = f"line {tab_line} is indented with a tab; YAML needs spaces for indentation"
+        return InputError(message, file=display, line=tab_line, column=1,
+                          hint="Replace the tabs with spaces.")  # fmt: skip
+    raw = " ".join(p for p in (e.context, e.problem) if p)
+    plain = next((words for key, words in _PLAIN_WORDS if key in raw), None)
+    if "end of stream" in raw and e.context_mark:
+        plain = f"something opened here is never closed ({raw})"
+    message = plain or f"this is not valid YAML: {raw}"
+    return InputError(message, file=display, line=line, column=column, hint=_QUOTE_HINT)
 
 
 def _first_tab_indent(text: str, up_to_line: int | None) -> int | None:
