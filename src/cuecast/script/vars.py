@@ -109,7 +109,7 @@ def parse_set(text: str) -> tuple[str, str]:
     if not sep or not NAME.match(name):
         raise InputError(
             f"--set expects NAME=VALUE, like --set hold=90s; got '{text}'",
-            hint="A name is letters, digits and '_', starting with a letter.",
+            hint="A name is letters, digits and '_', starting with a letter." if sep else None,
         )
     return name, value.strip()
 
