@@ -207,3 +207,12 @@ def test_hanging_engine_is_killed_after_its_timeout(monkeypatch) -> None:
     with pytest.raises(EngineError, match="did not finish 'Hold it.'"):
         speaker.prepare([utt("Hold it.")])
     assert time.monotonic() - start < 10
+
+
+def test_list_voices_covers_engines_and_notes_failures() -> None:
+    from cuecast.voices import list_voices
+
+    found, notes = list_voices("espeak")
+    assert found and all(v.engine == "pyttsx3" for v in found) and notes == []
+    with pytest.raises(InputError):
+        list_voices("nope")

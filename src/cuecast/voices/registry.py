@@ -12,8 +12,8 @@ import difflib
 import functools
 import importlib
 
-from cuecast.errors import EngineError, InputError
-from cuecast.voices.base import Engine
+from cuecast.errors import CuecastError, EngineError, InputError
+from cuecast.voices.base import Engine, VoiceInfo
 
 DEFAULT_ENGINE = "pyttsx3"
 ENGINES = {
@@ -64,3 +64,21 @@ def _engine(key: str) -> Engine:
         raise EngineError(f"speech engine {key!r} cannot be loaded: {exc}") from exc
     except AttributeError as exc:
         raise EngineError(f"speech engine {key!r} cannot be loaded: {exc}") from exc
+
+
+def list_voices(engine: str | None = None) -> tuple[list[VoiceInfo], list[str]]:
+    """Voices of ``engine`` (every engine when None), and notes on engines
+    that could not be asked (``cuecast voices`` prints them on stderr)."""
+    names = [canonical_name(engine)] if engine is not None else list(ENGINES)
+    found: list[VoiceInfo] = []
+    notes: list[str] = []
+    for name in names:
+        try:
+            voices = get_engine(name).voices()
+        except CuecastError as exc:
+            notes.append(f"{name}: {exc}")
+            continue
+        if not voices:
+            notes.append(f"{name}: no voices available")
+        found.extend(voices)
+    return found, notes
