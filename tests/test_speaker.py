@@ -216,3 +216,15 @@ def test_list_voices_covers_engines_and_notes_failures() -> None:
     assert found and all(v.engine == "pyttsx3" for v in found) and notes == []
     with pytest.raises(InputError):
         list_voices("nope")
+
+
+def test_espeak_uses_the_wheels_library_and_data() -> None:
+    import os
+
+    import espeakng_loader
+
+    get_engine("pyttsx3").version()  # loads the library
+    assert os.environ["ESPEAK_DATA_PATH"] == espeakng_loader.get_data_path()
+    with open("/proc/self/maps") as maps:
+        loaded = {line.split()[-1] for line in maps if "espeak" in line}
+    assert loaded == {espeakng_loader.get_library_path()}

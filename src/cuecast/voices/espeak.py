@@ -33,6 +33,7 @@ import signal
 import struct
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -288,7 +289,11 @@ def _or(value: float | None, default: float) -> float:
 def _speak_in_child(binding: ModuleType, text: str, voice: VoiceSpec) -> np.ndarray:
     """Synthesise in a forked child (fresh espeak state); the samples as int16."""
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns when forking with threads (numpy's BLAS pool);
+        # the child only calls espeak and writes to a pipe, taking no locks.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         _child(binding, text, voice, read_fd, write_fd)
     os.close(write_fd)
