@@ -20,7 +20,8 @@ m4a/m4b   AAC-LC 96 kbit/s, ``ipod`` muxer, moov first (faststart), edit
           list trims the priming samples; chapters as a QuickTime chapter
           track and Nero ``chpl``; m4b is marked as an audiobook.
 ogg       Vorbis quality 4 (about 64-80 kbit/s mono).
-opus      Opus 64 kbit/s, resampled to 48 kHz (Opus's only rate); pre-skip
+opus      Opus 64 kbit/s constrained VBR (unconstrained VBR doubled the
+          size on tonal voices), resampled to 48 kHz (Opus's rate); pre-skip
           and granule positions keep the timing.
 flac      FLAC level 5 (lossless, 16-bit).
 wav       PCM 16-bit little-endian (no tags, no chapters).
@@ -211,7 +212,8 @@ def _codec_args(fmt: str, kbps: int | None) -> list[str]:
         return ["-c:a", "libvorbis", *quality, "-serial_offset", "0", "-f", "ogg"]
     if fmt == "opus":
         ogg = ["-serial_offset", "0", "-f", "opus"]
-        return ["-c:a", "libopus", "-b:a", rate, "-ar", "48000", *ogg]
+        # constrained VBR: unconstrained ran at twice the asked rate on tonal voices
+        return ["-c:a", "libopus", "-b:a", rate, "-vbr", "constrained", "-ar", "48000", *ogg]
     if fmt == "flac":
         return ["-c:a", "flac", "-f", "flac"]
     return ["-c:a", "pcm_s16le", "-f", "wav"]
