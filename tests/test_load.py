@@ -9,6 +9,8 @@ import wave
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cuecast.errors import InputError
 from cuecast.script import load, parse_set
@@ -780,3 +782,21 @@ def test_no_raw_exceptions_on_odd_input(tmp_path: Path) -> None:
     for text in odd:
         with pytest.raises(InputError):
             load_text(tmp_path, text)
+
+
+_YAMLISH = st.lists(
+    st.sampled_from([*":-[]{}&*!|>'\"#,? \n\tabsy019$.", "\n  ", "\n- ", "say", "{n}"]),
+    max_size=30,
+).map("".join)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(head=_YAMLISH, tail=_YAMLISH)
+def test_only_input_errors_escape(tmp_path: Path, head: str, tail: str) -> None:
+    text = f"title: T\n{head}\nsteps:\n  - say: hi\n{tail}"
+    try:
+        load_text(tmp_path, text)
+    except InputError:
+        pass
