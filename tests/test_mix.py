@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from cuecast.mix import Bed, mix
-from cuecast.timeline import SAMPLE_RATE, Event, SoundPlay, Timeline, Utterance
 from cuecast.script.model import SoundRef, VoiceSpec
+from cuecast.timeline import SAMPLE_RATE, Event, SoundPlay, Timeline, Utterance
 
 SR = SAMPLE_RATE
 

@@ -8,9 +8,9 @@ from cuecast.errors import InputError
 from cuecast.plan import MAX_EVENTS, plan, utterances
 from cuecast.script.model import (
     Breath,
+    Breathe,
     BreathPattern,
     BreathPrompts,
-    Breathe,
     Countdown,
     Cue,
     Defaults,
@@ -175,7 +175,8 @@ def test_breathe_for_shorter_than_a_cycle_is_an_input_error():
 
 
 def test_long_prompt_for_its_phase_warns():
-    breath = Breath(BreathPattern(1.0, 0, 1.0), BreathPrompts("a b c d e f g h i j k l m", None, "o"))
+    prompts = BreathPrompts("a b c d e f g h i j k l m", None, "o")
+    breath = Breath(BreathPattern(1.0, 0, 1.0), prompts)
     tl = run(Breathe(breath, src(9), cycles=1))
     assert any(w.line == 9 and "longer than its" in w.message for w in tl.warnings)
 

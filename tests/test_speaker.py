@@ -226,5 +226,5 @@ def test_espeak_uses_the_wheels_library_and_data() -> None:
     get_engine("pyttsx3").version()  # loads the library
     assert os.environ["ESPEAK_DATA_PATH"] == espeakng_loader.get_data_path()
     with open("/proc/self/maps") as maps:
-        loaded = {line.split()[-1] for line in maps if "espeak" in line}
+        loaded = {line.split()[-1] for line in maps if "libespeak" in line}
     assert loaded == {espeakng_loader.get_library_path()}

@@ -249,7 +249,8 @@ def _loudness(text: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"--loudness expects a number of LUFS (like -16) or 'off', not {text!r}")
+        msg = f"--loudness expects a number of LUFS (like -16) or 'off', not {text!r}"
+        raise InputError(msg) from None
     if not -40.0 <= value <= -5.0:
         raise InputError(f"--loudness {value:g} is out of range; use -40 to -5 LUFS")
     return value

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Union
 
 from cuecast.script.model import SoundRef, VoiceSpec
 
@@ -52,7 +51,7 @@ class Tone:
     length: int
 
 
-Source = Union[Utterance, SoundPlay, Tone, None]
+Source = Utterance | SoundPlay | Tone | None
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,6 @@ is checked against the timeline it was rendered from."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np

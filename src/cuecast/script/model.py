@@ -12,7 +12,6 @@ node so the timeline and the warnings can name the line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -210,7 +209,7 @@ class Reps:
     count_aloud: bool = True
 
 
-Step = Union[Say, Pause, Sound, Section, Hold, Breathe, Repeat, Sides, Reps]
+Step = Say | Pause | Sound | Section | Hold | Breathe | Repeat | Sides | Reps
 
 
 @dataclass(frozen=True)

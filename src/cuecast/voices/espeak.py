@@ -2,11 +2,13 @@
 
 Takes a line of text and a resolved voice; gives mono int16 samples at
 22050 Hz. The library comes from the ``espeakng-loader`` wheel (no system
-espeak needed): it is loaded with ``RTLD_GLOBAL`` before pyttsx3's binding
-asks for ``libespeak-ng.so.1`` (the wheel library's SONAME), and
+espeak needed): it is loaded (``RTLD_LOCAL``) before pyttsx3's binding
+asks for ``libespeak-ng.so.1`` (the wheel library's SONAME, so the loader
+hands back the library already loaded), and
 ``ESPEAK_DATA_PATH`` points at the wheel's data. Without the wheel, a system
 libespeak-ng is used. Nothing is loaded until a voice is resolved or a line
-is spoken.
+is spoken. Not ``RTLD_GLOBAL``: piper's ``espeakbridge`` carries its own
+espeak-ng, and global symbols from this one crash it in the same process.
 
 Why not ``pyttsx3.Engine.save_to_file``: its property queue is applied
 lazily (a rate change was sometimes not applied to the next line), it prints
@@ -119,7 +121,7 @@ def _binding() -> ModuleType:
     loader = _loader()
     if loader is not None and "pyttsx3.drivers._espeak" not in sys.modules:
         try:
-            ctypes.CDLL(loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
+            ctypes.CDLL(loader.get_library_path(), mode=ctypes.RTLD_LOCAL)
             os.environ["ESPEAK_DATA_PATH"] = loader.get_data_path()
         except (OSError, RuntimeError):
             pass  # fall back to a system library below
