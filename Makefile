@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 demo: install
-	$(VENV)/bin/cuecast render $(SEED) -o audio/lower-back-relief.mp3
+	$(VENV)/bin/cuecast render $(SEED) --engine best -o audio/lower-back-relief.mp3
 
 test: install-test
 	$(PY) -m pytest -q

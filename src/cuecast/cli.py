@@ -78,7 +78,8 @@ def _script_options(f: Callable) -> Callable:
         click.option("--profile", help="Apply the script's profile NAME to its vars."),
         click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                      help="Set a var (repeatable); wins over --profile."),
-        click.option("--engine", help="Speech engine: pyttsx3 (default) or piper."),
+        click.option("--engine", help="Speech engine: pyttsx3 (default), piper (neural, "
+                     "the 'neural' extra) or best (piper if installed, else pyttsx3)."),
         click.option("--voice", help="Voice name or model path (see 'cuecast voices')."),
         click.option("--rate", type=click.FloatRange(min=40, max=400), help="Words per minute."),
         click.option("--strict", is_flag=True, help="Treat timing warnings as errors."),
@@ -207,6 +208,23 @@ def voices(engine: str | None, as_json: bool) -> None:
         click.echo(f"{v.engine:8} {v.name:32} {v.language:8} {v.description}")
     for note in notes:
         click.echo(note, err=True)
+    _voices_footer()
+
+
+def _voices_footer() -> None:
+    """The default voice and how to get more (on stderr: stdout stays a table)."""
+    from cuecast.voices.registry import (
+        DEFAULT_ENGINE,
+        best_engine,
+        default_voice,
+        more_voices_hint,
+    )
+
+    default = default_voice("en")
+    best = best_engine("en")
+    click.echo(f"Default: {DEFAULT_ENGINE} {default.name} for English at "
+               f"{default.rate_wpm:g} wpm; --engine best uses {best}.", err=True)
+    click.echo(more_voices_hint(), err=True)
 
 
 @main.command()

