@@ -170,7 +170,7 @@ class _Planner:
             self.sound(t, hold.chime, hold.src)
         lines = list(self.hold_lines(t, hold, ctx))
         if hold.breathe is not None:
-            lines += self.breath_cycles(t, length, hold.breathe, hold.src, ctx, in_hold=True)
+            lines += self.breath_cycles(t, length, hold.breathe, hold.src, ctx)
         for line in self.settle(lines, end):
             self.emit(
                 "speech", line.start, line.start + line.length, line.src,
@@ -221,7 +221,7 @@ class _Planner:
             if clash is not None:
                 self.warn(
                     line.src,
-                    f"{line.what} {line.utt.text!r} at {_clock(line.start - 0)} overlaps "
+                    f"{line.what} {line.utt.text!r} at {_clock(line.start)} overlaps "
                     f"{clash.what} {clash.utt.text!r} (line {clash.src.line})",
                 )
             if line.start + line.length > hold_end and line.priority < _COUNT:
@@ -230,10 +230,11 @@ class _Planner:
         return sorted(kept, key=lambda x: x.start)
 
     def breath_cycles(
-        self, t: int, length: int, breath: Breath, src: Src, ctx: _Ctx, *, in_hold: bool,
+        self, t: int, length: int, breath: Breath, src: Src, ctx: _Ctx,
         cycles: int | None = None,
     ) -> list[_Line]:
-        """Breath events for whole cycles from ``t``; returns the prompts."""
+        """Breath events for as many whole cycles as fit in ``length`` samples
+        from ``t`` (or exactly ``cycles``); returns the prompts to speak."""
         p = breath.pattern
         phases = [
             ("inhale", p.inhale_s, breath.prompts.inhale, "rise"),
@@ -262,8 +263,6 @@ class _Planner:
                                        f"{phase_s:g} s phase")
                     prompts.append(line)
                 base_s += phase_s
-        if not in_hold:
-            return prompts
         return prompts
 
     def breathe(self, t: int, step: Breathe, ctx: _Ctx) -> int:
@@ -277,8 +276,7 @@ class _Planner:
                     file=step.src.file, line=step.src.line, column=step.src.column,
                 )
         end = t + to_samples(cycles * cycle_s)
-        prompts = self.breath_cycles(t, end - t, step.breath, step.src, ctx, in_hold=False,
-                                     cycles=cycles)
+        prompts = self.breath_cycles(t, end - t, step.breath, step.src, ctx, cycles=cycles)
         for line in prompts:
             self.emit("speech", line.start, line.start + line.length, line.src,
                       text=line.utt.text, source=line.utt)
