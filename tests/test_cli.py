@@ -1,0 +1,139 @@
+"""The command line through click's CliRunner: exit codes, stdout vs stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cuecast.cli import main
+
+SHORT = Path(__file__).parent / "e2e" / "scripts" / "short.yaml"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_plan_json_keeps_stdout_clean(runner):
+    result = runner.invoke(main, ["plan", str(SHORT), "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["title"] == "Short Session"
+    assert data["voice"]["engine"] == "pyttsx3"
+    assert {e["kind"] for e in data["events"]} >= {"speech", "hold", "sound"}
+
+
+def test_plan_table_shows_times_and_total(runner):
+    result = runner.invoke(main, ["plan", str(SHORT)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "hold" in result.stdout and "Lie on your back." in result.stdout
+    assert lines[-1].strip().endswith("total")
+
+
+def test_set_changes_a_hold_and_its_spoken_words(runner, tmp_path):
+    script = write(tmp_path, "title: T\nvars: {h: 30s}\nsteps:\n"
+                             "  - say: Hold for {h}.\n  - hold: $h\n")
+    result = runner.invoke(main, ["plan", str(script), "--json", "--set", "h=45s"])
+    assert result.exit_code == 0, result.stderr
+    events = json.loads(result.stdout)["events"]
+    hold = next(e for e in events if e["kind"] == "hold")
+    assert hold["end"] - hold["start"] == pytest.approx(45.0)
+    assert events[0]["text"] == "Hold for forty-five seconds."
+
+
+def test_bad_input_is_exit_2_with_location_and_no_traceback(runner, tmp_path):
+    script = write(tmp_path, "title: T\nsteps:\n  - hold: 0s\n")
+    result = runner.invoke(main, ["render", str(script), "-o", str(tmp_path / "o.mp3")])
+    assert result.exit_code == 2
+    assert f"{script}:3:" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "o.mp3").exists()
+    assert list(tmp_path.iterdir()) == [script]
+
+
+def test_unknown_key_suggests_the_close_one(runner, tmp_path):
+    script = write(tmp_path, "title: T\nsteps:\n  - hold: 10s\n    relase: And release.\n")
+    result = runner.invoke(main, ["check", str(script)])
+    assert result.exit_code == 2
+    assert ":4:" in result.stderr and "release" in result.stderr
+
+
+def test_bad_set_option_is_exit_2(runner):
+    result = runner.invoke(main, ["plan", str(SHORT), "--set", "nonsense"])
+    assert result.exit_code == 2
+    assert "--set" in result.stderr
+
+
+def test_check_reports_each_script_and_warnings(runner, tmp_path):
+    noisy = write(tmp_path, "title: T\nsteps:\n  - hold: 10s\n    cues:\n"
+                            "      - {at: 9s, say: This is a very long cue that cannot fit.}\n",
+                  "noisy.yaml")
+    result = runner.invoke(main, ["check", str(SHORT), str(noisy)])
+    assert result.exit_code == 0
+    assert "short.yaml: ok" in result.stdout
+    assert "noisy.yaml: ok" in result.stdout and "1 warning" in result.stdout
+    assert "noisy.yaml:5:" in result.stderr and "warning" in result.stderr
+
+
+def test_strict_turns_warnings_into_exit_2(runner, tmp_path):
+    noisy = write(tmp_path, "title: T\nsteps:\n  - hold: 10s\n    cues:\n"
+                            "      - {at: 9s, say: This is a very long cue that cannot fit.}\n")
+    result = runner.invoke(main, ["plan", str(noisy), "--strict"])
+    assert result.exit_code == 2
+    assert ":5:" in result.stderr and "--strict" in result.stderr
+
+
+def test_render_writes_track_and_timeline(runner, tmp_path):
+    out = tmp_path / "short.wav"
+    result = runner.invoke(main, ["render", str(SHORT), "-o", str(out), "-q",
+                                  "--loudness", "off"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""  # -q
+    assert out.stat().st_size > 44100 * 2 * 30
+    timeline = json.loads((tmp_path / "short.timeline.json").read_text())
+    assert timeline["duration"] > 30
+
+
+def test_render_default_output_is_in_the_current_folder(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["render", str(SHORT), "-f", "wav", "--loudness", "off"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "short.wav").exists()
+    assert "wrote short.wav" in result.stderr
+
+
+def test_bad_loudness_value(runner):
+    result = runner.invoke(main, ["render", str(SHORT), "--loudness", "loud"])
+    assert result.exit_code == 2 and "--loudness" in result.stderr
+
+
+def test_schema_is_json(runner):
+    result = runner.invoke(main, ["schema"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["type"] == "object"
+
+
+def test_cache_info_and_clear(runner):
+    assert runner.invoke(main, ["plan", str(SHORT)]).exit_code == 0
+    info = runner.invoke(main, ["cache", "info"])
+    assert info.exit_code == 0 and " 0 clips" not in info.stdout
+    cleared = runner.invoke(main, ["cache", "clear"])
+    assert cleared.exit_code == 0 and "removed" in cleared.stdout
+    assert " 0 clips" in runner.invoke(main, ["cache", "info"]).stdout
+
+
+@pytest.mark.parametrize("command", ["render", "plan", "check", "voices", "schema", "cache"])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(main, [command, "--help"])
+    assert result.exit_code == 0 and len(result.stdout) > 80
