@@ -1,0 +1,198 @@
+"""Voices end to end: a Piper render checked against its timeline, the
+lexicon deciding what is spoken for both engines, choosing engines and
+voices from the command line, and the errors for ones not installed.
+
+Piper tests need the ``neural`` extra (``make test`` installs it) and are
+skipped, saying so, only when it is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from cuecast.cli import main
+from cuecast.render import Options, prepare, render
+from cuecast.script.model import VoiceSpec
+from cuecast.timeline import Utterance
+from cuecast.voices import piper
+from cuecast.voices.cache import Cache
+from cuecast.voices.registry import canonical_name
+from cuecast.voices.speaker import Speaker
+from tests.audio import assert_length_matches, assert_sounds_start_on_time, decode
+
+SHORT = Path(__file__).parent / "e2e" / "scripts" / "short.yaml"
+needs_piper = pytest.mark.skipif(
+    not piper.available(),
+    reason="the neural extra is not installed (pip install 'cuecast[neural]'); "
+    "`make test` installs it",
+)
+ENGINES = ["pyttsx3", pytest.param("piper", marks=needs_piper)]
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args))
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def no_piper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behave as if the neural extra were not installed."""
+    monkeypatch.setattr(piper, "available", lambda: False)
+
+
+# --- a piper render lands on its timeline ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def piper_render(tmp_path_factory: pytest.TempPathFactory):
+    if not piper.available():
+        pytest.skip("the neural extra is not installed (pip install 'cuecast[neural]')")
+    out = tmp_path_factory.mktemp("piper")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CUECAST_CACHE_DIR", str(out / "cache"))
+        options = Options(engine="piper", loudness_lufs=None)
+        prepared = prepare(SHORT, options)
+        result = render(SHORT, out / "short.wav", options)
+        yield prepared, result
+
+
+@pytest.mark.e2e
+def test_piper_speech_starts_where_the_timeline_says(piper_render) -> None:
+    prepared, result = piper_render
+    samples = decode(result.path)
+    assert assert_sounds_start_on_time(samples, result.timeline, prepared.speaker) >= 10
+    assert_length_matches(samples, result.timeline)
+
+
+@pytest.mark.e2e
+def test_piper_render_records_engine_and_voice(piper_render) -> None:
+    _, result = piper_render
+    voice = json.loads(Path(result.timeline_path).read_text("utf-8"))["voice"]
+    assert (voice["engine"], voice["voice"], voice["rate"]) == ("piper", "en_US-joe-medium", 150)
+    assert "others" not in voice
+
+
+# --- the lexicon decides what is spoken --------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_lexicon_respelling_is_what_is_spoken(engine: str, tmp_path: Path) -> None:
+    """Synthesised apart (two caches), the line with the word and the line
+    with its respelling are the same samples; without the entry they differ."""
+
+    def clip(text: str, lexicon: list[tuple[str, str]], cache: str) -> np.ndarray:
+        speaker = Speaker(engine, lexicon=lexicon, cache=Cache(tmp_path / cache))
+        return speaker.clip(Utterance(text, VoiceSpec()))
+
+    respelled = clip("Release the psoas.", [("psoas", "soeus")], "a")
+    spoken = clip("Release the soeus.", [], "b")
+    plain = clip("Release the psoas.", [], "c")
+    assert np.array_equal(respelled, spoken)
+    assert not np.array_equal(respelled, plain)
+
+
+# --- choosing engines and voices -----------------------------------------------------
+
+
+def test_voices_lists_every_engine_and_how_to_get_more() -> None:
+    result = run("voices")
+    assert result.exit_code == 0, result.stderr
+    engines = {line.split()[0] for line in result.stdout.splitlines()}
+    assert engines == ({"pyttsx3", "piper"} if piper.available() else {"pyttsx3"})
+    assert "Default: pyttsx3 gmw/en-US" in result.stderr
+    assert ("rhasspy/piper-voices" if piper.available() else "cuecast[neural]") in result.stderr
+
+
+def test_voices_without_the_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    no_piper(monkeypatch)
+    result = run("voices")
+    assert result.exit_code == 0
+    assert "piper" not in result.stdout
+    assert "--engine best uses pyttsx3" in result.stderr
+    assert result.stderr.rstrip().endswith(
+        "More voices: pip install 'cuecast[neural]' adds piper, natural-sounding offline "
+        "neural voices."
+    )
+
+
+def test_best_engine_is_piper_only_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = "piper" if piper.available() else "pyttsx3"
+    assert canonical_name("best", "en-US") == canonical_name("auto") == expected
+    assert canonical_name("best", "de") == "pyttsx3"  # no bundled German piper voice
+    no_piper(monkeypatch)
+    assert canonical_name("best") == "pyttsx3"
+    assert canonical_name(None) == "pyttsx3"  # the default stays pyttsx3
+
+
+def test_engine_voice_and_rate_options_override_the_script(tmp_path: Path) -> None:
+    path = write(tmp_path, "title: T\nvoice: {name: en-gb, rate: 120}\nsteps: [{say: Hi.}]\n")
+    as_written = json.loads(run("plan", path, "--json").stdout)["voice"]
+    assert (as_written["engine"], as_written["voice"], as_written["rate"]) == (
+        "pyttsx3", "gmw/en", 120,
+    )  # fmt: skip
+    result = run("plan", path, "--json", "--voice", "en-us", "--rate", "170")
+    voice = json.loads(result.stdout)["voice"]
+    assert (voice["voice"], voice["rate"]) == ("gmw/en-US", 170)
+
+
+def test_timeline_lists_the_other_voices_a_script_uses(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "title: T\nvoice: {name: en-us}\nsteps:\n  - say: One.\n"
+        "  - say: Two.\n    voice: {name: en-gb, rate: 130}\n  - say: Three.\n",
+    )
+    voice = json.loads(run("plan", path, "--json").stdout)["voice"]
+    assert voice["voice"] == "gmw/en-US"
+    assert [(v["engine"], v["voice"], v["rate"]) for v in voice["others"]] == [
+        ("pyttsx3", "gmw/en", 130)
+    ]
+
+
+@needs_piper
+def test_script_can_choose_piper(tmp_path: Path) -> None:
+    path = write(tmp_path, "title: T\nvoice: {engine: piper, rate: 170}\nsteps: [{say: Hi.}]\n")
+    voice = json.loads(run("plan", path, "--json").stdout)["voice"]
+    assert (voice["engine"], voice["voice"], voice["rate"]) == ("piper", "en_US-joe-medium", 170)
+
+
+# --- engines and voices that are not there ---------------------------------------------
+
+
+def test_unknown_engine_is_exit_2_saying_how_to_install(tmp_path: Path) -> None:
+    path = write(tmp_path, "title: T\nsteps: [{say: Hi.}]\n")
+    result = run("plan", path, "--engine", "nosuch")
+    assert result.exit_code == 2
+    assert "unknown speech engine 'nosuch'" in result.stderr
+    assert "pip install 'cuecast[neural]'" in result.stderr
+    assert result.stdout == ""
+
+
+def test_script_naming_piper_without_the_extra_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    no_piper(monkeypatch)
+    path = write(tmp_path, "title: T\nvoice: {engine: piper, name: joe}\nsteps: [{say: Hi.}]\n")
+    result = run("render", path, "-o", str(tmp_path / "out.wav"))
+    assert result.exit_code == 2
+    assert "piper" in result.stderr and "pip install 'cuecast[neural]'" in result.stderr
+    assert not (tmp_path / "out.wav").exists()
+
+
+@needs_piper
+def test_script_naming_a_piper_voice_not_installed_is_exit_2(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "title: T\nvoice: {engine: piper, name: en_GB-alba-medium}\nsteps: [{say: Hi.}]\n"
+    )
+    result = run("plan", path)
+    assert result.exit_code == 2
+    assert "unknown piper voice 'en_GB-alba-medium'" in result.stderr
+    assert "rhasspy/piper-voices" in result.stderr
