@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,8 +20,13 @@ from cuecast import __version__
 from cuecast.errors import CuecastError, InputError, Interrupted
 from cuecast.timeline import Timeline, to_seconds
 
+if TYPE_CHECKING:
+    from cuecast.loudness import Loudness
+
 FORMATS = ["mp3", "m4a", "m4b", "ogg", "opus", "flac", "wav"]
-META_OPTIONS = ("title", "subtitle", "author", "album", "year", "genre", "description", "cover")
+META_OPTIONS = (
+    "title", "subtitle", "author", "album", "year", "genre", "description", "track", "cover",
+)
 
 
 class _Command(click.Command):
@@ -122,6 +128,7 @@ def _options(**kw):
 @click.option("--year", help="Override the year tag.")
 @click.option("--genre", help="Override the genre tag.")
 @click.option("--description", help="Override the description/comment tag.")
+@click.option("--track", metavar="N[/TOTAL]", help="Override the track number tag.")
 @click.option("--cover", type=click.Path(exists=True, dir_okay=False),
               help="Cover image (JPEG or PNG).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -145,9 +152,8 @@ def render(script: str, output: str | None, fmt: str | None, bitrate: int | None
     if not quiet:
         _print_warnings(result.timeline)
         line = f"wrote {result.path} ({_clock(result.timeline.duration_s)})"
-        if result.loudness is not None:
-            line += (f", measured {result.loudness.integrated_lufs:.1f} LUFS / "
-                     f"{result.loudness.true_peak_db:.1f} dBTP before normalising")
+        if result.loudness is not None and result.final_loudness is not None:
+            line += f", {_levels(result.final_loudness)} (the mix was {_levels(result.loudness)})"
         click.echo(line, err=True)
         for p in (result.timeline_path, *result.extra_paths):
             click.echo(f"wrote {p}", err=True)
@@ -272,6 +278,10 @@ def _loudness(text: str) -> float | None:
     if not -40.0 <= value <= -5.0:
         raise InputError(f"--loudness {value:g} is out of range; use -40 to -5 LUFS")
     return value
+
+
+def _levels(loudness: Loudness) -> str:
+    return f"{loudness.integrated_lufs:.1f} LUFS / {loudness.true_peak_dbtp:.1f} dBTP"
 
 
 def format_table(timeline: Timeline) -> str:

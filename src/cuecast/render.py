@@ -27,11 +27,12 @@ from cuecast.encode import (
     atomic_write_text,
     encode,
     format_for,
-    gain_for,
     measure_loudness,
 )
 from cuecast.errors import InputError
+from cuecast.meter import measure_mix
 from cuecast.mix import Bed, db_to_gain, mix
+from cuecast.normalise import normalise
 from cuecast.plan import plan, utterances
 from cuecast.script import load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
@@ -76,7 +77,10 @@ class Result:
     timeline_path: str
     timeline: Timeline
     loudness: Loudness | None
+    """The mix as made, before normalising (None with ``--loudness off``)."""
     extra_paths: tuple[str, ...] = ()
+    final_loudness: Loudness | None = None
+    """The track as encoded: after the gain and, if needed, the limiter."""
 
 
 def prepare(path: str | os.PathLike, options: Options = Options(),
@@ -122,18 +126,24 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
         return _counted(stream, timeline.length, progress)
 
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps)
-    loud = None
+    loud = final = None
     if options.loudness_lufs is not None and timeline.length > 0:
-        measured = measure_loudness(mix(timeline, _clip_source(prepared.speaker), bed=_bed(script)))
-        gain_db, limit = gain_for(measured, target_lufs=options.loudness_lufs)
-        settings = replace(settings, gain_db=gain_db, limiter=limit)
-        loud = measured
+        clips, bed = _clip_source(prepared.speaker), _bed(script)
+        measured = measure_mix(lambda: mix(timeline, clips, bed=bed))
+
+        def limited(gain_db: float) -> Loudness:  # only called when the limiter is needed
+            stream = mix(timeline, _clip_source(prepared.speaker), bed=_bed(script))
+            return measure_loudness(stream, gain_db=gain_db, limiter=True)
+
+        levels = normalise(measured, limited, target_lufs=options.loudness_lufs)
+        settings = replace(settings, gain_db=levels.gain_db, limiter=levels.limiter)
+        loud, final = measured, levels.after
     encode(blocks(), out_path, settings, meta=script.meta, chapters=chapters(timeline),
            total_samples=timeline.length)
     timeline_path = sibling(out_path, ".timeline.json")
     atomic_write_text(timeline_path, timeline.dumps())
     extra = write_captions(timeline, sibling(out_path, ""), options.captions)
-    return Result(out_path, timeline_path, timeline, loud, tuple(extra or ()))
+    return Result(out_path, timeline_path, timeline, loud, tuple(extra or ()), final)
 
 
 def default_output(script_path: str | os.PathLike, fmt: str) -> str:
