@@ -2,17 +2,31 @@
 
 A reader of the target sees either the old file or the complete new one,
 never a partial write. Temporary files are named
-``.NAME.cuecast-tmp-<pid>-<hex>.EXT`` in the target's folder (same file
-system, so ``os.replace`` is atomic); any left by a killed run are removed
-by the next run once they are an hour old.
+``.NAME.cuecast-tmp-<pid>-<host><hex>.EXT`` in the target's folder (same
+file system, so ``os.replace`` is atomic): hidden, and never a name cuecast
+reads as output. One left by a killed run (``kill -9``, a power cut) is
+removed by a later run writing into that folder once the process that made
+it is gone: at once if it was made on this machine (``<host>`` is a tag of
+the host name) and its pid is no longer running, else when it is an hour
+old, so a run on another machine sharing the folder is never disturbed.
+
+A render writes several files: the track and, beside it, the timeline and
+captions. ``Batch`` keeps them together: every file is written to its
+temporary first, and only when all are complete are they renamed, the
+sidecars first and the track last. A render that fails at any point leaves
+all the previous files as they were; the only window for a mix is between
+those renames (microseconds), and there it is a new timeline beside the old
+track, never a new track with an old timeline.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import secrets
+import socket
 import time
 
 from cuecast.errors import EncodeError
@@ -21,7 +35,12 @@ TEMP_MARK = ".cuecast-tmp-"
 STALE_AFTER_S = 3600.0
 """Our temporary files older than this are debris of a killed run."""
 
-_TEMP_RE = re.compile(r"^\..*\.cuecast-tmp-\d+-[0-9a-f]+")
+_TEMP_RE = re.compile(r"^\..*\.cuecast-tmp-(\d+)-([0-9a-f]+)")
+
+
+def host_tag() -> str:
+    """Four hex digits naming this machine in temporary file names."""
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:4]
 
 
 def os_error_text(exc: OSError) -> str:
@@ -48,7 +67,8 @@ class TempFile:
         self.target = os.path.abspath(target)
         folder, name = os.path.split(self.target)
         stem = os.path.splitext(name)[0] or name
-        self.base = os.path.join(folder, f".{stem}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+        tag = f"{os.getpid()}-{host_tag()}{secrets.token_hex(4)}"
+        self.base = os.path.join(folder, f".{stem}{TEMP_MARK}{tag}")
         self.path = self.base + suffix
         self._extra: list[str] = []
         self._committed = False
@@ -100,19 +120,14 @@ def _fsync_path(path: str, flags: int) -> None:
 
 def atomic_write_text(path: str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically; EncodeError on failure."""
-    clean_stale_temps(os.path.dirname(os.path.abspath(path)))
-    with TempFile(path, os.path.splitext(path)[1]) as tmp:
-        try:
-            with open(tmp.path, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-        except OSError as exc:
-            raise EncodeError(f"cannot write {path}: {os_error_text(exc)}") from exc
-        tmp.commit()
+    with Batch() as batch:
+        batch.write_text(path, text)
+        batch.commit()
 
 
 def clean_stale_temps(folder: str, now_s: float | None = None) -> list[str]:
-    """Delete our temporary files in ``folder`` older than an hour; the
-    paths deleted. Never raises."""
+    """Delete our temporary files in ``folder`` whose run is over (see the
+    module docstring); the paths deleted. Never raises."""
     now_s = time.time() if now_s is None else now_s
     removed = []
     try:
@@ -120,14 +135,74 @@ def clean_stale_temps(folder: str, now_s: float | None = None) -> list[str]:
     except OSError:
         return removed
     for entry in entries:
-        if not _TEMP_RE.match(entry.name):
+        match = _TEMP_RE.match(entry.name)
+        if match is None:
             continue
         try:
             if entry.is_file(follow_symlinks=False) and (
-                now_s - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S
+                _run_is_over(int(match.group(1)), match.group(2))
+                or now_s - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_S
             ):
                 os.unlink(entry.path)
                 removed.append(entry.path)
         except OSError:
             continue
     return removed
+
+
+def _run_is_over(pid: int, tag: str) -> bool:
+    """True if the temporary file was made on this machine by a process
+    that no longer runs (a reused pid only delays the clean-up)."""
+    if pid == os.getpid() or not tag.startswith(host_tag()) or len(tag) != 12:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists but is not ours to signal
+    return False
+
+
+class Batch:
+    """Files that appear together: the sidecars of a track.
+
+    ``write_text`` writes each to a complete, fsynced temporary file;
+    ``commit`` renames them all into place (call it just before the track's
+    own rename, e.g. as ``encode``'s ``before_commit``). Leaving the
+    ``with`` block without ``commit`` deletes every temporary file.
+    """
+
+    def __init__(self) -> None:
+        self._temps: list[TempFile] = []
+
+    def __enter__(self) -> Batch:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        for tmp in self._temps:
+            tmp.__exit__(exc_type, exc, tb)
+
+    def write_text(self, path: str, text: str) -> str:
+        """Stage ``text`` (UTF-8) for ``path``; gives ``path``."""
+        clean_stale_temps(os.path.dirname(os.path.abspath(path)))
+        tmp = TempFile(path, os.path.splitext(path)[1])
+        tmp.__enter__()
+        self._temps.append(tmp)
+        _write(tmp.path, text, path)
+        return path
+
+    def commit(self) -> None:
+        """Rename every staged file into place, in the order staged."""
+        for tmp in self._temps:
+            tmp.commit()
+
+
+def _write(tmp_path: str, text: str, target: str) -> None:
+    try:
+        with open(tmp_path, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        raise EncodeError(f"cannot write {target}: {os_error_text(exc)}") from exc

@@ -99,11 +99,17 @@ def check_kinds(kinds: Iterable[str]) -> list[str]:
     return out
 
 
+def caption_texts(
+    timeline: Timeline, base_path: str, kinds: Iterable[str]
+) -> list[tuple[str, str]]:
+    """``(path, text)`` of each caption file to write beside the track."""
+    return [(caption_path(base_path, k), RENDERERS[k](timeline)) for k in check_kinds(kinds)]
+
+
 def write_captions(timeline: Timeline, base_path: str, kinds: Iterable[str]) -> Sequence[str]:
     """Write one caption file per kind beside the track; the paths written."""
     paths = []
-    for kind in check_kinds(kinds):
-        path = caption_path(base_path, kind)
-        atomic_write_text(path, RENDERERS[kind](timeline))
+    for path, text in caption_texts(timeline, base_path, kinds):
+        atomic_write_text(path, text)
         paths.append(path)
     return paths

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,9 +140,13 @@ def encode(
     meta: Meta | None,
     chapters: Sequence[Chapter],
     total_samples: int,
+    before_commit: Callable[[], None] | None = None,
 ) -> None:
     """Stream ``blocks`` (float32 mono, 44100 Hz, ``total_samples`` in all)
-    through ffmpeg into ``out_path``, tag it, and rename it into place."""
+    through ffmpeg into ``out_path``, tag it, and rename it into place.
+    ``before_commit`` runs once the file is complete, just before that
+    rename (``render`` renames the sidecars there: ``atomic.Batch``); if it
+    raises, the file is not renamed."""
     fmt = _check_settings(settings)
     cover = tags.read_cover(meta.cover) if meta is not None and meta.cover else None
     chapters = _clean_chapters(chapters, total_samples)
@@ -165,6 +169,8 @@ def encode(
                 f"encoding {out_path}: the mix gave {written} samples, expected {total_samples}"
             )
         tags.write_tags(tmp.path, fmt, meta, chapters, cover)
+        if before_commit is not None:
+            before_commit()
         tmp.commit()
 
 

@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 
 from cuecast import sounds
-from cuecast.captions import write_captions
+from cuecast.atomic import Batch
+from cuecast.captions import caption_texts
 from cuecast.encode import (
     Chapter,
     EncodeSettings,
     Loudness,
-    atomic_write_text,
     encode,
+    ffmpeg_exe,
     format_for,
     measure_loudness,
 )
@@ -116,6 +117,7 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
 def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
            options: Options = Options(), progress: Progress | None = None) -> Result:
     """Render a script to an audio file with its timeline (and captions) beside it."""
+    ffmpeg_exe()  # a missing or broken ffmpeg fails now, not after the speech is made
     prepared = prepare(path, options, progress)
     fmt = format_for(str(out) if out else "", options.fmt)
     out_path = str(out) if out else default_output(path, fmt)
@@ -138,11 +140,13 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
         levels = normalise(measured, limited, target_lufs=options.loudness_lufs)
         settings = replace(settings, gain_db=levels.gain_db, limiter=levels.limiter)
         loud, final = measured, levels.after
-    encode(blocks(), out_path, settings, meta=script.meta, chapters=chapters(timeline),
-           total_samples=timeline.length)
     timeline_path = sibling(out_path, ".timeline.json")
-    atomic_write_text(timeline_path, timeline.dumps())
-    extra = write_captions(timeline, sibling(out_path, ""), options.captions)
+    with Batch() as sidecars:  # every file complete before any is renamed: see atomic.py
+        sidecars.write_text(timeline_path, timeline.dumps())
+        texts = caption_texts(timeline, sibling(out_path, ""), options.captions)
+        extra = [sidecars.write_text(p, text) for p, text in texts]
+        encode(blocks(), out_path, settings, meta=script.meta, chapters=chapters(timeline),
+               total_samples=timeline.length, before_commit=sidecars.commit)
     return Result(out_path, timeline_path, timeline, loud, tuple(extra or ()), final)
 
 
