@@ -5,7 +5,12 @@ arguments; gives ffmpeg's stderr text. Used by ``encode`` (writes a file)
 and ``loudness`` (measures, writes nothing). ffmpeg's stderr is drained by
 a thread so a chatty ffmpeg can never fill its pipe and deadlock us, and
 ffmpeg runs in its own session so a Ctrl-C reaches only Python, which then
-kills it and cleans up.
+kills it (its whole process group) and cleans up.
+
+A hung ffmpeg cannot hang cuecast: a watchdog kills it when a single write
+of the mix, or its finishing once its input is closed, takes longer than
+``ffmpeg_timeout_s()`` (120 s, or ``$CUECAST_FFMPEG_TIMEOUT``); time spent
+making the mix between writes does not count.
 """
 
 from __future__ import annotations
@@ -13,14 +18,20 @@ from __future__ import annotations
 import collections
 import functools
 import os
+import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
 from cuecast.errors import EncodeError
 from cuecast.timeline import SAMPLE_RATE
+
+FFMPEG_TIMEOUT_S = 120.0
+"""Longest a write to ffmpeg, or its finishing, may take before it counts as hung."""
 
 STDERR_KEEP_LINES = 400
 """How many of ffmpeg's last stderr lines are kept (errors show the last few)."""
@@ -69,7 +80,8 @@ def _check_runs(path: str) -> None:
     """Run ``ffmpeg -version`` once per path; raise EncodeError if it fails."""
     try:
         proc = subprocess.run(
-            [path, "-hide_banner", "-version"], capture_output=True, timeout=20, check=False
+            [path, "-hide_banner", "-version"], capture_output=True,
+            timeout=min(20.0, ffmpeg_timeout_s()), check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EncodeError(
@@ -81,6 +93,61 @@ def _check_runs(path: str) -> None:
             f"ffmpeg at {path} does not work (exit code {proc.returncode})",
             hint="Set CUECAST_FFMPEG to a working ffmpeg binary.",
         )
+
+
+def ffmpeg_timeout_s() -> float:
+    """``$CUECAST_FFMPEG_TIMEOUT`` (seconds) if set, else ``FFMPEG_TIMEOUT_S``."""
+    raw = os.environ.get("CUECAST_FFMPEG_TIMEOUT", "").strip()
+    if not raw:
+        return FFMPEG_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0.0 < value < 1e6:
+        raise EncodeError(f"CUECAST_FFMPEG_TIMEOUT={raw!r} is not a number of seconds above 0")
+    return value
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a process started with ``start_new_session`` and everything
+    it started (a wrapper script's children hold its pipes too)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (AttributeError, OSError):
+        if proc.poll() is None:
+            proc.kill()
+
+
+class _Watchdog:
+    """Kills ``proc``'s group if it stays inside one ``armed`` block too long."""
+
+    def __init__(self, proc: subprocess.Popen, timeout_s: float) -> None:
+        self.proc = proc
+        self.timeout_s = timeout_s
+        self.fired = False
+        self._since: float | None = None
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    @contextmanager
+    def armed(self) -> Iterator[None]:
+        self._since = time.monotonic()
+        try:
+            yield
+        finally:
+            self._since = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(min(0.25, self.timeout_s / 4)):
+            since = self._since
+            if since is not None and time.monotonic() - since > self.timeout_s:
+                self.fired = True
+                kill_group(self.proc)
+                return
 
 
 def as_pcm(block: np.ndarray, gain_lin: float, clip: float) -> np.ndarray:
@@ -106,6 +173,7 @@ class FfmpegRun:
         self.what = what
         self.lines: collections.deque[str] = collections.deque(maxlen=STDERR_KEEP_LINES)
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", loglevel, *args]
+        timeout_s = ffmpeg_timeout_s()
         try:
             self.proc = subprocess.Popen(
                 cmd,
@@ -118,6 +186,7 @@ class FfmpegRun:
             raise EncodeError(f"cannot start ffmpeg: {exc}") from exc
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
+        self._watchdog = _Watchdog(self.proc, timeout_s)
 
     def _drain(self) -> None:
         assert self.proc.stderr is not None
@@ -134,7 +203,8 @@ class FfmpegRun:
     def write(self, pcm: np.ndarray) -> None:
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(memoryview(pcm).cast("B"))
+            with self._watchdog.armed():
+                self.proc.stdin.write(memoryview(pcm).cast("B"))
         except (BrokenPipeError, ValueError, OSError):
             self._fail()
 
@@ -145,15 +215,17 @@ class FfmpegRun:
                 self.proc.stdin.close()
         except (BrokenPipeError, OSError):
             pass
-        self.proc.wait()
-        self._reader.join()
-        if self.proc.returncode != 0:
+        with self._watchdog.armed():
+            self.proc.wait()
+            self._reader.join()
+        self._watchdog.stop()
+        if self.proc.returncode != 0 or self._watchdog.fired:
             self._fail()
         return "\n".join(self.lines)
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
+        self._watchdog.stop()
+        kill_group(self.proc)
         self.proc.wait()
         self._reader.join(timeout=5)
         for pipe in (self.proc.stdin, self.proc.stderr):
@@ -167,6 +239,12 @@ class FfmpegRun:
         self.kill()
         tail = [line for line in self.lines if line.strip()][-6:]
         text = "\n".join(tail) or f"exit code {self.proc.returncode}"
+        if self._watchdog.fired:
+            raise EncodeError(
+                f"{self.what}: ffmpeg stopped responding for {self._watchdog.timeout_s:g} s "
+                "and was killed",
+                hint="Check the ffmpeg in CUECAST_FFMPEG; CUECAST_FFMPEG_TIMEOUT sets the limit.",
+            )
         if any("No space left" in line for line in tail):
             raise EncodeError(f"{self.what}: the disk is full (no space left on device)")
         raise EncodeError(f"{self.what}: ffmpeg failed:\n{text}")

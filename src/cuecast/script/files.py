@@ -34,20 +34,11 @@ def resolve(raw: str, base_dir: str, root_dir: str, allow_outside: bool) -> tupl
     return real, None
 
 
-def ffmpeg_exe() -> str:
-    """``$CUECAST_FFMPEG`` if set, else the ffmpeg that imageio-ffmpeg ships."""
-    exe = os.environ.get("CUECAST_FFMPEG")
-    if exe:
-        return exe
-    import imageio_ffmpeg  # imported late: only scripts that name audio files need it
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
 def probe_audio(path: str) -> bool:
     """True if ffmpeg can decode the first tenth of a second of the first
-    audio stream of ``path``. If ffmpeg itself cannot run, this says True:
-    the render stage reports a missing ffmpeg better than a "bad file"."""
+    audio stream of ``path``. If ffmpeg itself is missing or broken, this
+    says True: the render stage reports a missing ffmpeg better than a "bad
+    file" would (exit 1 naming ffmpeg, not exit 2 blaming the script)."""
     command = [
         ffmpeg_exe_or_none() or "",
         "-nostdin",
@@ -81,9 +72,13 @@ def probe_audio(path: str) -> bool:
 
 
 def ffmpeg_exe_or_none() -> str | None:
+    """The ffmpeg to run if it works (``cuecast.ffmpeg.ffmpeg_exe``), else None."""
+    from cuecast.errors import CuecastError
+    from cuecast.ffmpeg import ffmpeg_exe  # imported late: only scripts naming audio files
+
     try:
         return ffmpeg_exe()
-    except (RuntimeError, OSError):
+    except CuecastError:
         return None
 
 
