@@ -36,10 +36,19 @@ class _Command(click.Command):
         try:
             with _signals():
                 return super().invoke(ctx)
-        except KeyboardInterrupt:
-            _fail(Interrupted(signal.SIGINT))
+        except KeyboardInterrupt as stop:
+            _fail(Interrupted(stop.signum if isinstance(stop, _Stopped) else signal.SIGINT))
         except CuecastError as err:
             _fail(err)
+
+
+class _Stopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM, raised like Ctrl-C: a BaseException, so no
+    ``except Exception`` below can turn it into an ordinary error."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _fail(err: CuecastError) -> None:
@@ -50,20 +59,26 @@ def _fail(err: CuecastError) -> None:
 
 @contextmanager
 def _signals() -> Iterator[None]:
-    """SIGTERM unwinds like Ctrl-C so outputs are cleaned up on the way out."""
+    """SIGINT and SIGTERM unwind the render so outputs are cleaned up on the
+    way out; once one has come, further ones are ignored so that clean-up
+    (killing workers and ffmpeg, deleting temporary files) runs to its end."""
+    stoppers = (signal.SIGINT, signal.SIGTERM)
 
-    def on_term(signum, frame):  # noqa: ARG001
-        raise Interrupted(signum)
+    def on_signal(signum, frame):  # noqa: ARG001
+        for s in stoppers:
+            signal.signal(s, signal.SIG_IGN)
+        raise _Stopped(signum)
 
     try:
-        old = signal.signal(signal.SIGTERM, on_term)
+        old = {s: signal.signal(s, on_signal) for s in stoppers}
     except ValueError:  # not the main thread (e.g. under a test runner's thread)
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for s, handler in old.items():
+            signal.signal(s, handler)
 
 
 class _Group(click.Group):

@@ -11,6 +11,13 @@ the caller's ``__main__`` as multiprocessing's spawn would do) talking
 pickled messages over their stdin/stdout; whatever an engine prints goes to
 a log file, never to the user, and the log's tail is shown if a worker
 dies.
+
+A line's timeout is ``speaker.line_timeout_s`` (30 s plus 0.2 s a
+character), with ``STARTUP_TIMEOUT_S`` more for a worker's first line;
+``$CUECAST_TTS_TIMEOUT`` (seconds) replaces both: every line gets that
+long, a worker's first line twice that. Workers never outlive cuecast: the
+render stops them on its way out (Ctrl-C, SIGTERM, an error), and on Linux
+a worker is killed by the kernel if cuecast itself is killed (``kill -9``).
 """
 
 from __future__ import annotations
@@ -34,14 +41,13 @@ LOG_TAIL_CHARS = 600
 def run_jobs(jobs: Sequence, workers: int, cache_root: Path, tick: Callable[[int], None]) -> None:
     """Run ``jobs`` (``speaker.Job``) on ``workers`` processes; ``tick(n)``
     after each of the ``n`` done. Raises the first failure."""
-    from cuecast.voices.speaker import STARTUP_TIMEOUT_S, line_timeout_s
-
+    line_timeout_s, startup_s = timeouts()
     pending = deque(jobs)
     pool = [_Worker(jobs[0].engine, cache_root) for _ in range(workers)]
     done = 0
     try:
         for worker in pool:
-            worker.give(pending.popleft(), line_timeout_s, STARTUP_TIMEOUT_S)
+            worker.give(pending.popleft(), line_timeout_s, startup_s)
             if not pending:
                 break
         while any(w.job is not None for w in pool):
@@ -60,6 +66,23 @@ def run_jobs(jobs: Sequence, workers: int, cache_root: Path, tick: Callable[[int
     finally:
         for worker in pool:
             worker.stop()
+
+
+def timeouts() -> tuple[Callable[[str], float], float]:
+    """``(seconds allowed for a line's text, extra seconds for a worker's
+    first line)``; ``$CUECAST_TTS_TIMEOUT`` overrides both."""
+    from cuecast.voices import speaker
+
+    raw = os.environ.get("CUECAST_TTS_TIMEOUT", "").strip()
+    if not raw:
+        return speaker.line_timeout_s, speaker.STARTUP_TIMEOUT_S
+    try:
+        fixed = float(raw)
+    except ValueError:
+        fixed = 0.0
+    if not 0.0 < fixed < 1e6:
+        raise EngineError(f"CUECAST_TTS_TIMEOUT={raw!r} is not a number of seconds above 0")
+    return (lambda text: fixed), fixed
 
 
 class _Worker:
@@ -139,6 +162,7 @@ def worker_main(engine_name: str, cache_root: str) -> None:
     ``("ok", samples)`` or ``("error", message)`` out, ``None`` to stop.
     Anything else written to fd 1 or 2 goes to the log (stderr)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent()
     requests = Connection(os.dup(0), writable=False)
     replies = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
@@ -165,6 +189,22 @@ def worker_main(engine_name: str, cache_root: str) -> None:
             replies.send(("error", exc.message))
         except Exception as exc:  # noqa: BLE001 - reported with the line's text
             replies.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this worker when cuecast dies, so a
+    hung engine cannot outlive a ``kill -9``. Elsewhere the closed pipe
+    ends a worker once its line is done."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took hold
+        os._exit(1)
 
 
 if __name__ == "__main__":
