@@ -37,7 +37,7 @@ class CuecastError(Exception):
         loc = self.location()
         text = f"{loc}: {self.message}" if loc else self.message
         if self.hint:
-            text += f" {self.hint}"
+            text += ("" if text.endswith((".", "?", "!", ":")) else ".") + f" {self.hint}"
         return text
 
 

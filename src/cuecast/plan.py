@@ -352,6 +352,16 @@ def utterances(script: Script) -> list[Utterance]:
     return list(seen)
 
 
+def voice_uses(script: Script) -> dict[VoiceSpec, Src]:
+    """Each distinct per-line voice request with the first line that makes it."""
+    seen: dict[VoiceSpec, Src] = {}
+    timeline = plan(script, lambda utt: 0, lambda ref: (0, 0))
+    for event in timeline.events:
+        if isinstance(event.source, Utterance) and event.source.voice not in seen:
+            seen[event.source.voice] = Src(event.file or script.src.file, event.line, 1)
+    return seen
+
+
 def sounds(script: Script) -> list[SoundRef]:
     """Every distinct sound the script plays (chimes, sound steps, ticks)."""
     seen: dict[SoundRef, None] = {}

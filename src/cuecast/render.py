@@ -34,7 +34,7 @@ from cuecast.errors import InputError
 from cuecast.meter import measure_mix
 from cuecast.mix import Bed, db_to_gain, mix
 from cuecast.normalise import normalise
-from cuecast.plan import plan, utterances
+from cuecast.plan import plan, utterances, voice_uses
 from cuecast.script import load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
 from cuecast.timeline import SAMPLE_RATE, SoundPlay, Source, Timeline, Tone, Utterance
@@ -99,6 +99,7 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
         override=VoiceSpec(engine=options.engine, name=options.voice, rate_wpm=options.rate_wpm),
         jobs=options.jobs,
     )
+    _check_voices(script, speaker)
     lines = utterances(script)
     speaker.prepare(lines, None if progress is None else lambda d, t: progress("speech", d, t))
     timeline = plan(script, speaker.length, _sound_length)
@@ -148,6 +149,18 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
         encode(blocks(), out_path, settings, meta=script.meta, chapters=chapters(timeline),
                total_samples=timeline.length, before_commit=sidecars.commit)
     return Result(out_path, timeline_path, timeline, loud, tuple(extra or ()), final)
+
+
+def _check_voices(script: Script, speaker: Speaker) -> None:
+    """A voice the engine lacks is an input error at the first line using it."""
+    for voice, src in voice_uses(script).items():
+        try:
+            speaker.resolve(voice)
+        except InputError as err:
+            if err.line is not None:
+                raise
+            raise InputError(err.message, file=src.file, line=src.line, column=src.column,
+                             hint=err.hint) from None
 
 
 def default_output(script_path: str | os.PathLike, fmt: str) -> str:

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import yaml
 
+from cuecast.errors import InputError
 from cuecast.script.context import Ctx
 from cuecast.script.keys import (
     AMBIENCES,
@@ -51,6 +52,8 @@ def voice(ctx: Ctx, node: yaml.Node, what: str = "voice") -> VoiceSpec:
     text = {
         k: ctx.text(got[k], f"{what} {k}", spoken=False) for k in ("engine", "name") if k in got
     }
+    if "engine" in text:
+        _check_engine(ctx, got["engine"], text["engine"])
     ranges = {"rate": (20.0, 1000.0), "pitch": (0.0, 100.0), "volume": (0.0, 1.0)}
     numbers = {k: ctx.number(got[k], f"{what} {k}", *ranges[k]) for k in ranges if k in got}
     return VoiceSpec(
@@ -60,6 +63,16 @@ def voice(ctx: Ctx, node: yaml.Node, what: str = "voice") -> VoiceSpec:
         pitch=numbers.get("pitch"),
         volume=numbers.get("volume"),
     )
+
+
+def _check_engine(ctx: Ctx, node: yaml.Node, name: str) -> None:
+    """An unknown engine is an error at its line, not later at synthesis."""
+    from cuecast.voices.registry import canonical_name  # names only; loads no engine
+
+    try:
+        canonical_name(name)
+    except InputError as err:
+        ctx.fail(node, err.message, err.hint)
 
 
 def sound(
