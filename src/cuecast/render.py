@@ -20,6 +20,7 @@ import numpy as np
 
 from cuecast import sounds
 from cuecast.atomic import Batch
+from cuecast.beds import bed_source
 from cuecast.captions import caption_texts
 from cuecast.encode import (
     Chapter,
@@ -209,7 +210,7 @@ def _bed(script: Script) -> Bed | None:
     bg = script.background
     if bg is None:
         return None
-    return Bed(sounds.bed_source(bg.sound), bg.volume_db, bg.duck_db, bg.fade_s)
+    return Bed(bed_source(bg.sound), bg.volume_db, bg.duck_db, bg.fade_s)
 
 
 def _counted(stream, total: int, progress: Progress | None):

@@ -2,9 +2,9 @@
 
 Gives float32 mono samples at ``SAMPLE_RATE``: the chimes (``bell``,
 ``bowl``, ``beep``, ``chime``, ``tick``), the breathing tones, audio files
-decoded by ffmpeg, and background beds (the ``rain`` and ``ocean``
-ambiences, or a file looped) that stream block by block. Everything is
-deterministic: the same name (and seed) gives the same samples.
+decoded by ffmpeg, and the ``rain`` and ``ocean`` ambiences that stream
+block by block (``beds`` levels them, and loops files, for a background).
+Everything is deterministic: the same name (and seed) gives the same samples.
 
 Every chime starts on its first sample (the mixer puts sample 0 exactly on
 the timeline), so onsets are a few-sample ramp, never a fade-in.
@@ -16,7 +16,7 @@ import functools
 import hashlib
 import os
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 
@@ -33,7 +33,7 @@ ADVANCE_S = {"bell": 1.2, "bowl": 2.0, "beep": 0.15, "chime": 0.9, "tick": 0.02}
 
 TONE_PEAK_DBFS = -24.0
 AMBIENCE_RMS_DBFS = -20.0
-"""Ambience level before the background's ``volume`` is applied."""
+"""Ambience level as synthesised (``beds`` levels it to the voice)."""
 
 
 def _db(dbfs: float) -> float:
@@ -305,61 +305,73 @@ def _seed(name: str, seed: int, index: int) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-def _shaped_noise(rng: np.random.Generator, n: int, shape) -> np.ndarray:
-    spectrum = np.fft.rfft(rng.standard_normal(n))
-    freqs = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
-    noise = np.fft.irfft(spectrum * shape(np.maximum(freqs, 1.0)), n)
+def _hiss(f: np.ndarray) -> np.ndarray:
+    """Rain's spectrum: pinkish, 300 Hz to 9 kHz."""
+    return f**-0.35 / (1 + (300 / f) ** 4) / (1 + (f / 9000) ** 4)
+
+
+def _roar(f: np.ndarray) -> np.ndarray:
+    """Ocean's spectrum: a deep brownish roar under 1.2 kHz."""
+    return f**-0.8 / (1 + (40 / f) ** 4) / (1 + (f / 1200) ** 2)
+
+
+@functools.lru_cache(maxsize=4)
+def _spectrum(shape: Callable[[np.ndarray], np.ndarray], n: int) -> np.ndarray:
+    return shape(np.maximum(np.fft.rfftfreq(n, 1 / SAMPLE_RATE), 1.0))
+
+
+def _shaped_noise(
+    rng: np.random.Generator, n: int, shape: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Gaussian noise with spectrum ``shape``, at unit RMS. Drawn straight in
+    the frequency domain (white Gaussian noise has a complex Gaussian
+    spectrum), so one inverse FFT makes it."""
+    spectrum = _spectrum(shape, n)
+    real, imag = rng.standard_normal((2, spectrum.size))
+    noise = np.fft.irfft((real + 1j * imag) * spectrum, n)
     return noise / (np.sqrt(np.mean(noise**2)) + 1e-12)
 
 
+DROPS_PER_S = 60
+DROP_T = np.arange(int(0.03 * SAMPLE_RATE)) / SAMPLE_RATE
+"""A raindrop's 30 ms of time axis (a 6 ms decay: e^-5 by its end)."""
+DROP_HZ = (1800.0, 5200.0)
+DROP_PITCHES = 256
+"""Drops ring at one of this many pitches across ``DROP_HZ`` (13 Hz apart)."""
+
+
+@functools.cache
+def _drop_table() -> np.ndarray:
+    """Every drop's waveform, one row per pitch: computed once, so a drop
+    costs one scaled add instead of its own ``sin`` and ``exp``."""
+    freqs = np.linspace(*DROP_HZ, DROP_PITCHES)
+    return np.sin((2 * np.pi * DROP_T) * freqs[:, None]) * np.exp(-DROP_T / 0.006)
+
+
+def _drops(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Scattered raindrops: short decaying pings at random times and pitches."""
+    table = _drop_table()
+    count = rng.poisson(n / SAMPLE_RATE * DROPS_PER_S)
+    at = rng.integers(0, n, count)
+    freq = rng.uniform(*DROP_HZ, count)
+    amp = rng.uniform(0.3, 1.4, count)
+    pitch = np.rint((freq - DROP_HZ[0]) / (DROP_HZ[1] - DROP_HZ[0]) * (DROP_PITCHES - 1))
+    out = np.zeros(n + DROP_T.size)
+    rows = pitch.astype(np.intp).tolist()
+    for start, row, gain in zip(at.tolist(), rows, amp.tolist(), strict=True):
+        out[start : start + DROP_T.size] += gain * table[row]
+    return out[:n]
+
+
 def _rain_chunk(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Soft broadband hiss (pinkish, 300 Hz to 9 kHz) with scattered drops."""
-
-    def hiss(f):
-        return f**-0.35 / (1 + (300 / f) ** 4) / (1 + (f / 9000) ** 4)
-
-    x = _shaped_noise(rng, n, hiss)
-    drops = rng.poisson(n / SAMPLE_RATE * 60)
-    for at, freq, amp in zip(
-        rng.integers(0, n, drops),
-        rng.uniform(1800, 5200, drops),
-        rng.uniform(0.3, 1.4, drops),
-        strict=True,
-    ):
-        length = min(int(0.03 * SAMPLE_RATE), n - at)
-        t = np.arange(length) / SAMPLE_RATE
-        x[at : at + length] += amp * np.sin(2 * np.pi * freq * t) * np.exp(-t / 0.006)
-    return x * _db(AMBIENCE_RMS_DBFS)
+    """Soft broadband hiss with scattered drops."""
+    return (_shaped_noise(rng, n, _hiss) + _drops(rng, n)) * _db(AMBIENCE_RMS_DBFS)
 
 
 def _ocean_chunk(rng: np.random.Generator, n: int) -> np.ndarray:
-    """A deep brownish roar (under 1.2 kHz); the swells make it breathe."""
-
-    def roar(f):
-        return f**-0.8 / (1 + (40 / f) ** 4) / (1 + (f / 1200) ** 2)
-
-    return _shaped_noise(rng, n, roar) * _db(AMBIENCE_RMS_DBFS)
-
-
-@dataclass
-class LoopedFile:
-    """An audio file repeated end to end, as a bed."""
-
-    clip: np.ndarray
-
-    def block(self, start: int, n: int) -> np.ndarray:
-        if self.clip.size == 0:
-            return np.zeros(n, dtype=np.float32)
-        idx = (start + np.arange(n)) % self.clip.size
-        return self.clip[idx].astype(np.float32)
+    """A deep roar; the swells make it breathe."""
+    return _shaped_noise(rng, n, _roar) * _db(AMBIENCE_RMS_DBFS)
 
 
 def ambience(name: str, seed: int = 0) -> Ambience:
     return Ambience(name, seed)
-
-
-def bed_source(ref: SoundRef, seed: int = 0) -> Ambience | LoopedFile:
-    """The background bed for ``background.sound``: an ambience or a file."""
-    if ref.path is None:
-        return Ambience(ref.name, seed)
-    return LoopedFile(load_file(ref.path))
