@@ -137,3 +137,15 @@ def test_cache_info_and_clear(runner):
 def test_every_command_has_help(runner, command):
     result = runner.invoke(main, [command, "--help"])
     assert result.exit_code == 0 and len(result.stdout) > 80
+
+
+def test_unknown_engine_or_voice_in_a_script_names_its_line(runner, tmp_path):
+    engine = write(tmp_path, "title: T\nvoice: {engine: pipr}\nsteps:\n  - say: hi\n", "e.yaml")
+    result = runner.invoke(main, ["check", str(engine)])
+    assert result.exit_code == 2
+    assert f"{engine}:2:" in result.stderr and "piper" in result.stderr
+    voice = write(tmp_path, "title: T\nsteps:\n  - pause: 1s\n  - say: hi\n"
+                            "    voice: {name: nosuch}\n", "v.yaml")
+    result = runner.invoke(main, ["check", str(voice)])
+    assert result.exit_code == 2
+    assert f"{voice}:4:" in result.stderr and "nosuch" in result.stderr
