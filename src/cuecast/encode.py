@@ -69,6 +69,7 @@ __all__ = [
     "Loudness",
     "atomic_write_text",
     "encode",
+    "encoder_input",
     "ffmpeg_exe",
     "format_for",
     "gain_for",
@@ -158,9 +159,7 @@ def encode(
         if chapters and fmt in ("m4a", "m4b"):
             chapters_file = tmp.sibling(".chapters.txt")
             _write_text(chapters_file, tags.ffmetadata(chapters))
-        args = _ffmpeg_args(fmt, settings, tmp.path, chapters_file)
-        gain_lin = 10.0 ** ((settings.gain_db + _level_trim_db(fmt, settings)) / 20.0)
-        clip = LIMITER_HEADROOM if settings.limiter else 1.0
+        args, gain_lin, clip = encoder_input(settings, tmp.path, chapters_file)
         with FfmpegRun(args, what=f"encoding {out_path}") as run:
             written = stream(run, blocks, gain_lin, clip)
             run.finish()
@@ -172,6 +171,20 @@ def encode(
         if before_commit is not None:
             before_commit()
         tmp.commit()
+
+
+def encoder_input(
+    settings: EncodeSettings, out_path: str, chapters_file: str | None = None
+) -> tuple[list[str], float, float]:
+    """How the mix goes into ffmpeg: its arguments (after the binary and the
+    log options), the linear gain applied to each block and the clip level.
+    ``encode`` and the benchmark's bare-ffmpeg floor both use this, so the
+    floor always measures exactly the encoder cuecast runs."""
+    fmt = _check_settings(settings)
+    args = _ffmpeg_args(fmt, settings, out_path, chapters_file)
+    gain_lin = 10.0 ** ((settings.gain_db + _level_trim_db(fmt, settings)) / 20.0)
+    clip = LIMITER_HEADROOM if settings.limiter else 1.0
+    return args, gain_lin, clip
 
 
 def _check_settings(settings: EncodeSettings) -> str:
