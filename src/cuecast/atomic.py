@@ -118,6 +118,13 @@ def _fsync_path(path: str, flags: int) -> None:
         os.close(fd)
 
 
+def check_writable(path: str) -> None:
+    """EncodeError now if a file cannot be written beside ``path`` (a missing
+    or read-only folder), rather than after the work of making it."""
+    with TempFile(path, ".probe"):
+        pass
+
+
 def atomic_write_text(path: str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically; EncodeError on failure."""
     with Batch() as batch:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from cuecast import sounds
-from cuecast.atomic import Batch
+from cuecast.atomic import Batch, check_writable
 from cuecast.beds import bed_source
 from cuecast.captions import caption_texts
 from cuecast.encode import (
@@ -119,10 +119,12 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
 def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
            options: Options = Options(), progress: Progress | None = None) -> Result:
     """Render a script to an audio file with its timeline (and captions) beside it."""
-    ffmpeg_exe()  # a missing or broken ffmpeg fails now, not after the speech is made
-    prepared = prepare(path, options, progress)
     fmt = format_for(str(out) if out else "", options.fmt)
     out_path = str(out) if out else default_output(path, fmt)
+    # a broken ffmpeg or an unwritable folder fails now, not after the speech is made
+    ffmpeg_exe()
+    check_writable(out_path)
+    prepared = prepare(path, options, progress)
     timeline, script = prepared.timeline, prepared.script
 
     def blocks(gain_db: float = 0.0):
