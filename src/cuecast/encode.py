@@ -16,8 +16,8 @@ mp3       libmp3lame, CBR 96 kbit/s, mono, 44.1 kHz, LAME/Info tag with
           while VBR seeks through a 100-entry table that can land seconds
           off in a long session, which matters for chapter jumps.
           ID3v2.4 tags with CHAP/CTOC chapters.
-m4a/m4b   AAC-LC 96 kbit/s, ``ipod`` muxer, moov first (faststart), edit
-          list trims the priming samples; chapters as a QuickTime chapter
+m4a/m4b   AAC-LC 96 kbit/s (fast coder), ``ipod`` muxer, moov first
+          (faststart), edit list trims the priming samples; chapters as a QuickTime chapter
           track and Nero ``chpl``; m4b is marked as an audiobook.
 ogg       Vorbis quality 4 (about 64-80 kbit/s mono).
 opus      Opus 64 kbit/s constrained VBR (unconstrained VBR doubled the
@@ -225,7 +225,10 @@ def _codec_args(fmt: str, kbps: int | None) -> list[str]:
     if fmt == "mp3":
         return ["-c:a", "libmp3lame", "-b:a", rate, "-write_xing", "1", "-f", "mp3"]
     if fmt in ("m4a", "m4b"):
-        return ["-c:a", "aac", "-b:a", rate, "-movflags", "+faststart", "-f", "ipod"]
+        # the 'fast' coder: the default (twoloop) decoded 4 dB over its input on
+        # a loud espeak vowel at 96k (its noise substitution), fast stays within 0.5
+        aac = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", rate]
+        return [*aac, "-movflags", "+faststart", "-f", "ipod"]
     if fmt == "ogg":
         quality = ["-b:a", rate] if kbps else ["-q:a", "4"]
         return ["-c:a", "libvorbis", *quality, "-serial_offset", "0", "-f", "ogg"]

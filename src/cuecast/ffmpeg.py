@@ -43,9 +43,10 @@ STDERR_KEEP_LINES = 400
 PCM_INPUT = ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"]
 """ffmpeg input arguments for the raw mix on stdin."""
 
-LIMIT_DBFS = -1.5
-"""Ceiling of the limiter (sample peak): 0.5 dB under the -1 dBTP target
-leaves room for inter-sample peaks and lossy codec overshoot."""
+LIMIT_DBFS = -2.0
+"""Ceiling of the limiter (sample peak): 1 dB under the -1 dBTP target
+leaves room for inter-sample peaks and lossy codec overshoot (AAC, Vorbis
+and Opus decoded up to 0.7 dB over a -1.5 dBFS ceiling on speech)."""
 
 LIMITER_HEADROOM = 64.0
 """With the limiter on, samples are clipped only at +36 dBFS (a guard

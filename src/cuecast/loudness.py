@@ -32,11 +32,11 @@ SILENT_LUFS = -70.0
 MAX_GAIN_DB = 30.0
 """Never raise a quiet mix by more than this (it would only lift noise)."""
 
-CODEC_MARGIN_DB = 0.5
-"""Lossy codecs overshoot the true peak of their input by a few tenths of a
-dB; the limiter is switched on once the peak after gain comes this close to
-the ceiling (and limits to ceiling minus this margin, see
-``ffmpeg.LIMIT_DBFS``)."""
+CODEC_MARGIN_DB = 1.0
+"""Lossy codecs overshoot the true peak of their input by up to 0.7 dB on
+speech (AAC, Vorbis, Opus at their default rates); the limiter is switched
+on once the peak after gain comes this close to the ceiling (and limits to
+ceiling minus this margin, see ``ffmpeg.LIMIT_DBFS``)."""
 
 
 @dataclass(frozen=True)
