@@ -21,7 +21,7 @@ from cuecast.script.durations import (
     duration_words,
     parse_duration,
 )
-from cuecast.script.files import is_cover_image, probe_audio, resolve
+from cuecast.script.files import MAX_COVER_BYTES, is_cover_image, probe_audio, resolve
 from cuecast.script.model import Defaults
 from cuecast.script.vars import NAME, Var, VarError, number_text, parse_number, substitute
 from cuecast.script.yamlnodes import Reader, did_you_mean
@@ -197,6 +197,8 @@ class Ctx:
             self.fail(node, f"{what}: no file '{raw}' (looked in {os.path.dirname(real)})", hint)
         if problem == "folder":
             self.fail(node, f"{what} '{raw}' is a folder, not a file")
+        if problem == "special":
+            self.fail(node, f"{what} '{raw}' is not a regular file (a pipe, device or socket)")
         return real
 
     def audio_path(self, node: yaml.Node, what: str, choices: tuple[str, ...]) -> str:
@@ -215,7 +217,11 @@ class Ctx:
     def image_path(self, node: yaml.Node, what: str) -> str:
         real = self.path(node, what)
         if not is_cover_image(real):
-            self.fail(node, f"{what} '{node.value}' is not a PNG or JPEG image")
+            self.fail(
+                node,
+                f"{what} '{node.value}' is not a PNG or JPEG image of at most "
+                f"{MAX_COVER_BYTES // 1_000_000} MB",
+            )
         return real
 
 

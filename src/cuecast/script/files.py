@@ -22,8 +22,9 @@ def inside(path: str, folder: str) -> bool:
 
 def resolve(raw: str, base_dir: str, root_dir: str, allow_outside: bool) -> tuple[str, str | None]:
     """``(real path, problem)``: ``raw`` relative to ``base_dir``, symlinks
-    resolved; ``problem`` is ``"outside"``, ``"missing"``, ``"folder"`` or
-    ``None``."""
+    resolved; ``problem`` is ``"outside"``, ``"missing"``, ``"folder"``,
+    ``"special"`` (a pipe, device or socket: reading one could block or
+    never end) or ``None``."""
     real = os.path.realpath(os.path.join(base_dir, os.path.expanduser(raw)))
     if not allow_outside and not inside(real, root_dir):
         return real, "outside"
@@ -31,6 +32,8 @@ def resolve(raw: str, base_dir: str, root_dir: str, allow_outside: bool) -> tupl
         return real, "missing"
     if os.path.isdir(real):
         return real, "folder"
+    if not os.path.isfile(real):
+        return real, "special"
     return real, None
 
 
@@ -83,13 +86,18 @@ def ffmpeg_exe_or_none() -> str | None:
 
 
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+MAX_COVER_BYTES = 16_000_000
+"""A cover is read whole into memory and into the track's tags."""
 
 
 def is_cover_image(path: str) -> bool:
-    """True for a PNG or JPEG file (what MP3 cover tags hold)."""
+    """True for a PNG or JPEG file (what MP3 cover tags hold) of at most
+    ``MAX_COVER_BYTES``."""
     try:
         with open(path, "rb") as f:
             head = f.read(8)
+            if os.fstat(f.fileno()).st_size > MAX_COVER_BYTES:
+                return False
     except OSError:
         return False
     return any(head.startswith(magic) for magic in _IMAGE_MAGIC)
