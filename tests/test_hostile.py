@@ -79,6 +79,11 @@ def _limits(folder: Path) -> dict[str, tuple[str, str]]:
         "python name tag": ("title: !!python/name:os.system T\nsteps: [{say: a}]\n", "YAML tag"),
         "custom tag": ("title: T\nsteps:\n  - say: !include other.yaml\n", "YAML tag"),
         "binary tag": ("title: !!binary aGk=\nsteps: [{say: a}]\n", "YAML tag"),
+        "engine that imports a module": ('title: T\nvoice: {engine: "this:x"}\n'
+                                         "steps: [{say: a}]\n", "only the built-in engines"),
+        "line engine that runs a class": (
+            'title: T\nsteps:\n  - say: a\n    voice: {engine: "subprocess:Popen"}\n',
+            "only the built-in engines"),
     }
 
 
@@ -90,6 +95,8 @@ def _files(folder: Path) -> dict[str, tuple[str, str]]:
     _wav(outside / "secret.wav")
     (folder / "link.yaml").symlink_to(outside / "steps.yaml")
     (folder / "link.wav").symlink_to(outside / "secret.wav")
+    (outside / "model.onnx").write_bytes(b"onnx")
+    (outside / "model.onnx.json").write_text("{}")
     (folder / "linked-folder").symlink_to(outside)
     (folder / "text.wav").write_text("this is not audio\n" * 50)
     _wav(folder / "sound.png")
@@ -115,6 +122,10 @@ def _files(folder: Path) -> dict[str, tuple[str, str]]:
                                     "not a PNG or JPEG image"),
         "include a pipe": ("title: T\nsteps:\n  - include: pipe.yaml\n", "not a regular file"),
         "sound a pipe": ("title: T\nsteps:\n  - sound: pipe.wav\n", "not a regular file"),
+        "voice model outside": (f"title: T\nvoice: {rel}/model.onnx\nsteps: [{{say: a}}]\n",
+                                "outside"),
+        "piper model outside": (f"title: T\nvoice: {{engine: piper, name: {outside}/model.onnx}}"
+                                "\nsteps: [{say: a}]\n", "outside"),
         "include a folder": ("title: T\nsteps:\n  - include: linked-folder\n", "outside"),
         "include itself": ("title: T\nsteps:\n  - include: hostile.yaml\n", "include cycle"),
     }
@@ -126,7 +137,8 @@ CASES = [
         "include outside", "include absolute", "include /etc/passwd", "sound in ~",
         "include by symlink", "sound by symlink", "through a linked folder", "cover by symlink",
         "background outside", "text named .wav", "text as background",
-        "wav named .png as cover", "include a pipe", "sound a pipe", "include a folder",
+        "wav named .png as cover", "include a pipe", "sound a pipe", "voice model outside",
+        "piper model outside", "include a folder",
         "include itself",
     ]],
 ]
@@ -153,6 +165,7 @@ def test_hostile_script_is_a_quick_exit_2(tmp_path, monkeypatch, kind, name, com
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == ["scripts"] or left == ["scripts", "scripts-outside"], left
     assert not (folder / "pwned").exists() and not Path("pwned").exists()
+    assert "Zen of Python" not in result.output
     tally.add("bad inputs tried")
 
 

@@ -45,7 +45,7 @@ PATTERN_HELP = (
 def voice(ctx: Ctx, node: yaml.Node, what: str = "voice") -> VoiceSpec:
     """``{engine, name, rate, pitch, volume}``; a plain string is a name."""
     if isinstance(node, yaml.ScalarNode):
-        return VoiceSpec(name=ctx.text(node, what, spoken=False))
+        return VoiceSpec(name=_voice_name(ctx, node, what))
     items = ctx.reader.mapping(node, what)
     ctx.reader.check_keys(items, VOICE_KEYS, what)
     got = {name: value for name, (_, value) in items.items()}
@@ -54,6 +54,8 @@ def voice(ctx: Ctx, node: yaml.Node, what: str = "voice") -> VoiceSpec:
     }
     if "engine" in text:
         _check_engine(ctx, got["engine"], text["engine"])
+    if "name" in got:
+        text["name"] = _voice_name(ctx, got["name"], f"{what} name")
     ranges = {"rate": (20.0, 1000.0), "pitch": (0.0, 100.0), "volume": (0.0, 1.0)}
     numbers = {k: ctx.number(got[k], f"{what} {k}", *ranges[k]) for k in ranges if k in got}
     return VoiceSpec(
@@ -65,10 +67,24 @@ def voice(ctx: Ctx, node: yaml.Node, what: str = "voice") -> VoiceSpec:
     )
 
 
+def _voice_name(ctx: Ctx, node: yaml.Node, what: str) -> str:
+    """A voice's name; a model file (``.onnx``) is a file the script names,
+    found beside it and kept inside its folder like any other."""
+    name = ctx.text(node, what, spoken=False)
+    if name.strip().lower().endswith(".onnx"):
+        return ctx.path(node, what)
+    return name
+
+
 def _check_engine(ctx: Ctx, node: yaml.Node, name: str) -> None:
-    """An unknown engine is an error at its line, not later at synthesis."""
+    """An unknown engine is an error at its line, not later at synthesis.
+    A script names only the built-in engines: a ``module:Class`` name would
+    let it import and run any installed code (docs/threat-model.md)."""
     from cuecast.voices.registry import canonical_name  # names only; loads no engine
 
+    if ":" in name:
+        ctx.fail(node, f"engine '{name}': a script may name only the built-in engines",
+                 "Engines given as module:Class are for the command line's --engine.")
     try:
         canonical_name(name)
     except InputError as err:
