@@ -190,3 +190,20 @@ def test_devices_stay_out_even_when_allowed(tmp_path) -> None:
         assert result.exit_code == 2 and "not a regular file" in result.stderr, result.output
         assert time.perf_counter() - started < QUICK_S
         tally.add("bad inputs tried")
+
+
+def test_threat_model_states_the_limits_in_force() -> None:
+    from cuecast import ffmpeg, plan
+    from cuecast.script import context, durations, files, yamlnodes
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "threat-model.md").read_text()
+    stated = [
+        f"| {yamlnodes.MAX_FILE_BYTES:,} bytes |", f"| {yamlnodes.MAX_DEPTH} levels |",
+        f"| {yamlnodes.MAX_NODES:,} |", f"| {context.MAX_INCLUDE_DEPTH} deep |",
+        f"| {context.MAX_STEP_DEPTH} deep |", f"| {context.MAX_TEXT_CHARS:,} characters |",
+        f"| {context.MAX_COUNT:,} |", f"| {durations.MAX_DURATION_S / 3600:g} hours |",
+        f"| {plan.MAX_SESSION_S // 3600} hours |", f"| {plan.MAX_EVENTS:,} |",
+        f"| {files.MAX_COVER_BYTES // 1_000_000} MB |", f"| {files.PROBE_TIMEOUT_S:g} s |",
+        f"| {ffmpeg.FFMPEG_TIMEOUT_S:g} |",
+    ]
+    assert [s for s in stated if s not in doc] == []
