@@ -32,6 +32,7 @@ lint: install-test
 	$(VENV)/bin/ruff check src tests benchmarks
 
 bench: install
+	$(PIP) install -e '.[neural,bench]'
 	$(PY) benchmarks/render_speed.py
 
 golden: install-test
