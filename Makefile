@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip -q --disable-pip-version-check
 SEED   := scripts/lower-back-relief.yaml
 
-.PHONY: demo test install install-test lint bench golden clean
+.PHONY: demo test install install-test lint bench golden docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench: install
 
 golden: install-test
 	$(PY) -m tests.regen_golden
+
+docs: install-test
+	$(PY) -m tests.cli_docs
 
 clean:
 	rm -rf $(VENV) audio/*.mp3 audio/*.json
