@@ -70,7 +70,7 @@ def test_tone_length_level_and_fades(shape: str) -> None:
     length = int(4.3 * SAMPLE_RATE)
     tone = sounds.tone(shape, length)
     assert len(tone) == length
-    assert dbfs(tone) == pytest.approx(-24, abs=1.5)
+    assert dbfs(tone) == pytest.approx(sounds.TONE_PEAK_DBFS, abs=1.5)
     assert abs(tone[0]) < 1e-6 and abs(tone[-1]) < 1e-3
     assert len(sounds.tone(shape, 0)) == 0
 

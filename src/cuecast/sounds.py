@@ -31,7 +31,9 @@ ADVANCE_S = {"bell": 1.2, "bowl": 2.0, "beep": 0.15, "chime": 0.9, "tick": 0.02}
 """How long a sequence waits after a built-in starts before the next step
 (the rest of the sound rings on under it)."""
 
-TONE_PEAK_DBFS = -24.0
+TONE_PEAK_DBFS = -33.0
+"""Breath tones sit under the voice (about 15 LU below speech after
+normalising): they run through whole holds, so louder ones tire the ear."""
 AMBIENCE_RMS_DBFS = -20.0
 """Ambience level as synthesised (``beds`` levels it to the voice)."""
 
@@ -186,7 +188,8 @@ def _tone(shape: str, length: int) -> np.ndarray:
     # exponential glide: f(t) = f0 * ratio ** (t / T); phase is its integral
     phase = 2 * np.pi * f0 * duration_s / np.log(ratio) * (ratio ** (t / duration_s) - 1)
     wave = np.sin(phase) + 0.12 * np.sin(2 * phase)
-    fade = max(1, min(int(0.6 * SAMPLE_RATE), length // 3))
+    # a slow swell in and out (a third of the phase each), like a breath
+    fade = max(1, length // 3)
     env = np.ones(length)
     ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(fade) / fade)
     env[:fade] = ramp
