@@ -3,12 +3,12 @@ and check it against the timeline it was rendered from."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 import numpy as np
 
 from cuecast import sounds
+from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.timeline import SAMPLE_RATE, SoundPlay, Timeline, Tone, Utterance
 
 TOLERANCE = int(0.005 * SAMPLE_RATE)
@@ -17,16 +17,10 @@ THRESHOLD = 0.02
 """Linear level at which a sound counts as started."""
 
 
-def ffmpeg() -> str:
-    import imageio_ffmpeg
-
-    return os.environ.get("CUECAST_FFMPEG") or imageio_ffmpeg.get_ffmpeg_exe()
-
-
 def decode(path: str, rate: int = SAMPLE_RATE) -> np.ndarray:
     """The whole file as float32 mono samples at ``rate``."""
     raw = subprocess.run(
-        [ffmpeg(), "-v", "error", "-i", path, "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"],
+        [ffmpeg_exe(), "-v", "error", "-i", path, "-f", "f32le", "-ac", "1", "-ar", str(rate), "-"],
         check=True, capture_output=True,
     ).stdout
     return np.frombuffer(raw, dtype=np.float32)

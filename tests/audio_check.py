@@ -9,14 +9,7 @@ import numpy as np
 
 from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.timeline import SAMPLE_RATE
-
-
-def decode(path: str) -> np.ndarray:
-    """The file decoded to float32 mono at 44100 Hz."""
-    cmd = [ffmpeg_exe(), "-v", "error", "-i", path, "-f", "f32le", "-ac", "1"]
-    cmd += ["-ar", str(SAMPLE_RATE), "-"]
-    out = subprocess.run(cmd, capture_output=True, check=True).stdout
-    return np.frombuffer(out, dtype="<f4")
+from tests.audio import decode  # noqa: F401  (re-exported for the encoder tests)
 
 
 def probe_text(path: str) -> str:
