@@ -142,3 +142,18 @@ def test_load_file_errors_are_input_errors(tmp_path) -> None:
     bad.write_bytes(b"this is not audio at all" * 20)
     with pytest.raises(InputError, match="cannot decode"):
         sounds.load_file(str(bad))
+
+
+def test_a_sound_file_longer_than_the_cap_is_an_input_error(tmp_path, monkeypatch) -> None:
+    import wave
+
+    monkeypatch.setattr(sounds, "MAX_SOUND_FILE_S", 0.5)
+    path = tmp_path / "long.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(np.full(8000, 1000, dtype="<i2").tobytes())  # 1 s
+    with pytest.raises(InputError, match="longer than") as err:
+        sounds.load_file(str(path))
+    assert "background" in (err.value.hint or "")

@@ -200,9 +200,15 @@ def _tone(shape: str, length: int) -> np.ndarray:
 # --- files ---------------------------------------------------------------------------
 
 
+MAX_SOUND_FILE_S = 300.0
+"""A sound step's file is held whole while it plays, so it is capped (5
+minutes, 53 MB); longer audio belongs in ``background``, which streams."""
+
+
 def load_file(path: str) -> np.ndarray:
     """An audio file decoded by ffmpeg to float32 mono at ``SAMPLE_RATE``;
-    ``InputError`` if it is missing or cannot be decoded."""
+    ``InputError`` if it is missing, cannot be decoded or is longer than
+    ``MAX_SOUND_FILE_S``."""
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -210,12 +216,13 @@ def load_file(path: str) -> np.ndarray:
     return _decode(os.path.abspath(path), st.st_mtime_ns, st.st_size)
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=8)
 def _decode(path: str, mtime_ns: int, size: int) -> np.ndarray:  # noqa: ARG001 - cache key
     from cuecast.ffmpeg import ffmpeg_exe
 
     cmd = [
         ffmpeg_exe(), "-v", "error", "-nostdin", "-i", path, "-vn",
+        "-t", f"{MAX_SOUND_FILE_S + 1:g}",
         "-af", "aresample=resampler=soxr", "-ac", "1", "-ar", str(SAMPLE_RATE),
         "-f", "f32le", "pipe:1",
     ]  # fmt: skip
@@ -225,6 +232,11 @@ def _decode(path: str, mtime_ns: int, size: int) -> np.ndarray:  # noqa: ARG001 
         why = lines[-1] if lines else "no audio in it"
         raise InputError(f"cannot decode sound file {path}: {why}")
     clip = np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
+    if len(clip) > MAX_SOUND_FILE_S * SAMPLE_RATE:
+        raise InputError(
+            f"sound file {path} is longer than {MAX_SOUND_FILE_S / 60:g} minutes",
+            hint="Play long audio as the script's 'background', which is streamed.",
+        )
     clip.setflags(write=False)
     return clip
 
