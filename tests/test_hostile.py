@@ -207,3 +207,20 @@ def test_threat_model_states_the_limits_in_force() -> None:
         f"| {ffmpeg.FFMPEG_TIMEOUT_S:g} |", f"| {sounds.MAX_SOUND_FILE_S / 60:g} minutes |",
     ]
     assert [s for s in stated if s not in doc] == []
+
+
+def test_a_piper_voice_name_cannot_reach_unchecked_files(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from cuecast.cli import main
+    from cuecast.voices import piper
+
+    unknown = "unknown piper voice" if piper.available() else "cuecast[neural]"
+    for name, expected in [("../etc/x", unknown), ("/etc/x.onnx#0123456789abcdef",
+                                                                  "cannot contain '#'")]:
+        script = tmp_path / "s.yaml"
+        script.write_text(f'title: T\nvoice: {{engine: piper, name: "{name}"}}\n'
+                          "steps:\n  - say: hi\n")
+        result = CliRunner().invoke(main, ["check", str(script)])
+        assert result.exit_code == 2, result.stderr
+        assert expected in result.stderr

@@ -71,6 +71,8 @@ def _voice_name(ctx: Ctx, node: yaml.Node, what: str) -> str:
     """A voice's name; a model file (``.onnx``) is a file the script names,
     found beside it and kept inside its folder like any other."""
     name = ctx.text(node, what, spoken=False)
+    if "#" in name:
+        ctx.fail(node, f"{what} cannot contain '#'", "Name a voice, or a .onnx model file.")
     if name.strip().lower().endswith(".onnx"):
         return ctx.path(node, what)
     return name

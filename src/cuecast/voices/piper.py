@@ -255,7 +255,9 @@ def _default_voice(language: str) -> BundledVoice:
 
 
 def _is_path(name: str) -> bool:
-    return "/" in name or "\\" in name or name.endswith(".onnx") or bool(_SHA_SUFFIX.search(name))
+    """Only a ``.onnx`` name is a model file (a slash alone is not: a script's
+    voice name must not reach files the loader has not checked)."""
+    return _SHA_SUFFIX.sub("", name).lower().endswith(".onnx")
 
 
 def _canonical_name(name: str) -> str:
