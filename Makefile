@@ -26,10 +26,11 @@ demo: install
 	$(VENV)/bin/cuecast render $(SEED) --engine best -o audio/lower-back-relief.mp3
 
 test: install-test
+	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(PY) -m pytest -q
 
 lint: install-test
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
 
 bench: install
 	$(PIP) install -e '.[neural,bench]'
