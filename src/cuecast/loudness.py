@@ -2,10 +2,11 @@
 
 Takes the mix as float32 mono blocks; gives integrated loudness (LUFS),
 true peak (dBTP) and loudness range (LU), measured by ffmpeg's ``ebur128``
-filter with ``peak=true`` (4x oversampled true peak). The renderer mixes
-twice: pass 1 is measured, ``gain_for`` picks a gain, pass 2 is encoded with
-that gain and, when the gain would push the true peak over the ceiling, with
-the encoder's limiter switched on.
+filter with ``peak=true`` (4x oversampled true peak). The renderer measures
+and limits in numpy (``kmeter``, ``level``) and uses this ffmpeg path only as
+its fallback: when clips that overlap (or the bed) still sum over the
+ceiling, pass 1 is measured here, ``gain_for`` picks a gain, and the encode
+runs with that gain and, when needed, the encoder's limiter switched on.
 
 Gating (absolute -70 LUFS, relative -10 LU) keeps long silences between
 cues from dragging the measurement down, so a session that is mostly quiet

@@ -2,6 +2,7 @@
 
     script   = load(path, profile, sets)         # script/: YAML -> resolved Script
     timeline = plan(script, speech lengths)      # plan.py: pure
+    levelled = level(timeline, clips)            # level.py: gain, limited clips (numpy)
     blocks   = mix(timeline, clips)              # mix.py: streamed PCM
     encode(blocks, out)                          # encode.py: ffmpeg, tags, atomic
 
@@ -32,6 +33,7 @@ from cuecast.encode import (
     measure_loudness,
 )
 from cuecast.errors import InputError
+from cuecast.level import level
 from cuecast.meter import measure_mix
 from cuecast.mix import Bed, db_to_gain, mix
 from cuecast.normalise import normalise
@@ -82,7 +84,7 @@ class Result:
     """The mix as made, before normalising (None with ``--loudness off``)."""
     extra_paths: tuple[str, ...] = ()
     final_loudness: Loudness | None = None
-    """The track as encoded: after the gain and, if needed, the limiter."""
+    """The track as encoded: after the gain and the limiting (``level.py``)."""
 
 
 def prepare(path: str | os.PathLike, options: Options = Options(),
@@ -126,32 +128,42 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
     check_writable(out_path)
     prepared = prepare(path, options, progress)
     timeline, script = prepared.timeline, prepared.script
-
-    def blocks(gain_db: float = 0.0):
-        stream = mix(timeline, _clip_source(prepared.speaker), bed=_bed(script), gain_db=gain_db)
-        return _counted(stream, timeline.length, progress)
-
+    clips, bed = _clip_source(prepared.speaker), _bed(script)
+    mixed = timeline  # what is mixed: levelling may group overlapping clips
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps)
     loud = final = None
     if options.loudness_lufs is not None and timeline.length > 0:
-        clips, bed = _clip_source(prepared.speaker), _bed(script)
-        measured = measure_mix(lambda: mix(timeline, clips, bed=bed))
-
-        def limited(gain_db: float) -> Loudness:  # only called when the limiter is needed
-            stream = mix(timeline, _clip_source(prepared.speaker), bed=_bed(script))
-            return measure_loudness(stream, gain_db=gain_db, limiter=True)
-
-        levels = normalise(measured, limited, target_lufs=options.loudness_lufs)
-        settings = replace(settings, gain_db=levels.gain_db, limiter=levels.limiter)
-        loud, final = measured, levels.after
+        levelled = level(timeline, clips, bed, target_lufs=options.loudness_lufs)
+        if levelled is None:  # overlapping clips sum over the ceiling: ffmpeg's limiter
+            loud, final, settings = _ffmpeg_levels(timeline, clips, bed, settings,
+                                                   options.loudness_lufs)  # fmt: skip
+        else:
+            mixed, clips = levelled.timeline, levelled.clip_for
+            settings = replace(settings, gain_db=levelled.gain_db)
+            loud, final = levelled.before, levelled.after
+    stream = _counted(mix(mixed, clips, bed=bed), timeline.length, progress)
     timeline_path = sibling(out_path, ".timeline.json")
     with Batch() as sidecars:  # every file complete before any is renamed: see atomic.py
         sidecars.write_text(timeline_path, timeline.dumps())
         texts = caption_texts(timeline, sibling(out_path, ""), options.captions)
         extra = [sidecars.write_text(p, text) for p, text in texts]
-        encode(blocks(), out_path, settings, meta=script.meta, chapters=chapters(timeline),
+        encode(stream, out_path, settings, meta=script.meta, chapters=chapters(timeline),
                total_samples=timeline.length, before_commit=sidecars.commit)
     return Result(out_path, timeline_path, timeline, loud, tuple(extra or ()), final)
+
+
+def _ffmpeg_levels(timeline: Timeline, clips: Callable[[Source], np.ndarray], bed: Bed | None,
+                   settings: EncodeSettings,
+                   target_lufs: float) -> tuple[Loudness, Loudness, EncodeSettings]:
+    """The fallback: measure with ffmpeg and limit with its ``alimiter``."""
+    measured = measure_mix(lambda: mix(timeline, clips, bed=bed))
+
+    def limited(gain_db: float) -> Loudness:  # only called when the limiter is needed
+        return measure_loudness(mix(timeline, clips, bed=bed), gain_db=gain_db, limiter=True)
+
+    levels = normalise(measured, limited, target_lufs=target_lufs)
+    return measured, levels.after, replace(settings, gain_db=levels.gain_db,
+                                           limiter=levels.limiter)  # fmt: skip
 
 
 def _check_voices(script: Script, speaker: Speaker) -> None:
