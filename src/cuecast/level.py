@@ -27,6 +27,9 @@ from cuecast.timeline import SAMPLE_RATE, Event, Source, Timeline
 CEILING_DBFS = -2.0
 """Highest sample of the mix after the gain: 1 dB under the -1 dBTP target
 leaves room for inter-sample peaks and lossy codec overshoot."""
+CODEC_CEILING_DBFS = {"ogg": -2.5, "opus": -2.5}
+"""Lower ceilings for codecs that overshoot more: Vorbis decoded the seed
+1.1 dB over a -2 dBFS ceiling (mp3 0.5, AAC 0.6, Opus 0.8)."""
 MAX_TRUE_PEAK_DBTP = -1.0
 BOX_SAMPLES = 2 * (SAMPLE_RATE // 100) + 1
 """The limiter's gain is a moving average over this many samples (20 ms;
@@ -80,23 +83,24 @@ def loudness_of(m: Measure, gain_db: float = 0.0) -> Loudness:
 
 
 def level(timeline: Timeline, clip_for: ClipFor, bed: Bed | None = None,
-          target_lufs: float = -16.0) -> Levelled | None:
+          target_lufs: float = -16.0,
+          ceiling_dbfs: float = CEILING_DBFS) -> Levelled | None:
     """Gain and limited clips that put the mix at ``target_lufs`` with no
-    sample over ``CEILING_DBFS``; None if only ffmpeg's limiter can."""
+    sample over ``ceiling_dbfs``; None if only ffmpeg's limiter can."""
     plain = measure(timeline, clip_for, bed)
     before = loudness_of(plain)
     if plain.integrated_lufs <= SILENT_LUFS:
         return Levelled(0.0, timeline, clip_for, before, before)
     first_db = min(target_lufs - plain.integrated_lufs, MAX_GAIN_DB)
-    if to_db(plain.sample_peak) + first_db <= CEILING_DBFS and _true_peak_ok(plain, first_db):
+    if to_db(plain.sample_peak) + first_db <= ceiling_dbfs and _true_peak_ok(plain, first_db):
         return Levelled(first_db, timeline, clip_for, before, loudness_of(plain, first_db))
     timeline = grouped(timeline, clip_for)
     clip_for = group_source(clip_for)
-    ceiling_db, gain_db = CEILING_DBFS, first_db
+    ceiling_db, gain_db = ceiling_dbfs, first_db
     for _ in range(MAX_TIGHTENINGS + 1):
         gain_db, clips, after = _settle(timeline, clip_for, bed, target_lufs,
                                         (first_db, gain_db), ceiling_db)  # fmt: skip
-        over_db = to_db(after.sample_peak) + gain_db - CEILING_DBFS
+        over_db = to_db(after.sample_peak) + gain_db - ceiling_dbfs
         if over_db <= SUM_OVER_DB and _true_peak_ok(after, gain_db):
             if abs(after.integrated_lufs + gain_db - target_lufs) > MISS_LU:
                 return None  # limiting let quiet blocks through the gate: see MISS_LU

@@ -33,7 +33,7 @@ from cuecast.encode import (
     measure_loudness,
 )
 from cuecast.errors import InputError
-from cuecast.level import level
+from cuecast.level import CEILING_DBFS, CODEC_CEILING_DBFS, level
 from cuecast.meter import measure_mix
 from cuecast.mix import Bed, db_to_gain, mix
 from cuecast.normalise import normalise
@@ -133,7 +133,8 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps)
     loud = final = None
     if options.loudness_lufs is not None and timeline.length > 0:
-        levelled = level(timeline, clips, bed, target_lufs=options.loudness_lufs)
+        ceiling_dbfs = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
+        levelled = level(timeline, clips, bed, options.loudness_lufs, ceiling_dbfs)
         if levelled is None:  # overlapping clips sum over the ceiling: ffmpeg's limiter
             loud, final, settings = _ffmpeg_levels(timeline, clips, bed, settings,
                                                    options.loudness_lufs)  # fmt: skip

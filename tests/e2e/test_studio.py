@@ -293,3 +293,17 @@ def test_same_script_same_bytes_in_every_format(tmp_path, cache, fmt):
 
         tags = mutagen.File(first.path).tags
         assert tags["TITLE"] == ["Evening Wind-Down"] and tags["CHAPTER002NAME"] == ["Stretch"]
+
+
+def test_numpy_loudness_agrees_with_ffmpeg_on_the_example(cache):
+    """kmeter's analytic loudness of the example's mix (speech, chimes,
+    breath tones, the rain bed) is ffmpeg's ebur128 reading within 0.1 LU."""
+    from cuecast import kmeter
+    from cuecast.loudness import measure_loudness
+
+    prepared = prepare(EXAMPLE, Options(sets=SHORT))
+    clips, bed = _clip_source(prepared.speaker), _bed(prepared.script)
+    ours = kmeter.measure(prepared.timeline, clips, bed)
+    theirs = measure_loudness(mix(prepared.timeline, clips, bed=bed))
+    assert ours.integrated_lufs == pytest.approx(theirs.integrated_lufs, abs=0.1)
+    assert ours.true_peak_dbtp == pytest.approx(theirs.true_peak_dbtp, abs=0.2)
