@@ -28,6 +28,8 @@ IR_SAMPLES = 4096
 """Length of the K-weighting impulse response kept (the rest is below 1e-10)."""
 FFT_SAMPLES = 16384
 """FFT size of the overlap-add convolution (segments of FFT - IR + 1 samples)."""
+CHUNK_ROWS = 8
+"""Segments transformed together."""
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
 LRA_GATE_LU = -20.0
@@ -121,8 +123,11 @@ def kweight(clip: np.ndarray) -> np.ndarray:
     rows = -(-x.size // step)
     segments = np.zeros((rows, step))
     segments.reshape(-1)[: x.size] = x
-    spectra = np.fft.rfft(segments, FFT_SAMPLES, axis=1) * _ir_spectrum(FFT_SAMPLES)
-    y = np.fft.irfft(spectra, FFT_SAMPLES, axis=1)
+    y = np.empty((rows, FFT_SAMPLES))
+    for at in range(0, rows, CHUNK_ROWS):  # a few segments at a time: memory stays small
+        part = np.fft.rfft(segments[at : at + CHUNK_ROWS], FFT_SAMPLES, axis=1)
+        part *= _ir_spectrum(FFT_SAMPLES)
+        y[at : at + CHUNK_ROWS] = np.fft.irfft(part, FFT_SAMPLES, axis=1)
     out = np.zeros(rows * step + tail)
     body = out[: rows * step].reshape(rows, step)
     body += y[:, :step]
@@ -235,9 +240,15 @@ def true_peak(x: np.ndarray, floor: float = 0.0, lo: int = 0, hi: int | None = N
         return 0.0
     top = float(a.max())
     level = max(top, floor) * 10.0 ** (-CANDIDATE_DB / 20.0)
-    candidates = lo + np.flatnonzero(a >= level) if top > 0.0 else np.zeros(0, dtype=int)
-    if candidates.size == 0:
+    if top < level or top == 0.0:
         return top
+    # an inter-sample peak lies next to a local peak of |x|: look on both sides
+    full = np.abs(np.asarray(x, dtype=np.float64))
+    inner = np.flatnonzero(a >= level) + lo
+    left = full[np.maximum(inner - 1, 0)]
+    right = full[np.minimum(inner + 1, full.size - 1)]
+    peaks = inner[(full[inner] >= left) & (full[inner] >= right)]
+    candidates = np.unique(np.concatenate([np.maximum(peaks - 1, 0), peaks]))
     offsets, taps = quarter_phases()
     padded = np.concatenate([np.zeros(TRUE_PEAK_HALF_TAPS), x, np.zeros(TRUE_PEAK_HALF_TAPS)])
     around = padded[candidates[:, None] + offsets[None, :] + TRUE_PEAK_HALF_TAPS]
