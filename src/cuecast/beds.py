@@ -4,7 +4,7 @@ Takes a script's ``background.sound`` (an ambience name or an audio file);
 gives a ``BedSource`` for the mixer: ``block(start, n)`` of samples whose
 integrated loudness is ``VOICE_LUFS``, so the background's ``volume`` (dB,
 applied by the mixer with the ducking and fades) is the bed's loudness
-relative to the narrator's: ``volume: -20`` puts the bed 20 LU under the
+relative to the narrator's: ``volume: -24`` puts the bed 24 LU under the
 voice.
 
 A file is looped to the session's length, its end crossfaded into its start

@@ -113,7 +113,7 @@ class Defaults:
 @dataclass(frozen=True)
 class Background:
     sound: SoundRef
-    volume_db: float = -20.0
+    volume_db: float = -24.0
     duck_db: float = 8.0
     fade_s: float = 3.0
 
