@@ -92,3 +92,19 @@ def test_bed_is_ducked_under_speech_and_faded():
     assert 0.1 < out[int(5.25 * SR)] < 1.0  # releasing
     assert np.isclose(out[6 * SR], 1.0)
     assert out[-1] < 0.01  # fade out to the end
+
+
+def test_a_clip_not_needed_for_a_while_is_dropped_and_loaded_again():
+    from cuecast.mix import KEEP_AHEAD
+
+    loads: list[str] = []
+
+    def counting(source):
+        loads.append(source.text)
+        return ramp_clips(source)
+
+    far = KEEP_AHEAD + 5 * SR
+    events = [speech(0, 1000, "a"), speech(far, 1000, "a"), speech(far + SR, 1000, "a")]
+    out = np.concatenate(list(mix(timeline(far + 3 * SR, *events), counting)))
+    assert loads == ["a", "a"]  # dropped over the long gap, kept over the short one
+    assert np.count_nonzero(out) == 3000
