@@ -27,6 +27,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from cuecast import envvars
 from cuecast.errors import EncodeError
 from cuecast.timeline import SAMPLE_RATE
 
@@ -102,16 +103,8 @@ def _check_runs(path: str) -> None:
 
 def ffmpeg_timeout_s() -> float:
     """``$CUECAST_FFMPEG_TIMEOUT`` (seconds) if set, else ``FFMPEG_TIMEOUT_S``."""
-    raw = os.environ.get("CUECAST_FFMPEG_TIMEOUT", "").strip()
-    if not raw:
-        return FFMPEG_TIMEOUT_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 0.0 < value < 1e6:
-        raise EncodeError(f"CUECAST_FFMPEG_TIMEOUT={raw!r} is not a number of seconds above 0")
-    return value
+    value = envvars.seconds("CUECAST_FFMPEG_TIMEOUT", EncodeError)
+    return FFMPEG_TIMEOUT_S if value is None else value
 
 
 def kill_group(proc: subprocess.Popen) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cuecast.kmeter import SILENT_LUFS, TRUE_PEAK_HALF_TAPS, Measure, measure, quarter_phases, to_db
-from cuecast.loudness import MAX_GAIN_DB, Loudness
+from cuecast.loudness import MAX_GAIN_DB, Loudness, secant_slope
 from cuecast.mix import Bed, ClipFor, db_to_gain
 from cuecast.timeline import SAMPLE_RATE, Event, Source, Timeline
 
@@ -190,12 +190,7 @@ def _settle(timeline: Timeline, clip_for: ClipFor, bed: Bed | None, target_lufs:
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
-    if len(points) < 2:
-        return FIRST_SLOPE
-    (g0, l0), (g1, l1) = points[-2], points[-1]
-    if g1 == g0:
-        return 1.0
-    return min(max((l1 - l0) / (g1 - g0), 0.2), 1.0)
+    return secant_slope(points, first=FIRST_SLOPE, floor=0.2)
 
 
 def limited_source(clip_for: ClipFor, threshold: float, keep: int = 8) -> ClipFor:

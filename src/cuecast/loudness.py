@@ -110,3 +110,15 @@ def gain_for(
     peak_after_db = loudness.true_peak_dbtp + gain_db
     ceiling_db = max_true_peak_db - CODEC_MARGIN_DB
     return gain_db, bool(math.isfinite(peak_after_db) and peak_after_db > ceiling_db)
+
+
+def secant_slope(points: list[tuple[float, float]], *, first: float, floor: float) -> float:
+    """dLUFS/dgain from the last two ``(gain_db, lufs)`` measurements (``first``
+    until there are two), kept within ``floor``..1 (a limiter never gives
+    more than 1) so a correcting step stays bounded."""
+    if len(points) < 2:
+        return first
+    (g0, l0), (g1, l1) = points[-2], points[-1]
+    if g1 == g0:
+        return 1.0
+    return min(max((l1 - l0) / (g1 - g0), floor), 1.0)

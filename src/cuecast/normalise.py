@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cuecast.loudness import MAX_GAIN_DB, SILENT_LUFS, Loudness, gain_for
+from cuecast.loudness import MAX_GAIN_DB, SILENT_LUFS, Loudness, gain_for, secant_slope
 
 SETTLE_LU = 0.15
 """A limited mix within this of the target is on target (ebur128 prints tenths)."""
@@ -94,12 +94,4 @@ third)."""
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
-    """dLUFS/dgain from the last two measurements (``FIRST_SLOPE`` until
-    there are two), kept within 0.3..1 (a limiter never gives more than 1)
-    so a step stays bounded."""
-    if len(points) < 2:
-        return FIRST_SLOPE
-    (g0, l0), (g1, l1) = points[-2], points[-1]
-    if g1 == g0:
-        return 1.0
-    return min(max((l1 - l0) / (g1 - g0), 0.3), 1.0)
+    return secant_slope(points, first=FIRST_SLOPE, floor=0.3)

@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from cuecast import envvars
 from cuecast.errors import CuecastError, EngineError
 
 LOG_TAIL_CHARS = 600
@@ -73,15 +74,9 @@ def timeouts() -> tuple[Callable[[str], float], float]:
     first line)``; ``$CUECAST_TTS_TIMEOUT`` overrides both."""
     from cuecast.voices import speaker
 
-    raw = os.environ.get("CUECAST_TTS_TIMEOUT", "").strip()
-    if not raw:
+    fixed = envvars.seconds("CUECAST_TTS_TIMEOUT", EngineError)
+    if fixed is None:
         return speaker.line_timeout_s, speaker.STARTUP_TIMEOUT_S
-    try:
-        fixed = float(raw)
-    except ValueError:
-        fixed = 0.0
-    if not 0.0 < fixed < 1e6:
-        raise EngineError(f"CUECAST_TTS_TIMEOUT={raw!r} is not a number of seconds above 0")
     return (lambda text: fixed), fixed
 
 
