@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) install -e '.[neural,test]'
+	$(PIP) install -e '.[neural,web,cluster,test]'
 	touch $@
 
 install: $(VENV)/.installed

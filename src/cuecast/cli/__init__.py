@@ -1,0 +1,14 @@
+"""The command line: parse options, call the library, map errors to exit codes.
+
+``base`` holds the group and the error handling; each module below adds its
+commands to ``main`` when imported. A new command goes in a module of its own
+here and is imported below.
+"""
+
+from cuecast.cli import commands  # noqa: F401  (registers the commands)
+from cuecast.cli.base import format_table, main
+
+__all__ = ["main", "format_table"]
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,180 @@
+"""The rendering commands: render, plan, check, voices, schema, cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from cuecast.cli.base import (
+    FORMATS,
+    META_OPTIONS,
+    _clock,
+    _levels,
+    _loudness,
+    _options,
+    _print_warnings,
+    _progress,
+    _script_options,
+    format_table,
+    main,
+)
+from cuecast.errors import CuecastError
+
+
+@main.command()
+@click.argument("script", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Output file [default: SCRIPT's name with the format's extension, "
+                   "in the current folder]. The timeline goes beside it as NAME.timeline.json.")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS),
+              help="Audio format [default: from -o's extension, else mp3].")
+@click.option("-b", "--bitrate", type=click.IntRange(min=16, max=320), metavar="KBPS",
+              help="Bitrate in kbit/s [default: mp3 96, m4a 96, opus 64].")
+@click.option("--loudness", default="-16", show_default=True, metavar="LUFS|off",
+              help="Normalise to this integrated loudness (true peak <= -1 dBTP), or 'off'.")
+@click.option("--captions", default="", metavar="vtt,srt,lrc",
+              help="Also write captions beside the track (any of vtt, srt, lrc).")
+@click.option("--title", help="Override the title tag.")
+@click.option("--subtitle", help="Override the subtitle tag.")
+@click.option("--author", help="Override the artist/author tag.")
+@click.option("--album", help="Override the album tag.")
+@click.option("--year", help="Override the year tag.")
+@click.option("--genre", help="Override the genre tag.")
+@click.option("--description", help="Override the description/comment tag.")
+@click.option("--track", metavar="N[/TOTAL]", help="Override the track number tag.")
+@click.option("--cover", type=click.Path(exists=True, dir_okay=False),
+              help="Cover image (JPEG or PNG).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@_script_options
+def render(script: str, output: str | None, fmt: str | None, bitrate: int | None,
+           loudness: str, captions: str, quiet: bool, **kw) -> None:
+    """Render SCRIPT to an audio track, with its timeline beside it."""
+    from cuecast.render import render as do_render
+
+    meta = {k: kw.pop(k) for k in META_OPTIONS if kw.get(k) is not None}
+    for k in META_OPTIONS:
+        kw.pop(k, None)
+    if "cover" in meta:
+        meta["cover"] = os.path.abspath(meta["cover"])
+    options = _options(
+        fmt=fmt, bitrate_kbps=bitrate, loudness_lufs=_loudness(loudness),
+        captions=tuple(c.strip() for c in captions.split(",") if c.strip()), meta=meta, **kw,
+    )
+    with _progress(quiet) as progress:
+        result = do_render(script, output, options, progress)
+    if not quiet:
+        _print_warnings(result.timeline)
+        line = f"wrote {result.path} ({_clock(result.timeline.duration_s)})"
+        if result.loudness is not None and result.final_loudness is not None:
+            line += f", {_levels(result.final_loudness)} (the mix was {_levels(result.loudness)})"
+        click.echo(line, err=True)
+        for p in (result.timeline_path, *result.extra_paths):
+            click.echo(f"wrote {p}", err=True)
+
+
+@main.command()
+@click.argument("script", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@_script_options
+def plan(script: str, as_json: bool, **kw) -> None:
+    """Show SCRIPT's timeline without encoding any audio."""
+    from cuecast.render import prepare
+
+    prepared = prepare(script, _options(**kw))
+    timeline = prepared.timeline
+    if as_json:
+        click.echo(timeline.dumps(), nl=False)
+    else:
+        click.echo(format_table(timeline))
+    _print_warnings(timeline)
+
+
+@main.command()
+@click.argument("scripts", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_script_options
+def check(scripts: tuple[str, ...], **kw) -> None:
+    """Validate SCRIPTS and list their timing warnings."""
+    from cuecast.render import prepare
+
+    options = _options(**kw)
+    worst: CuecastError | None = None
+    for path in scripts:
+        try:
+            timeline = prepare(path, options).timeline
+        except CuecastError as err:
+            click.echo(f"cuecast: error: {err}", err=True)
+            worst = err if worst is None or err.exit_code > worst.exit_code else worst
+            continue
+        _print_warnings(timeline)
+        click.echo(f"{path}: ok, {_clock(timeline.duration_s)}, "
+                   f"{len(timeline.warnings)} warning(s)")
+    if worst is not None:
+        sys.exit(worst.exit_code)
+
+
+@main.command()
+@click.option("--engine", help="Only this engine's voices.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def voices(engine: str | None, as_json: bool) -> None:
+    """List the voices usable in scripts and with --voice."""
+    from cuecast.voices import list_voices
+
+    found, notes = list_voices(engine)
+    if as_json:
+        click.echo(json.dumps([v.__dict__ for v in found], indent=2))
+        return
+    for v in found:
+        click.echo(f"{v.engine:8} {v.name:32} {v.language:8} {v.description}")
+    for note in notes:
+        click.echo(note, err=True)
+    _voices_footer()
+
+
+def _voices_footer() -> None:
+    """The default voice and how to get more (on stderr: stdout stays a table)."""
+    from cuecast.voices.registry import (
+        DEFAULT_ENGINE,
+        best_engine,
+        default_voice,
+        more_voices_hint,
+    )
+
+    default = default_voice("en")
+    best = best_engine("en")
+    click.echo(f"Default: {DEFAULT_ENGINE} {default.name} for English at "
+               f"{default.rate_wpm:g} wpm; --engine best uses {best}.", err=True)
+    click.echo(more_voices_hint(), err=True)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the script format (for editors)."""
+    from cuecast.script import schema as make_schema
+
+    click.echo(json.dumps(make_schema(), indent=2))
+
+
+@main.group()
+def cache() -> None:
+    """Show or empty the speech cache ($CUECAST_CACHE_DIR)."""
+
+
+@cache.command("info")
+def cache_info() -> None:
+    """Where the cache is, how many clips and how much space."""
+    from cuecast.voices.cache import Cache
+
+    count, size, path = Cache().info()
+    click.echo(f"{path}: {count} clips, {size / 1e6:.1f} MB")
+
+
+@cache.command("clear")
+def cache_clear() -> None:
+    """Delete every cached clip."""
+    from cuecast.voices.cache import Cache
+
+    removed = Cache().clear()
+    click.echo(f"removed {removed} clips")
