@@ -6,10 +6,13 @@ from cuecast.script.durations import duration_words, number_words, parse_duratio
 from cuecast.script.load import load
 from cuecast.script.model import Script
 from cuecast.script.schema import schema
+from cuecast.script.varinfo import VarInfo, describe_vars
 from cuecast.script.vars import parse_set
 
 __all__ = [
     "Script",
+    "VarInfo",
+    "describe_vars",
     "duration_words",
     "load",
     "number_words",

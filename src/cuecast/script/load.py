@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import yaml
 
@@ -21,10 +22,22 @@ from cuecast.script.context import MAX_INCLUDE_DEPTH, Ctx, Session
 from cuecast.script.keys import META_KEYS, TOP_KEYS
 from cuecast.script.model import Meta, Script, Src, Step, VoiceSpec
 from cuecast.script.steps import steps
-from cuecast.script.vars import NAME, PLACEHOLDERS, Var, VarError, override, typed_var
+from cuecast.script.vars import (
+    NAME,
+    PLACEHOLDERS,
+    Var,
+    VarError,
+    check_bounds,
+    number_text,
+    override,
+    parse_bound,
+    typed_var,
+)
 from cuecast.script.yamlnodes import Reader, compose, did_you_mean, is_yaml_number, read_text
 
 Items = dict[str, tuple[yaml.Node, yaml.Node]]
+DESCRIPTOR_KEYS = ("value", "label", "min", "max")
+MAX_LABEL_CHARS = 80
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
@@ -36,14 +49,46 @@ def load(
     allow_outside: bool = False,
 ) -> Script:
     """Read, check and resolve the routine script at ``path``."""
+    return load_with_vars(path, profile=profile, sets=sets, allow_outside=allow_outside).script
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A loaded script with what the load saw of its vars: every var any
+    file defines (after the profile and ``--set``), and each profile's
+    entries as written (profile -> var name -> value text)."""
+
+    script: Script
+    vars: Mapping[str, Var]
+    profiles: Mapping[str, Mapping[str, str]]
+
+
+def load_with_vars(
+    path: str | os.PathLike[str],
+    *,
+    profile: str | None = None,
+    sets: Mapping[str, object] | None = None,
+    allow_outside: bool = False,
+) -> Loaded:
+    """``load``, also giving the vars and profiles (for ``describe_vars``)."""
     display = os.fspath(path)
+    texts = {name: set_text(value) for name, value in (sets or {}).items()}
     try:
-        return _load(display, profile, dict(sets or {}), allow_outside)
+        return _load(display, profile, texts, allow_outside)
     except RecursionError:
         raise InputError("the script is nested too deeply to read", file=display) from None
 
 
-def _load(display: str, profile: str | None, sets: dict[str, str], allow_outside: bool) -> Script:
+def set_text(value: object) -> str:
+    """A ``--set`` value given from Python as text: 45 -> "45", 1.5 -> "1.5"."""
+    if isinstance(value, bool):
+        raise InputError(f"a set value must be a duration, a number or text, not {value}")
+    if isinstance(value, (int, float)):
+        return number_text(value)
+    return str(value)
+
+
+def _load(display: str, profile: str | None, sets: dict[str, str], allow_outside: bool) -> Loaded:
     real = os.path.realpath(display)
     reader = Reader(display, [0])
     root = compose(read_text(real, display), display)
@@ -56,7 +101,11 @@ def _load(display: str, profile: str | None, sets: dict[str, str], allow_outside
     ctx = ctx.with_(env=own_vars(ctx, items, {}))
     script = _script(ctx, root, items)
     _check_overrides(ctx, profiles, sets)
-    return script
+    written = {
+        name: {var: str(value.value) for var, (_, value) in entries.items()}
+        for name, (_, entries) in profiles.items()
+    }
+    return Loaded(script, dict(ctx.session.defined), written)
 
 
 def _top(reader: Reader, root: yaml.Node, required: tuple[str, ...]) -> Items:
@@ -131,7 +180,7 @@ def own_vars(ctx: Ctx, items: Items, parent: Mapping[str, Var]) -> dict[str, Var
                 "A var name is letters, digits and '_', "
                 "starting with a letter; side, n and total are taken.",
             )
-        var = _default(ctx, name, value)
+        var = _default(ctx, name, key, value)
         if name in env:
             continue
         var = _overridden(ctx, var)
@@ -140,7 +189,24 @@ def own_vars(ctx: Ctx, items: Items, parent: Mapping[str, Var]) -> dict[str, Var
     return env
 
 
-def _default(ctx: Ctx, name: str, node: yaml.Node) -> Var:
+def _default(ctx: Ctx, name: str, key: yaml.Node, node: yaml.Node) -> Var:
+    """The var as declared: a plain value, or ``{value, label, min, max}``."""
+    items = ctx.reader.mapping(node, f"var '{name}'") if isinstance(node, yaml.MappingNode) else {}
+    if items:
+        ctx.reader.check_keys(items, DESCRIPTOR_KEYS, f"var '{name}'")
+        if "value" not in items:
+            ctx.fail(node, f"var '{name}' is a mapping, so it needs 'value:' (its default)")
+    value = items["value"][1] if items else node
+    var = replace(
+        _plain_default(ctx, name, value),
+        file=ctx.file,
+        line=key.start_mark.line + 1,
+        column=key.start_mark.column + 1,
+    )
+    return _described(ctx, var, items) if items else var
+
+
+def _plain_default(ctx: Ctx, name: str, node: yaml.Node) -> Var:
     if ctx.reader.is_bool(node) or not isinstance(node, yaml.ScalarNode):
         ctx.fail(node, f"the default of '{name}' must be a duration, a number or text")
     raw = ctx.reader.scalar(node, f"the default of '{name}'")
@@ -151,6 +217,42 @@ def _default(ctx: Ctx, name: str, node: yaml.Node) -> Var:
         return typed_var(name, raw, is_yaml_number(node), f"its default on {where}")
     except VarError as e:
         ctx.fail(node, e.message, e.hint)
+
+
+def _described(ctx: Ctx, var: Var, items: Items) -> Var:
+    """``var`` with the descriptor's label and bounds, its default checked
+    against them."""
+    if "label" in items:
+        var = replace(var, label=_label(ctx, var.name, items["label"][1]))
+    for which in ("min", "max"):
+        if which in items:
+            node = items[which][1]
+            raw = ctx.reader.scalar(node, f"the {which} of '{var.name}'")
+            try:
+                bound = parse_bound(var, raw, which)
+            except VarError as e:
+                ctx.fail(node, e.message, e.hint)
+            var = replace(var, low=bound) if which == "min" else replace(var, high=bound)
+    if var.low is not None and var.high is not None and var.low > var.high:
+        ctx.fail(items["max"][1], f"the max of '{var.name}' is below its min")
+    try:
+        check_bounds(var)
+    except VarError as e:
+        ctx.fail(items["value"][1], f"the default of {e.message}", e.hint)
+    return var
+
+
+def _label(ctx: Ctx, name: str, node: yaml.Node) -> str:
+    label = ctx.reader.scalar(node, f"the label of '{name}'").strip()
+    if not label:
+        ctx.fail(node, f"the label of '{name}' is empty; give it a few words or leave it out")
+    if len(label) > MAX_LABEL_CHARS:
+        ctx.fail(
+            node,
+            f"the label of '{name}' is {len(label)} characters long; "
+            f"a label may be at most {MAX_LABEL_CHARS}",
+        )
+    return label
 
 
 def _overridden(ctx: Ctx, var: Var) -> Var:
@@ -167,8 +269,22 @@ def _override(
         return override(var, raw, origin)
     except VarError as e:
         if node is None or reader is None:
-            raise InputError(f"--set {var.name}={raw}: {e.message}", hint=e.hint) from None
-        reader.fail(node, f"{origin} sets {e.message}", e.hint)
+            # A command-line value is wrong where the var is declared.
+            raise InputError(
+                f"--set {var.name}={raw}: {e.message}",
+                file=var.file or None,
+                line=var.line or None,
+                column=var.column or None,
+                hint=e.hint,
+            ) from None
+        reader.fail(node, f"{origin}: {e.message}", _declared(var, e.hint))
+
+
+def _declared(var: Var, hint: str | None) -> str | None:
+    if var.low is None and var.high is None:
+        return hint
+    where = f"'{var.name}' is declared at {var.file}:{var.line}:{var.column}."
+    return f"{hint} {where}" if hint else where
 
 
 Profiles = dict[str, tuple[yaml.Node, Items]]

@@ -17,6 +17,7 @@ from cuecast.script.keys import (
     STEP_SOUNDS,
     VOICE_KEYS,
 )
+from cuecast.script.load import MAX_LABEL_CHARS
 
 _VAR = r"^\$[A-Za-z_][A-Za-z0-9_]*$"
 _DURATION = (
@@ -167,6 +168,23 @@ def _step(kind: str) -> dict:
     return _obj(props, (kind, *required), doc=f"a '{kind}' step")
 
 
+def _var_descriptor() -> dict:
+    bound = {
+        "type": ["string", "number"],
+        "description": "in the var's unit: a duration for a duration var, else a number",
+    }
+    return _obj(
+        {
+            "value": {"type": ["string", "number"], "description": "the default"},
+            "label": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL_CHARS},
+            "min": bound,
+            "max": bound,
+        },
+        ("value",),
+        "a var with a label and the bounds --set, profiles and the page must keep to",
+    )
+
+
 def _top_props() -> dict:
     text = _ref("text")
     props: dict = {k: text for k in META_KEYS}
@@ -177,7 +195,9 @@ def _top_props() -> dict:
             "vars": {
                 "type": "object",
                 "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
-                "additionalProperties": {"type": ["string", "number"]},
+                "additionalProperties": {
+                    "anyOf": [{"type": ["string", "number"]}, _var_descriptor()]
+                },
             },
             "profiles": {
                 "type": "object",

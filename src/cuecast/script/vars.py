@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cuecast.errors import InputError
 from cuecast.script.durations import (
@@ -46,13 +46,49 @@ class VarError(ValueError):
 class Var:
     """A resolved var. ``kind`` is ``"duration"`` (``value`` in seconds),
     ``"number"`` (int or float) or ``"text"``; ``origin`` says where the
-    value came from, for messages."""
+    value came from, for messages. ``low``/``high`` are the declared
+    bounds in the var's unit (seconds for a duration); ``file``/``line``/
+    ``column`` are where the var is declared (its name), 1-based."""
 
     name: str
     kind: str
     value: float | int | str
     origin: str
     default_text: str = ""
+    text: str = ""
+    """The value as written: the default, or the profile's or ``--set``'s text."""
+    label: str | None = None
+    low: float | None = None
+    high: float | None = None
+    file: str = ""
+    line: int = 0
+    column: int = 0
+
+    def bounds_text(self) -> str:
+        """The bounds in words: ``from 20s to 3m``, ``at least 1``, or ""."""
+        low = None if self.low is None else bound_text(self, self.low)
+        high = None if self.high is None else bound_text(self, self.high)
+        if low is not None and high is not None:
+            return f"from {low} to {high}"
+        if low is not None:
+            return f"at least {low}"
+        return f"at most {high}" if high is not None else ""
+
+
+def bound_text(var: Var, value: float) -> str:
+    """A bound written in the var's unit: ``3m``, ``1m30s``, ``5``."""
+    return compact_duration(value) if var.kind == "duration" else number_text(value)
+
+
+def compact_duration(seconds: float) -> str:
+    """Seconds as a short duration a script could hold: ``1m30s``, ``2h``, ``0.5s``."""
+    whole = int(seconds)
+    if whole != seconds:
+        return f"{number_text(seconds)}s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if n]
+    return "".join(parts) or "0s"
 
 
 def parse_number(text: str) -> int | float | None:
@@ -74,32 +110,88 @@ def typed_var(name: str, raw: str, yaml_number: bool, origin: str) -> Var:
         number = parse_number(raw)
         if number is None:
             raise VarError(f"the default of '{name}' ('{raw}') must be written in plain digits")
-        return Var(name, "number", number, origin, raw)
+        return Var(name, "number", number, origin, raw, raw)
     if looks_like_duration(raw):
-        return Var(name, "duration", parse_duration(raw), origin, raw)
-    return Var(name, "text", raw, origin, raw)
+        try:
+            seconds = parse_duration(raw)
+        except DurationError as e:
+            raise VarError(f"the default of '{name}': {e}") from None
+        return Var(name, "duration", seconds, origin, raw, raw)
+    return Var(name, "text", raw, origin, raw, raw)
+
+
+def parse_bound(var: Var, raw: str, which: str) -> float:
+    """A ``min``/``max`` of ``var``, in its unit (a bare number is seconds
+    for a duration)."""
+    if var.kind == "text":
+        raise VarError(
+            f"'{which}' applies only to a duration or number var; '{var.name}' is text "
+            f"('{var.text}')"
+        )
+    value = _parsed(var, raw, f"its {which}")
+    return float(value)
+
+
+def check_bounds(var: Var) -> None:
+    """Raise ``VarError`` if ``var``'s value lies outside its bounds; the
+    message names the bound and its value."""
+    if var.kind == "text":
+        return
+    value = float(var.value)
+    if var.low is not None and value < var.low:
+        which, bound = "min", var.low
+    elif var.high is not None and value > var.high:
+        which, bound = "max", var.high
+    else:
+        return
+    side = "at least" if which == "min" else "at most"
+    raise VarError(
+        f"'{var.name}' must be {side} {bound_text(var, bound)} (its {which}); "
+        f"'{var.text}' is {_value_words(var)}",
+        f"The script allows '{var.name}' {var.bounds_text()}.",
+    )
+
+
+def _value_words(var: Var) -> str:
+    if var.kind == "duration":
+        return duration_words(float(var.value))
+    return number_text(var.value)  # type: ignore[arg-type]
 
 
 def override(var: Var, raw: str, origin: str) -> Var:
     """``var`` with the value ``raw`` from a profile or ``--set``, parsed
-    as the var's kind (a bare number is fine for a duration: seconds)."""
+    as the var's kind (a bare number is fine for a duration: seconds) and
+    checked against its bounds."""
+    value = _parsed(var, raw, "")
+    new = replace(var, value=value, origin=origin, text=raw)
+    check_bounds(new)
+    return new
+
+
+def _parsed(var: Var, raw: str, what: str) -> float | int | str:
+    """``raw`` read as ``var``'s kind; ``what`` names it in messages
+    ("its max"), else the value itself is meant."""
+    shown = f"{what} '{raw}'" if what else f"'{raw}'"
     if var.kind == "duration":
         try:
-            return Var(var.name, "duration", parse_duration(raw), origin, var.default_text)
-        except DurationError:
+            return parse_duration(raw)
+        except DurationError as e:
+            plain = "is not a duration" in str(e)
+            why = f"give one {DURATION_EXAMPLES}" if plain else str(e)
             raise VarError(
                 f"'{var.name}' is a duration (its default is {var.default_text}), "
-                f"so '{raw}' does not fit; give one {DURATION_EXAMPLES}"
+                f"so {shown} does not fit: {why}"
             ) from None
     if var.kind == "number":
         number = parse_number(raw)
         if number is None:
             raise VarError(
                 f"'{var.name}' is a number (its default is {var.default_text}), "
-                f"so '{raw}' does not fit; give a number such as {var.default_text}"
+                f"so {shown} does not fit: give a number in plain digits, "
+                f"such as {var.default_text}"
             )
-        return Var(var.name, "number", number, origin, var.default_text)
-    return Var(var.name, "text", raw, origin, var.default_text)
+        return number
+    return raw
 
 
 def parse_set(text: str) -> tuple[str, str]:
