@@ -6,11 +6,11 @@ import pytest
 
 from cuecast.captions import (
     caption_path,
+    caption_texts,
     lrc_time,
     render_lrc,
     render_srt,
     render_vtt,
-    write_captions,
 )
 from cuecast.errors import InputError
 from cuecast.timeline import SAMPLE_RATE, Event, Timeline
@@ -68,22 +68,17 @@ def test_caption_paths():
     assert caption_path("out/my.session", "lrc") == "out/my.session.lrc"
 
 
-def test_write_captions_beside_the_track(tmp_path):
+def test_caption_texts_beside_the_track(tmp_path):
     track = tmp_path / "session.m4b"
-    written = write_captions(timeline(), str(track), ["vtt", "SRT", "lrc", "vtt"])
-    assert [p.rsplit("/", 1)[1] for p in written] == ["session.vtt", "session.srt", "session.lrc"]
-    assert (tmp_path / "session.vtt").read_text(encoding="utf-8").startswith("WEBVTT\n")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "session.lrc",
-        "session.srt",
-        "session.vtt",
-    ]
-    assert write_captions(timeline(), str(track), []) == []
+    texts = caption_texts(timeline(), str(track), ["vtt", "SRT", "lrc", "vtt"])
+    names = [p.rsplit("/", 1)[1] for p, _ in texts]
+    assert names == ["session.vtt", "session.srt", "session.lrc"]
+    assert texts[0][1].startswith("WEBVTT\n")
+    assert caption_texts(timeline(), str(track), []) == []
 
 
 def test_unknown_kind_lists_the_valid_ones(tmp_path):
     with pytest.raises(InputError) as err:
-        write_captions(timeline(), str(tmp_path / "s.mp3"), ["vtt", "ass"])
+        caption_texts(timeline(), str(tmp_path / "s.mp3"), ["vtt", "ass"])
     assert "vtt, srt, lrc" in str(err.value)
     assert err.value.exit_code == 2
-    assert list(tmp_path.iterdir()) == []

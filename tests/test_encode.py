@@ -14,18 +14,17 @@ import numpy as np
 import pytest
 
 from cuecast import atomic, ffmpeg
+from cuecast.atomic import atomic_write_text
 from cuecast.encode import (
     FORMATS,
-    Chapter,
     EncodeSettings,
-    atomic_write_text,
     encode,
-    ffmpeg_exe,
     format_for,
 )
 from cuecast.errors import EncodeError, InputError
+from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.script.model import Meta
-from cuecast.timeline import SAMPLE_RATE
+from cuecast.timeline import SAMPLE_RATE, Chapter
 from tests.audio_check import blocks_of, click_track, decode, ffmpeg_chapters, sine
 
 SR = SAMPLE_RATE

@@ -1,20 +1,20 @@
 """Captions: the spoken lines of a timeline as WebVTT, SubRip or LRC files.
 
-Takes a ``Timeline`` and the track's path; writes ``NAME.vtt``,
-``NAME.srt`` and/or ``NAME.lrc`` beside the track (atomically), one cue per
-``speech`` event from its start to its end. Times are rounded to the
+Takes a ``Timeline`` and the track's path; gives the text of ``NAME.vtt``,
+``NAME.srt`` and/or ``NAME.lrc`` beside the track (``render`` writes them
+with the track, atomically), one cue per ``speech`` event from its start to
+its end. Times are rounded to the
 millisecond (LRC: to the hundredth).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 
-from cuecast.atomic import atomic_write_text
 from cuecast.errors import InputError
-from cuecast.tags import clock
-from cuecast.timeline import SAMPLE_RATE, Event, Timeline
+from cuecast.timeline import Event, Timeline
+from cuecast.units import SAMPLE_RATE, timestamp
 
 CAPTION_KINDS = ("vtt", "srt", "lrc")
 
@@ -37,7 +37,7 @@ def render_vtt(timeline: Timeline) -> str:
     for i, event in enumerate(speech_cues(timeline), start=1):
         text = _one_line(event.text or "").replace("&", "&amp;").replace("<", "&lt;")
         text = text.replace("-->", "--&gt;")
-        parts += [str(i), f"{clock(event.start)} --> {clock(event.end)}", text, ""]
+        parts += [str(i), f"{timestamp(event.start)} --> {timestamp(event.end)}", text, ""]
     return "\n".join(parts)
 
 
@@ -45,7 +45,7 @@ def render_srt(timeline: Timeline) -> str:
     """SubRip text: numbered ``HH:MM:SS,mmm --> HH:MM:SS,mmm`` cues."""
     parts: list[str] = []
     for i, event in enumerate(speech_cues(timeline), start=1):
-        times = f"{clock(event.start, ',')} --> {clock(event.end, ',')}"
+        times = f"{timestamp(event.start, ',')} --> {timestamp(event.end, ',')}"
         parts += [str(i), times, _one_line(event.text or ""), ""]
     return "\n".join(parts)
 
@@ -105,11 +105,3 @@ def caption_texts(
     """``(path, text)`` of each caption file to write beside the track."""
     return [(caption_path(base_path, k), RENDERERS[k](timeline)) for k in check_kinds(kinds)]
 
-
-def write_captions(timeline: Timeline, base_path: str, kinds: Iterable[str]) -> Sequence[str]:
-    """Write one caption file per kind beside the track; the paths written."""
-    paths = []
-    for path, text in caption_texts(timeline, base_path, kinds):
-        atomic_write_text(path, text)
-        paths.append(path)
-    return paths

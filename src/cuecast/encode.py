@@ -61,10 +61,10 @@ from cuecast.ffmpeg import (
 )
 from cuecast.loudness import Loudness, gain_for, measure_loudness
 from cuecast.script.model import Meta
+from cuecast.timeline import Chapter
 
 __all__ = [
     "FORMATS",
-    "Chapter",
     "EncodeSettings",
     "Loudness",
     "atomic_write_text",
@@ -86,15 +86,6 @@ MP3_LEVEL_TRIM_DB = 0.45
 and below (measured on sine, speech-like and noise signals, with both of
 ffmpeg's mp3 decoders); this much gain is added before it so the decoded
 level matches the mix and loudness normalisation hits its target."""
-
-
-@dataclass(frozen=True)
-class Chapter:
-    """A chapter: title and sample positions at 44100 Hz (end exclusive)."""
-
-    title: str
-    start: int
-    end: int
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from cuecast import sounds
-from cuecast.atomic import Batch, check_writable
+from cuecast.atomic import Batch, check_writable, make_folder
 from cuecast.beds import bed_source
 from cuecast.captions import caption_texts
 from cuecast.encode import (
-    Chapter,
     EncodeSettings,
     Loudness,
     encode,
@@ -106,7 +105,7 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
     lines = utterances(script)
     speaker.prepare(lines, None if progress is None else lambda d, t: progress("speech", d, t))
     timeline = plan(script, speaker.length, _sound_length)
-    timeline = replace(timeline, engine=speaker.describe())
+    timeline = replace(timeline, voice=speaker.describe())
     if options.strict and timeline.warnings:
         first = timeline.warnings[0]
         raise InputError(
@@ -121,10 +120,11 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
 def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
            options: Options = Options(), progress: Progress | None = None) -> Result:
     """Render a script to an audio file with its timeline (and captions) beside it."""
-    fmt = format_for(str(out) if out else "", options.fmt)
+    fmt = format_for(str(out), options.fmt) if out else format_for("", options.fmt or "mp3")
     out_path = str(out) if out else default_output(path, fmt)
     # a broken ffmpeg or an unwritable folder fails now, not after the speech is made
     ffmpeg_exe()
+    make_folder(out_path)
     check_writable(out_path)
     prepared = prepare(path, options, progress)
     timeline, script = prepared.timeline, prepared.script
@@ -148,7 +148,7 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
         sidecars.write_text(timeline_path, timeline.dumps())
         texts = caption_texts(timeline, sibling(out_path, ""), options.captions)
         extra = [sidecars.write_text(p, text) for p, text in texts]
-        encode(stream, out_path, settings, meta=script.meta, chapters=chapters(timeline),
+        encode(stream, out_path, settings, meta=script.meta, chapters=timeline.chapters(),
                total_samples=timeline.length, before_commit=sidecars.commit)
     return Result(out_path, timeline_path, timeline, loud, tuple(extra or ()), final)
 
@@ -188,10 +188,6 @@ def sibling(track_path: str, suffix: str) -> str:
     """``audio/x.mp3`` -> ``audio/x<suffix>``."""
     root, _ = os.path.splitext(track_path)
     return root + suffix
-
-
-def chapters(timeline: Timeline) -> list[Chapter]:
-    return [Chapter(e.text or "", e.start, e.end) for e in timeline.events if e.kind == "section"]
 
 
 # -- sources of samples -------------------------------------------------------

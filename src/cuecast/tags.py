@@ -23,15 +23,12 @@ import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from cuecast.atomic import os_error_text
 from cuecast.errors import EncodeError, InputError
 from cuecast.script.model import Meta
-from cuecast.timeline import SAMPLE_RATE
-
-if TYPE_CHECKING:
-    from cuecast.encode import Chapter
+from cuecast.timeline import Chapter
+from cuecast.units import timestamp, to_ms
 
 PADDING_BYTES = 1024
 """Room left for later tag edits; fixed so output bytes are reproducible."""
@@ -63,25 +60,12 @@ def read_cover(path: str) -> Cover:
     raise InputError("the cover is not a JPEG or PNG image", file=path)
 
 
-def ms(samples: int) -> int:
-    """Samples to whole milliseconds (rounded half up)."""
-    return (samples * 1000 + SAMPLE_RATE // 2) // SAMPLE_RATE
-
-
-def clock(samples: int, sep: str = ".") -> str:
-    """``HH:MM:SS.mmm`` (``sep`` between seconds and milliseconds)."""
-    total_ms = ms(samples)
-    hours, rest = divmod(total_ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{sep}{millis:03d}"
-
-
 def ffmetadata(chapters: Sequence[Chapter]) -> str:
     """ffmpeg's FFMETADATA1 text holding only the chapters."""
     lines = [";FFMETADATA1"]
     for ch in chapters:
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={ms(ch.start)}", f"END={ms(ch.end)}"]
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000"]
+        lines += [f"START={to_ms(ch.start)}", f"END={to_ms(ch.end)}"]
         lines.append(f"title={_ffmeta_escape(ch.title)}")
     return "\n".join(lines) + "\n"
 
@@ -194,8 +178,8 @@ def _id3_chapters(tags: object, chapters: Sequence[Chapter]) -> None:
     for element_id, ch in zip(ids, chapters, strict=True):
         chap = id3.CHAP(
             element_id=element_id,
-            start_time=ms(ch.start),
-            end_time=ms(ch.end),
+            start_time=to_ms(ch.start),
+            end_time=to_ms(ch.end),
             start_offset=0xFFFFFFFF,
             end_offset=0xFFFFFFFF,
             sub_frames=[id3.TIT2(encoding=3, text=[ch.title])],
@@ -265,7 +249,7 @@ def vorbis_comments(meta: Meta | None, chapters: Sequence[Chapter]) -> list[tupl
             if total:
                 fields.append(("TRACKTOTAL", str(total)))
     for i, ch in enumerate(chapters, start=1):
-        fields.append((f"CHAPTER{i:03d}", clock(ch.start)))
+        fields.append((f"CHAPTER{i:03d}", timestamp(ch.start)))
         fields.append((f"CHAPTER{i:03d}NAME", ch.title))
     return fields
 

@@ -2,8 +2,8 @@
 
 This is the contract between the planner and the mixer, and its JSON form
 is the contract with users (``cuecast plan --json``, ``NAME.timeline.json``).
-Times are integer sample positions at ``SAMPLE_RATE`` so that sums never
-drift; the JSON gives them as seconds.
+Times are integer sample positions at ``SAMPLE_RATE`` (``cuecast.units``)
+so that sums never drift; the JSON gives them as seconds.
 """
 
 from __future__ import annotations
@@ -12,18 +12,12 @@ import json
 from dataclasses import dataclass, field
 
 from cuecast.script.model import SoundRef, VoiceSpec
+from cuecast.units import SAMPLE_RATE, to_samples, to_seconds
 
-SAMPLE_RATE = 44100
-"""Samples per second of the mix (mono)."""
-
-
-def to_samples(seconds: float) -> int:
-    """Seconds to the nearest whole sample."""
-    return int(round(seconds * SAMPLE_RATE))
-
-
-def to_seconds(samples: int) -> float:
-    return round(samples / SAMPLE_RATE, 6)
+__all__ = [
+    "SAMPLE_RATE", "Chapter", "Event", "SoundPlay", "Source", "Timeline", "Tone", "Utterance",
+    "Warning_", "to_samples", "to_seconds",
+]
 
 
 @dataclass(frozen=True)
@@ -56,7 +50,7 @@ Source = Utterance | SoundPlay | Tone | None
 
 @dataclass(frozen=True)
 class Event:
-    """One thing in time. ``start``/``end`` are sample positions.
+    """One thing in time.
 
     ``source`` is what the mixer plays (``None`` for markers such as
     sections, holds, silences, sets).
@@ -64,7 +58,9 @@ class Event:
 
     kind: str
     start: int
+    """Sample position where it begins (the JSON gives seconds)."""
     end: int
+    """Sample position where it ends, exclusive (the JSON gives seconds)."""
     line: int
     file: str | None = None
     text: str | None = None
@@ -107,16 +103,28 @@ class Warning_:
 
 
 @dataclass(frozen=True)
+class Chapter:
+    """A chapter of the encoded track (one per section)."""
+
+    title: str
+    start: int
+    """Sample position where it begins."""
+    end: int
+    """Sample position where it ends, exclusive."""
+
+
+@dataclass(frozen=True)
 class Timeline:
     title: str
     length: int
-    """Total length in samples."""
+    """Total length in samples (the JSON's ``duration`` in seconds)."""
     events: tuple[Event, ...]
     warnings: tuple[Warning_, ...] = ()
     file: str | None = None
     """The script file; events from it carry no ``file`` in JSON."""
-    engine: dict = field(default_factory=dict)
-    """What voiced it: engine name, voice, version (filled by the renderer)."""
+    voice: dict = field(default_factory=dict)
+    """What voiced it: engine name, voice, rate, version (filled by the
+    renderer; the JSON's ``voice``)."""
 
     @property
     def duration_s(self) -> float:
@@ -128,10 +136,14 @@ class Timeline:
             "duration": self.duration_s,
             "sample_rate": SAMPLE_RATE,
         }
-        if self.engine:
-            out["voice"] = self.engine
+        if self.voice:
+            out["voice"] = self.voice
         out["events"] = [e.to_json(self.file) for e in self.events]
         return out
+
+    def chapters(self) -> list[Chapter]:
+        """One chapter per section, in the timeline's order."""
+        return [Chapter(e.text or "", e.start, e.end) for e in self.events if e.kind == "section"]
 
     def dumps(self) -> str:
         """Canonical JSON text (stable key order, newline at the end)."""
