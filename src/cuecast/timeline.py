@@ -68,6 +68,11 @@ class Event:
     n: int | None = None
     total: int | None = None
     source: Source = None
+    origin: tuple[str, ...] | None = None
+    """Speech only, when a recordings folder is in use: the recordings
+    played (file names relative to the folder, in order; several when the
+    line was assembled from pieces), or ``()`` for the engine. ``None``
+    (no recordings in use) leaves the JSON as it was."""
 
     def to_json(self, root_file: str | None = None) -> dict:
         out: dict = {
@@ -83,6 +88,10 @@ class Event:
             out["n"] = self.n
         if self.total is not None:
             out["total"] = self.total
+        if self.origin is not None:
+            out["from"] = "recording" if self.origin else "engine"
+            if self.origin:
+                out["recordings"] = list(self.origin)
         out["line"] = self.line
         if self.file is not None and self.file != root_file:
             out["file"] = self.file
