@@ -113,6 +113,23 @@ def test_render_default_output_is_in_the_current_folder(runner, tmp_path, monkey
     assert "wrote short.wav" in result.stderr
 
 
+def test_render_with_no_output_options_writes_mp3_here(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["render", str(SHORT), "--engine", "pyttsx3", "-q",
+                                  "--loudness", "off"])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["short.mp3", "short.timeline.json"]
+    assert (tmp_path / "short.mp3").read_bytes()[:3] == b"ID3"
+
+
+def test_render_makes_missing_output_folders(runner, tmp_path):
+    out = tmp_path / "new" / "deeper" / "s.ogg"
+    result = runner.invoke(main, ["render", str(SHORT), "-o", str(out), "--engine", "pyttsx3",
+                                  "-q", "--loudness", "off"])
+    assert result.exit_code == 0, result.stderr
+    assert out.stat().st_size > 1000 and (out.parent / "s.timeline.json").exists()
+
+
 def test_bad_loudness_value(runner):
     result = runner.invoke(main, ["render", str(SHORT), "--loudness", "loud"])
     assert result.exit_code == 2 and "--loudness" in result.stderr

@@ -469,7 +469,8 @@ def test_unwritable_output_folder(tmp_path, reference, small_disk, where) -> Non
     if where == "read-only":
         target, says = small_disk("1m", read_only=True) / "long.mp3", "read-only"
     elif where == "missing folder":
-        target, says = tmp_path / "no" / "such" / "long.mp3", "does not exist"
+        # missing folders are made, but not inside a read-only one
+        target, says = small_disk("1m", read_only=True) / "new" / "long.mp3", "read-only"
     else:
         (tmp_path / "plain").write_text("x")
         target, says = tmp_path / "plain" / "long.mp3", "cannot write"

@@ -125,6 +125,19 @@ def check_writable(path: str) -> None:
         pass
 
 
+def make_folder(path: str) -> None:
+    """Create the folder ``path`` goes in, with its parents, if missing;
+    EncodeError if it cannot be made (read-only, a file in the way)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        why = "a file of that name is in the way" if isinstance(exc, FileExistsError) else None
+        raise EncodeError(
+            f"cannot write to the folder {folder}: {why or os_error_text(exc)}"
+        ) from exc
+
+
 def atomic_write_text(path: str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically; EncodeError on failure."""
     with Batch() as batch:
