@@ -204,3 +204,32 @@ def test_schema_knows_descriptors() -> None:
     data["vars"]["who"] = {"value": "x", "lable": "typo"}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema())
+
+
+# --- the seed says what a listener may change --------------------------------------------
+
+SEED = Path(__file__).resolve().parent.parent / "scripts" / "lower-back-relief.yaml"
+
+
+def test_the_seed_declares_a_label_and_bounds_for_every_var() -> None:
+    infos = describe_vars(SEED)
+    assert len(infos) == 10
+    for info in infos:
+        assert info.label and info.min is not None and info.max is not None, info.name
+        for value in info.profiles.values():  # every profile lies within the bounds
+            load(SEED, sets={info.name: value})
+
+
+def test_the_seed_speaks_every_var() -> None:
+    raw = SEED.read_text(encoding="utf-8")
+    for info in describe_vars(SEED):
+        assert "{" + info.name + "}" in raw, f"the seed never says {info.name}"
+
+
+def test_a_set_lunge_hold_is_heard_where_the_lunge_is_introduced() -> None:
+    from tests.golden_cases import fake_plan
+
+    texts = [e.text or "" for e in fake_plan(SEED, sets={"lunge_hold": "90s"}).events]
+    said = [t for t in texts if "We hold for" in t and "front of the hip" in t]
+    assert said == ["You should feel it deep at the front of the hip. "
+                    "We hold for ninety seconds on each side."]  # fmt: skip
