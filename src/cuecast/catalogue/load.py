@@ -1,0 +1,409 @@
+"""The catalogue loader: a catalogue YAML file -> a checked ``Catalogue``.
+
+Takes the path of a catalogue (``catalogue-format.md``) and whether its
+files may lie outside its folder; gives a ``Catalogue`` whose every track
+script has been loaded with its profile and ``set`` values, so a bad
+catalogue fails here, before anything renders. It reads YAML the way the
+script loader does (``cuecast.script.yamlnodes``: positions, limits,
+did-you-mean); every problem is an ``InputError`` at ``file:line:column``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import NoReturn
+
+import yaml
+
+from cuecast.catalogue import keys
+from cuecast.catalogue.model import Catalogue, Client, Series, Track
+from cuecast.errors import InputError
+from cuecast.script.files import MAX_COVER_BYTES, is_cover_image, resolve
+from cuecast.script.yamlnodes import Reader, compose, did_you_mean, read_text
+
+Items = dict[str, tuple[yaml.Node, yaml.Node]]
+_ID = re.compile(keys.ID_PATTERN)
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+
+
+def load_catalogue(path: str | os.PathLike[str], *, allow_outside: bool = False) -> Catalogue:
+    """Read and check the catalogue at ``path`` and every script it names."""
+    display = os.fspath(path)
+    try:
+        return _Loader(display, allow_outside).load()
+    except RecursionError:
+        raise InputError("the catalogue is nested too deeply to read", file=display) from None
+
+
+class _Loader:
+    def __init__(self, display: str, allow_outside: bool) -> None:
+        self.display = display
+        self.reader = Reader(display, [0])
+        self.folder = os.path.dirname(os.path.abspath(display))
+        self.allow_outside = allow_outside
+
+    def fail(self, node: yaml.Node | None, message: str, hint: str | None = None) -> NoReturn:
+        self.reader.fail(node, message, hint)
+
+    def load(self) -> Catalogue:
+        text = read_text(os.path.realpath(self.display), self.display)
+        if not text.strip() or all(
+            not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+        ):
+            raise InputError(
+                "the catalogue is empty; it needs 'series' and 'tracks'",
+                file=self.display, line=1, column=1,
+            )  # fmt: skip
+        root = compose(text, self.display)
+        if not isinstance(root, yaml.MappingNode):
+            self.fail(root, "the top level of a catalogue must be a mapping with 'series:' and "
+                            "'tracks:'")  # fmt: skip
+        items = self.reader.mapping(root, "the top level")
+        self.reader.check_keys(items, keys.TOP_KEYS, "the top level")
+        for needed in ("series", "tracks"):
+            if needed not in items:
+                self.fail(root, f"the catalogue has no '{needed}'; it needs 'series' and 'tracks'")
+        series = self.series(items["series"][1])
+        defaults = self.defaults(items["defaults"][1]) if "defaults" in items else {}
+        tracks = self.tracks(items["tracks"][1])
+        clients = self.clients(items["clients"][1], tracks) if "clients" in items else ()
+        catalogue = Catalogue(
+            path=Path(os.path.abspath(self.display)),
+            series=series,
+            defaults=defaults,
+            tracks=tracks,
+            clients=clients,
+            allow_outside=self.allow_outside,
+        )
+        self.check_scripts(catalogue, items["tracks"][1])
+        return catalogue
+
+    # -- values ---------------------------------------------------------------------------
+
+    def text(self, node: yaml.Node, what: str, *, limit: int = 300) -> str:
+        value = self.reader.scalar(node, what).strip()
+        if not value:
+            self.fail(node, f"{what} is empty; give it some text")
+        if len(value) > limit:
+            self.fail(node, f"{what} is {len(value):,} characters long; at most {limit:,}")
+        return value
+
+    def number(self, node: yaml.Node, what: str, low: float, high: float) -> float:
+        raw = self.reader.scalar(node, what).strip()
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:
+            self.fail(node, f"{what} must be a number from {low:g} to {high:g}; it is '{raw}'")
+        return value
+
+    def file(self, node: yaml.Node, what: str) -> Path:
+        """A file named relative to the catalogue, kept inside its folder."""
+        raw = self.reader.scalar(node, what).strip()
+        real, problem = resolve(raw, self.folder, self.folder, self.allow_outside)
+        messages = {
+            "outside": (f"{what} '{raw}' is outside the catalogue's folder",
+                        "Move it beside the catalogue, or pass --allow-outside to allow it."),
+            "missing": (f"{what}: no file '{raw}' (looked in {os.path.dirname(real)})", None),
+            "folder": (f"{what} '{raw}' is a folder, not a file", None),
+            "special": (f"{what} '{raw}' is not a regular file (a pipe, device or socket)", None),
+        }  # fmt: skip
+        if problem is not None:
+            message, hint = messages[problem]
+            self.fail(node, message, hint)
+        return Path(real)
+
+    def identifier(self, node: yaml.Node, what: str) -> str:
+        value = self.reader.scalar(node, what).strip()
+        if not _ID.match(value):
+            self.fail(node, f"{what} '{value}' cannot be used as a file name and in a URL",
+                      "Use lower-case letters, digits, '.', '_' and '-' (up to 80), "
+                      "starting with a letter or digit.")  # fmt: skip
+        return value
+
+    # -- series ---------------------------------------------------------------------------
+
+    def series(self, node: yaml.Node) -> Series:
+        items = self.reader.mapping(node, "series")
+        self.reader.check_keys(items, keys.SERIES_KEYS, "series")
+        for needed in keys.SERIES_REQUIRED:
+            if needed not in items:
+                self.fail(node, f"series has no '{needed}'; a series needs "
+                          + ", ".join(f"'{k}'" for k in keys.SERIES_REQUIRED))  # fmt: skip
+        get = {name: value for name, (_, value) in items.items()}
+        owner_name, owner_email = self.owner(get["owner"]) if "owner" in get else (None, None)
+        return Series(
+            title=self.text(get["title"], "series title"),
+            author=self.text(get["author"], "series author"),
+            description=self.text(get["description"], "series description",
+                                  limit=keys.MAX_TEXT_CHARS),  # fmt: skip
+            link=self.link(get["link"]),
+            cover=self.cover(get["cover"]) if "cover" in get else None,
+            language=self.language(get["language"]) if "language" in get else "en",
+            category=self.category(get["category"]) if "category" in get else None,
+            explicit=self.reader.boolean(get["explicit"], "series explicit")
+            if "explicit" in get else False,
+            owner_name=owner_name,
+            owner_email=owner_email,
+            copyright=self.text(get["copyright"], "series copyright")
+            if "copyright" in get else None,
+        )  # fmt: skip
+
+    def link(self, node: yaml.Node) -> str:
+        raw = self.reader.scalar(node, "series link").strip()
+        if not _URL.match(raw):
+            self.fail(node, f"series link '{raw}' is not an http(s) URL",
+                      "Give the public address of the published folder, like "
+                      "https://example.com/desk-recovery/.")  # fmt: skip
+        return raw if raw.endswith("/") else raw + "/"
+
+    def cover(self, node: yaml.Node) -> Path:
+        path = self.file(node, "series cover")
+        if not is_cover_image(str(path)):
+            self.fail(node, f"series cover '{node.value}' is not a PNG or JPEG image of at most "
+                            f"{MAX_COVER_BYTES // 1_000_000} MB")  # fmt: skip
+        return path
+
+    def language(self, node: yaml.Node) -> str:
+        tag = self.reader.scalar(node, "series language").strip()
+        if not _LANGUAGE.match(tag):
+            self.fail(node, f"series language '{tag}' is not a BCP-47 tag",
+                      "For example: en, en-GB, de, pt-BR.")  # fmt: skip
+        return tag
+
+    def category(self, node: yaml.Node) -> str:
+        raw = self.reader.scalar(node, "series category").strip()
+        top, _, sub = (part.strip() for part in raw.partition("/"))
+        if top not in keys.APPLE_CATEGORIES:
+            starting = [c for c in keys.APPLE_CATEGORIES if c.lower().startswith(top.lower())]
+            hint = did_you_mean(top, keys.APPLE_CATEGORIES) or (
+                f"Did you mean '{starting[0]}'?" if starting else
+                "Categories: " + ", ".join(keys.APPLE_CATEGORIES) + ".")
+            self.fail(node, f"series category '{top}' is not an Apple Podcasts category", hint)
+        subs = keys.APPLE_CATEGORIES[top]
+        if sub and sub not in subs:
+            listed = ", ".join(subs) if subs else "none"
+            hint = did_you_mean(sub, subs) or f"Subcategories of {top}: {listed}."
+            self.fail(node, f"'{sub}' is not a subcategory of '{top}'", hint)
+        return f"{top}/{sub}" if sub else top
+
+    def owner(self, node: yaml.Node) -> tuple[str | None, str | None]:
+        items = self.reader.mapping(node, "series owner")
+        self.reader.check_keys(items, keys.OWNER_KEYS, "series owner")
+        name = self.text(items["name"][1], "owner name") if "name" in items else None
+        email = None
+        if "email" in items:
+            email = self.text(items["email"][1], "owner email")
+            if not _EMAIL.match(email):
+                self.fail(items["email"][1], f"owner email '{email}' is not an e-mail address")
+        return name, email
+
+    # -- defaults -------------------------------------------------------------------------
+
+    def defaults(self, node: yaml.Node) -> dict[str, object]:
+        items = self.reader.mapping(node, "defaults")
+        self.reader.check_keys(items, keys.DEFAULTS_KEYS, "defaults")
+        out: dict[str, object] = {}
+        for name, (_, value) in items.items():
+            out[name] = getattr(self, f"default_{name}")(value)
+        return out
+
+    def default_format(self, node: yaml.Node) -> str:
+        fmt = self.reader.scalar(node, "defaults format").strip().lower()
+        if fmt not in keys.FORMATS:
+            hint = did_you_mean(fmt, keys.FORMATS) or "Formats: " + ", ".join(keys.FORMATS) + "."
+            self.fail(node, f"defaults format '{fmt}' is not a format a feed can carry", hint)
+        return fmt
+
+    def default_bitrate(self, node: yaml.Node) -> int:
+        low, high = keys.BITRATE_KBPS
+        value = self.number(node, "defaults bitrate (kbit/s)", low, high)
+        if not value.is_integer():
+            self.fail(node, "defaults bitrate must be a whole number of kbit/s")
+        return int(value)
+
+    def default_engine(self, node: yaml.Node) -> str:
+        from cuecast.voices.registry import canonical_name  # names only; loads no engine
+
+        name = self.reader.scalar(node, "defaults engine").strip()
+        if ":" in name:
+            self.fail(node, f"engine '{name}': a catalogue may name only the built-in engines")
+        try:
+            canonical_name(name)
+        except InputError as err:
+            self.fail(node, err.message, err.hint)
+        return name
+
+    def default_voice(self, node: yaml.Node) -> str:
+        name = self.text(node, "defaults voice")
+        if name.lower().endswith(".onnx"):
+            return str(self.file(node, "defaults voice"))
+        return name
+
+    def default_rate(self, node: yaml.Node) -> float:
+        return self.number(node, "defaults rate (words per minute)", *keys.RATE_WPM)
+
+    def default_loudness(self, node: yaml.Node) -> float | None:
+        raw = self.reader.scalar(node, "defaults loudness").strip().lower()
+        if raw in ("off", "none", "no") or (self.reader.is_bool(node) and raw == "false"):
+            return None
+        return self.number(node, "defaults loudness (LUFS)", *keys.LOUDNESS_LUFS)
+
+    def default_captions(self, node: yaml.Node) -> tuple[str, ...]:
+        nodes = [node] if isinstance(node, yaml.ScalarNode) else self.reader.sequence(
+            node, "defaults captions")  # fmt: skip
+        out: list[str] = []
+        for item in nodes:
+            for kind in self.reader.scalar(item, "a caption format").split(","):
+                kind = kind.strip().lower()
+                if kind not in keys.CAPTIONS:
+                    hint = did_you_mean(kind, keys.CAPTIONS) or "Captions: vtt, srt, lrc."
+                    self.fail(item, f"'{kind}' is not a caption format", hint)
+                if kind not in out:
+                    out.append(kind)
+        return tuple(out)
+
+    def default_strict(self, node: yaml.Node) -> bool:
+        return self.reader.boolean(node, "defaults strict")
+
+    # -- tracks ---------------------------------------------------------------------------
+
+    def tracks(self, node: yaml.Node) -> tuple[Track, ...]:
+        entries = self.reader.sequence(node, "tracks")
+        if not entries:
+            self.fail(node, "tracks is empty; list at least one '- script: FILE'")
+        if len(entries) > keys.MAX_TRACKS:
+            self.fail(node, f"the catalogue has {len(entries):,} tracks; at most "
+                            f"{keys.MAX_TRACKS:,}")  # fmt: skip
+        seen: dict[str, int] = {}
+        out = []
+        for entry in entries:
+            track, id_node = self.track(entry)
+            if track.id in seen:
+                self.fail(id_node, f"two tracks have the id '{track.id}' (the first on line "
+                          f"{seen[track.id]})", "Give one of them its own 'id:'.")  # fmt: skip
+            seen[track.id] = track.line
+            out.append(track)
+        return tuple(out)
+
+    def track(self, node: yaml.Node) -> tuple[Track, yaml.Node]:
+        if isinstance(node, yaml.ScalarNode) and not self.reader.is_null(node):
+            self.fail(node, "a track must be a mapping like '- script: FILE'",
+                      f"Write '- script: {node.value}'.")  # fmt: skip
+        items = self.reader.mapping(node, "a track")
+        self.reader.check_keys(items, keys.TRACK_KEYS, "a track")
+        if "script" not in items:
+            self.fail(node, "this track has no 'script'; name the routine file it is made from")
+        get = {name: value for name, (_, value) in items.items()}
+        script = self.file(get["script"], "track script")
+        profile = self.reader.scalar(get["profile"], "track profile").strip() \
+            if "profile" in get else None  # fmt: skip
+        if "id" in get:
+            track_id, id_node = self.identifier(get["id"], "track id"), get["id"]
+        else:
+            track_id, id_node = self.default_id(get["script"], script, profile), get["script"]
+        return Track(
+            id=track_id,
+            script=script,
+            profile=profile,
+            sets=self.sets(get["set"]) if "set" in get else {},
+            title=self.text(get["title"], "track title") if "title" in get else None,
+            published=self.published(get["published"]) if "published" in get else None,
+            line=node.start_mark.line + 1,
+        ), id_node
+
+    def default_id(self, node: yaml.Node, script: Path, profile: str | None) -> str:
+        stem = script.stem + (f"-{profile}" if profile else "")
+        track_id = re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._")[:80]
+        if not track_id:
+            self.fail(node, f"cannot make a track id from '{stem}'", "Give the track an 'id:'.")
+        return track_id
+
+    def sets(self, node: yaml.Node) -> dict[str, str]:
+        out = {}
+        for name, (key, value) in self.reader.mapping(node, "track set").items():
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+                self.fail(key, f"'{name}' is not a var name")
+            out[name] = self.reader.scalar(value, f"set {name}").strip()
+        return out
+
+    def published(self, node: yaml.Node) -> date:
+        raw = self.reader.scalar(node, "track published").strip()
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.fail(node, f"track published '{raw}' is not a date",
+                      "Write it as YEAR-MONTH-DAY, like 2026-12-01.")  # fmt: skip
+
+    # -- clients --------------------------------------------------------------------------
+
+    def clients(self, node: yaml.Node, tracks: tuple[Track, ...]) -> tuple[Client, ...]:
+        if self.reader.is_null(node):
+            return ()
+        entries = self.reader.sequence(node, "clients")
+        if len(entries) > keys.MAX_CLIENTS:
+            self.fail(node, f"the catalogue has {len(entries):,} clients; at most "
+                            f"{keys.MAX_CLIENTS:,}")  # fmt: skip
+        ids = [t.id for t in tracks]
+        seen: dict[str, int] = {}
+        out = []
+        for entry in entries:
+            items = self.reader.mapping(entry, "a client")
+            self.reader.check_keys(items, keys.CLIENT_KEYS, "a client")
+            if "id" not in items:
+                self.fail(entry, "this client has no 'id' (a short name for their feed)")
+            client_id = self.identifier(items["id"][1], "client id")
+            if client_id in seen:
+                self.fail(items["id"][1], f"two clients have the id '{client_id}' (the first on "
+                                          f"line {seen[client_id]})")  # fmt: skip
+            seen[client_id] = entry.start_mark.line + 1
+            name = self.text(items["name"][1], "client name") if "name" in items else client_id
+            chosen = self.client_tracks(items["tracks"][1], ids) if "tracks" in items else ids
+            out.append(Client(client_id, name, tuple(t for t in ids if t in chosen)))
+        return tuple(out)
+
+    def client_tracks(self, node: yaml.Node, ids: list[str]) -> list[str]:
+        chosen = []
+        for item in self.reader.sequence(node, "client tracks"):
+            track_id = self.reader.scalar(item, "a client's track").strip()
+            if track_id not in ids:
+                hint = did_you_mean(track_id, ids) or "Track ids: " + ", ".join(ids) + "."
+                self.fail(item, f"no track has the id '{track_id}'", hint)
+            chosen.append(track_id)
+        return chosen
+
+    # -- the scripts ----------------------------------------------------------------------
+
+    def check_scripts(self, catalogue: Catalogue, node: yaml.Node) -> None:
+        """Each track's script loads with its profile and ``set`` values. A
+        problem inside a script keeps the script's position; one with the
+        profile or a ``set`` value is shown at the track's entry."""
+        from cuecast.script import load
+
+        for track, entry in zip(catalogue.tracks, self.reader.sequence(node, "tracks"),
+                                strict=True):  # fmt: skip
+            try:
+                load(track.script, profile=track.profile, sets=track.sets,
+                     allow_outside=self.allow_outside)  # fmt: skip
+            except InputError as err:
+                if err.line is not None and not err.message.startswith(("--set ", "--profile ")):
+                    raise
+                self.fail(_entry_node(self.reader, entry, err), f"track '{track.id}': "
+                          + err.message.replace("--profile ", "profile ").replace("--set ", "set "),
+                          err.hint)  # fmt: skip
+
+
+def _entry_node(reader: Reader, entry: yaml.Node, err: InputError) -> yaml.Node:
+    """The node of the track's entry that the script's complaint is about."""
+    items = reader.mapping(entry, "a track")
+    for key in ("set", "profile") if "--set" in err.message else ("profile", "set"):
+        if key in items:
+            return items[key][1]
+    return entry
+

@@ -1,0 +1,62 @@
+"""A catalogue track -> the render ``Options`` that make it.
+
+Takes the catalogue and one of its tracks; gives ``cuecast.render.Options``
+with the catalogue's defaults, the track's profile and ``set`` values, and
+the tags that make the tracks one album: album = the series' title,
+artist = the series' author, track number = the place in ``tracks``, the
+series' cover when it has one, and the track's own title if it gives one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from cuecast.catalogue.model import Catalogue, Track
+
+if TYPE_CHECKING:
+    from cuecast.render import Options
+
+
+def track_options(catalogue: Catalogue, track: Track, **overrides: Any) -> Options:
+    """The render options for ``track``; ``overrides`` replace any field."""
+    from cuecast.render import Options  # the render stack loads only when a track is made
+
+    d = catalogue.defaults
+    number = catalogue.tracks.index(track) + 1
+    meta: dict[str, str] = {
+        "album": catalogue.series.title,
+        "author": catalogue.series.author,
+        "track": f"{number}/{len(catalogue.tracks)}",
+    }
+    if catalogue.series.cover is not None:
+        meta["cover"] = str(catalogue.series.cover)
+    if track.title is not None:
+        meta["title"] = track.title
+    options = Options(
+        profile=track.profile,
+        sets=dict(track.sets),
+        engine=_str(d.get("engine")),
+        voice=_str(d.get("voice")),
+        rate_wpm=_float(d.get("rate")),
+        strict=bool(d.get("strict", False)),
+        allow_outside=catalogue.allow_outside,
+        fmt=str(d.get("format", "mp3")),
+        bitrate_kbps=_int(d.get("bitrate")),
+        loudness_lufs=_float(d["loudness"]) if "loudness" in d else -16.0,
+        captions=tuple(str(c) for c in d.get("captions", ()) or ()),  # type: ignore[attr-defined]
+        meta=meta,
+    )
+    return replace(options, **overrides) if overrides else options
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]

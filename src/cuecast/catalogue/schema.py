@@ -1,0 +1,107 @@
+"""A JSON Schema (draft 2020-12) of the catalogue format, for editors.
+
+Takes nothing and gives the schema as a dict (``cuecast schema
+--catalogue`` prints it). Key names and value lists come from ``keys.py``,
+the loader's own; the loader stays the judge of files, scripts and ids.
+"""
+
+from __future__ import annotations
+
+from cuecast.catalogue import keys
+
+
+def _obj(props: dict, required: tuple[str, ...] = (), doc: str = "") -> dict:
+    out: dict = {"type": "object", "properties": props, "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    if doc:
+        out["description"] = doc
+    return out
+
+
+def _categories() -> list[str]:
+    out = []
+    for top, subs in keys.APPLE_CATEGORIES.items():
+        out.append(top)
+        out.extend(f"{top}/{sub}" for sub in subs)
+    return out
+
+
+def _series() -> dict:
+    text = {"type": "string", "minLength": 1}
+    props = {
+        "title": text,
+        "author": text,
+        "description": text,
+        "link": {"type": "string", "pattern": r"^https?://", "format": "uri",
+                 "description": "public URL of the published folder"},  # fmt: skip
+        "cover": {"type": "string", "description": "square JPEG or PNG beside the catalogue"},
+        "language": {"type": "string", "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"},
+        "category": {"enum": _categories()},
+        "explicit": {"type": "boolean"},
+        "owner": _obj({"name": text, "email": {"type": "string", "format": "email"}}),
+        "copyright": text,
+    }
+    assert tuple(props) == keys.SERIES_KEYS
+    return _obj(props, keys.SERIES_REQUIRED)
+
+
+def _defaults() -> dict:
+    low, high = keys.LOUDNESS_LUFS
+    caption = {"enum": list(keys.CAPTIONS)}
+    props = {
+        "format": {"enum": list(keys.FORMATS)},
+        "bitrate": {"type": "integer", "minimum": keys.BITRATE_KBPS[0],
+                    "maximum": keys.BITRATE_KBPS[1]},  # fmt: skip
+        "engine": {"enum": ["pyttsx3", "piper", "best", "espeak", "espeak-ng", "auto"]},
+        "voice": {"type": "string"},
+        "rate": {"type": "number", "minimum": keys.RATE_WPM[0], "maximum": keys.RATE_WPM[1]},
+        "loudness": {"anyOf": [{"type": "number", "minimum": low, "maximum": high},
+                               {"const": "off"}, {"const": False}]},  # fmt: skip
+        "captions": {"anyOf": [{"type": "array", "items": caption}, {"type": "string"}]},
+        "strict": {"type": "boolean"},
+    }
+    assert tuple(props) == keys.DEFAULTS_KEYS
+    return _obj(props, doc="render options for every track (the command line's names)")
+
+
+def _track() -> dict:
+    props = {
+        "script": {"type": "string", "description": "routine file, relative to the catalogue"},
+        "id": {"type": "string", "pattern": keys.ID_PATTERN},
+        "profile": {"type": "string"},
+        "title": {"type": "string", "minLength": 1},
+        "set": {"type": "object", "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+                "additionalProperties": {"type": ["string", "number"]}},  # fmt: skip
+        "published": {"type": "string", "format": "date"},
+    }
+    assert tuple(props) == keys.TRACK_KEYS
+    return _obj(props, ("script",))
+
+
+def _client() -> dict:
+    props = {
+        "id": {"type": "string", "pattern": keys.ID_PATTERN},
+        "name": {"type": "string", "minLength": 1},
+        "tracks": {"type": "array", "items": {"type": "string"}},
+    }
+    return _obj(props, ("id",))
+
+
+def schema() -> dict:
+    """The JSON Schema of a catalogue file."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "cuecast catalogue (format 1)",
+        "type": "object",
+        "required": ["series", "tracks"],
+        "properties": {
+            "series": _series(),
+            "defaults": _defaults(),
+            "tracks": {"type": "array", "minItems": 1, "maxItems": keys.MAX_TRACKS,
+                       "items": _track()},  # fmt: skip
+            "clients": {"type": ["array", "null"], "maxItems": keys.MAX_CLIENTS,
+                        "items": _client()},  # fmt: skip
+        },
+        "additionalProperties": False,
+    }
