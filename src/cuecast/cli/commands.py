@@ -150,9 +150,13 @@ def _voices_footer() -> None:
 
 
 @main.command()
-def schema() -> None:
+@click.option("--catalogue", is_flag=True, help="The catalogue format's schema instead.")
+def schema(catalogue: bool) -> None:
     """Print the JSON Schema of the script format (for editors)."""
-    from cuecast.script import schema as make_schema
+    if catalogue:
+        from cuecast.catalogue import schema as make_schema
+    else:
+        from cuecast.script import schema as make_schema
 
     click.echo(json.dumps(make_schema(), indent=2))
 
