@@ -2,13 +2,16 @@
 
 Takes the text of a duration as written in a script (``90s``, ``1m30s``,
 ``1:30``, ``500ms``, ``1h``, ``1:02:03`` or a bare number of seconds) and
-gives float seconds; takes seconds or whole numbers and gives the words a
-narrator would say ("two minutes and fifteen seconds").
+gives float seconds; takes seconds or whole numbers and gives the English
+words a narrator would say ("two minutes and fifteen seconds"), from the
+language layer (``cuecast.language``), which says them in every language.
 """
 
 from __future__ import annotations
 
 import re
+
+from cuecast.language import ENGLISH
 
 MAX_DURATION_S = 24 * 3600.0
 """No duration in a script may be longer than a day (see docs, Limits)."""
@@ -98,64 +101,14 @@ def looks_like_duration(text: str) -> bool:
     return True
 
 
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-
-
 def number_words(n: int) -> str:
-    """English words for 0..9999 ("one hundred and five"); digits beyond."""
-    if n < 0 or n > 9999:
-        return str(n)
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
-    big, rest = (1000, "thousand") if n >= 1000 else (100, "hundred")
-    head, tail = divmod(n, big)
-    words = f"{number_words(head)} {rest}"
-    if tail == 0:
-        return words
-    joiner = " and " if tail < 100 else " "
-    return words + joiner + number_words(tail)
+    """English words for 0..9999 ("one hundred and five"); digits beyond
+    (the language layer's num2words; ``Phrases.number`` for others)."""
+    return ENGLISH.number(n)
 
 
 def duration_words(seconds: float) -> str:
-    """How a narrator says a duration: 60 -> "one minute", 90 -> "ninety
-    seconds", 135 -> "two minutes and fifteen seconds", 0.5 -> "half a
-    second". Under two minutes (and not a whole minute) reads as seconds."""
-    seconds = round(seconds * 100) / 100  # hundredths are as fine as speech goes
-    whole = int(seconds)
-    if seconds < 60 or (seconds < 120 and whole % 60 != 0):
-        return _seconds_words(seconds)
-    hours, rem = divmod(whole, 3600)
-    minutes, secs = divmod(rem, 60)
-    parts = [_unit(hours, "hour"), _unit(minutes, "minute")]
-    parts = [p for p in parts if p]
-    frac = seconds - whole
-    if secs or frac:
-        parts.append(_seconds_words(secs + frac))
-    if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _unit(n: int, name: str) -> str:
-    if n == 0:
-        return ""
-    return f"{number_words(n)} {name}" + ("s" if n != 1 else "")
-
-
-def _seconds_words(seconds: float) -> str:
-    whole = int(seconds)
-    frac = round(seconds - whole, 2)
-    if frac == 0:
-        return _unit(whole, "second") or "zero seconds"
-    if frac == 0.5:
-        return "half a second" if whole == 0 else f"{number_words(whole)} and a half seconds"
-    digits = f"{frac:.2f}"[2:].rstrip("0")
-    spoken = " ".join(_ONES[int(d)] for d in digits)
-    return f"{number_words(whole)} point {spoken} seconds"
+    """How an English narrator says a duration: 60 -> "one minute", 90 ->
+    "ninety seconds", 135 -> "two minutes and fifteen seconds", 0.5 -> "half
+    a second" (``Phrases.duration`` in the script's language)."""
+    return ENGLISH.duration(seconds)
