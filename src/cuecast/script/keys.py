@@ -23,9 +23,10 @@ TOP_KEYS = (
     "defaults",
     "background",
     "lexicon",
+    "phrases",
     "steps",
 )
-VOICE_KEYS = ("engine", "name", "rate", "pitch", "volume")
+VOICE_KEYS = ("engine", "name", "rate", "pitch", "volume", "recordings")
 DEFAULTS_KEYS = ("gap", "chime", "countdown", "breath")
 COUNTDOWN_KEYS = ("halfway", "remaining", "count")
 BACKGROUND_KEYS = ("sound", "volume", "duck", "fade")

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cuecast.language import ENGLISH, Phrases
+
 
 @dataclass(frozen=True)
 class Src:
@@ -28,7 +30,8 @@ class VoiceSpec:
     """A voice request; ``None`` fields fall back to the engine default.
 
     ``rate_wpm`` is words per minute, ``pitch`` 0-100 (50 neutral),
-    ``volume`` 0.0-1.0.
+    ``volume`` 0.0-1.0. ``recordings`` (the script's voice only) is the
+    real path of a folder of recorded lines (``voices/recordings.py``).
     """
 
     engine: str | None = None
@@ -36,6 +39,7 @@ class VoiceSpec:
     rate_wpm: float | None = None
     pitch: float | None = None
     volume: float | None = None
+    recordings: str | None = None
 
     def over(self, base: VoiceSpec) -> VoiceSpec:
         """This spec's set fields on top of ``base``'s."""
@@ -45,6 +49,7 @@ class VoiceSpec:
             rate_wpm=self.rate_wpm if self.rate_wpm is not None else base.rate_wpm,
             pitch=self.pitch if self.pitch is not None else base.pitch,
             volume=self.volume if self.volume is not None else base.volume,
+            recordings=self.recordings if self.recordings is not None else base.recordings,
         )
 
 
@@ -233,6 +238,8 @@ class Script:
     steps: tuple[Step, ...]
     src: Src
     language: str = "en"
+    phrases: Phrases = ENGLISH
+    """The built-in lines in ``language`` (with the script's ``phrases:``)."""
     voice: VoiceSpec = VoiceSpec()
     defaults: Defaults = Defaults()
     background: Background | None = None

@@ -8,6 +8,7 @@ checks files, vars and ranges the schema cannot).
 
 from __future__ import annotations
 
+from cuecast.language import PHRASE_KEYS
 from cuecast.script.keys import (
     AMBIENCES,
     META_KEYS,
@@ -60,7 +61,10 @@ def _defs() -> dict:
             "anyOf": [{"enum": list(STEP_SOUNDS)}, {"type": "string"}],
             "description": "a built-in sound or an audio file next to the script",
         },
-        "voice": _obj({k: text if k in ("engine", "name") else _ref("number") for k in VOICE_KEYS}),
+        "voice": _obj({
+            k: text if k in ("engine", "name", "recordings") else _ref("number")
+            for k in VOICE_KEYS
+        }),
         "countdown": _off(
             _obj(
                 {
@@ -230,6 +234,10 @@ def _top_props() -> dict:
                 ]
             },
             "lexicon": {"type": "object", "additionalProperties": {"type": "string"}},
+            "phrases": _obj(
+                {k: {"type": "string"} for k in PHRASE_KEYS},
+                doc="the lines cuecast says by itself, in the script's own words",
+            ),
             "steps": _ref("steps"),
         }
     )

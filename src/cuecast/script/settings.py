@@ -7,12 +7,17 @@ partial forms) and gives the model object; errors name the node.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import replace
 
 import yaml
 
+from cuecast import limits
 from cuecast.errors import InputError
+from cuecast.language import PHRASE_KEYS, PLACEHOLDERS
 from cuecast.script.context import Ctx
+from cuecast.script.files import resolve
 from cuecast.script.keys import (
     AMBIENCES,
     BACKGROUND_KEYS,
@@ -56,15 +61,38 @@ def voice(ctx: Ctx, node: yaml.Node, what: str = "voice") -> VoiceSpec:
         _check_engine(ctx, got["engine"], text["engine"])
     if "name" in got:
         text["name"] = _voice_name(ctx, got["name"], f"{what} name")
-    ranges = {"rate": (20.0, 1000.0), "pitch": (0.0, 100.0), "volume": (0.0, 1.0)}
-    numbers = {k: ctx.number(got[k], f"{what} {k}", *ranges[k]) for k in ranges if k in got}
+    ranges = {"rate": limits.RATE_WPM, "pitch": limits.PITCH, "volume": limits.VOLUME}
+    numbers = {
+        k: ctx.number(got[k], f"{what} {k}", r.low, r.high) for k, r in ranges.items() if k in got
+    }
     return VoiceSpec(
         engine=text.get("engine"),
         name=text.get("name"),
         rate_wpm=numbers.get("rate"),
         pitch=numbers.get("pitch"),
         volume=numbers.get("volume"),
+        recordings=_recordings(ctx, got["recordings"], what) if "recordings" in got else None,
     )
+
+
+def _recordings(ctx: Ctx, node: yaml.Node, what: str) -> str:
+    """The real path of the script's folder of recorded lines: beside the
+    script, inside its folder unless ``--allow-outside``."""
+    if what != "voice":
+        ctx.fail(node, f"{what} cannot name recordings; only the script's voice can",
+                 "Put 'recordings:' under the top-level 'voice:'.")
+    raw = ctx.reader.scalar(node, f"{what} recordings")
+    real, problem = resolve(raw, ctx.dir, ctx.session.root_dir, ctx.session.allow_outside)
+    if problem == "outside":
+        ctx.fail(node, f"recordings folder '{raw}' is outside the script's folder",
+                 "Move it next to the script, or pass --allow-outside to allow it.")
+    if problem == "missing":
+        ctx.fail(node, f"recordings folder '{raw}' does not exist "
+                       f"(looked in {os.path.dirname(real)})")
+    if problem != "folder":
+        ctx.fail(node, f"recordings '{raw}' is not a folder",
+                 "Name a folder of audio files, one per line (see 'cuecast lines').")
+    return real
 
 
 def _voice_name(ctx: Ctx, node: yaml.Node, what: str) -> str:
@@ -243,7 +271,7 @@ def voiced(ctx: Ctx, node: yaml.Node, what: str) -> int | None:
 def defaults(ctx: Ctx, node: yaml.Node) -> Defaults:
     items = ctx.reader.mapping(node, "defaults")
     ctx.reader.check_keys(items, DEFAULTS_KEYS, "defaults")
-    out = Defaults()
+    out = ctx.defaults  # the format's defaults in the script's language
     if "gap" in items:
         out = replace(out, gap_s=ctx.duration(items["gap"][1], "defaults gap", zero_ok=True))
     if "chime" in items:
@@ -268,11 +296,15 @@ def background(ctx: Ctx, node: yaml.Node) -> Background:
         ctx.fail(node, "background needs 'sound': rain, ocean or an audio file")
     out = Background(sound(ctx, items["sound"][1], "background sound", AMBIENCES))
     if "volume" in items:
+        volume = limits.BED_VOLUME_DB
+        what = "background volume (dB)"
         out = replace(
-            out, volume_db=ctx.number(items["volume"][1], "background volume (dB)", -80.0, 20.0)
+            out, volume_db=ctx.number(items["volume"][1], what, volume.low, volume.high)
         )
     if "duck" in items:
-        out = replace(out, duck_db=ctx.number(items["duck"][1], "background duck (dB)", 0.0, 80.0))
+        duck = limits.BED_DUCK_DB
+        what = "background duck (dB)"
+        out = replace(out, duck_db=ctx.number(items["duck"][1], what, duck.low, duck.high))
     if "fade" in items:
         out = replace(out, fade_s=ctx.duration(items["fade"][1], "background fade", zero_ok=True))
     return out
@@ -290,3 +322,22 @@ def lexicon(ctx: Ctx, node: yaml.Node) -> tuple[tuple[str, str], ...]:
             ctx.fail(value, f"the lexicon entry for '{word}' is empty")
         out.append((word.strip(), said))
     return tuple(out)
+
+
+def phrases(ctx: Ctx, node: yaml.Node) -> dict[str, str]:
+    """Phrase key -> the script's own text for it (``cuecast.language``
+    keys); each text may use only its phrase's placeholders."""
+    items = ctx.reader.mapping(node, "phrases")
+    ctx.reader.check_keys(items, PHRASE_KEYS, "phrases")
+    out = {}
+    for key, (_, value) in items.items():
+        text = ctx.reader.scalar(value, f"the phrase '{key}'").strip()
+        if not text:
+            ctx.fail(value, f"the phrase '{key}' is empty; give it some text")
+        allowed = PLACEHOLDERS[key]
+        for name in re.findall(r"\{([^{}]*)\}", text):
+            if name not in allowed:
+                may = ", ".join("{" + a + "}" for a in allowed) if allowed else "no placeholders"
+                ctx.fail(value, f"the phrase '{key}' cannot use '{{{name}}}'; it may use {may}")
+        out[key] = text
+    return out

@@ -1,0 +1,71 @@
+"""``cuecast lines``: the distinct lines of renders, as a recording script."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+
+import click
+
+from cuecast.cli.base import main
+
+
+@main.command()
+@click.argument("scripts", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--profile", help="Only this profile [default: the defaults and every profile].")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+              help="Set a var (repeatable); wins over --profile.")
+@click.option("--format", "fmt", type=click.Choice(["txt", "csv", "json"]), default="txt",
+              show_default=True, help="Output format.")
+@click.option("--recordings", type=click.Path(file_okay=False), metavar="DIR",
+              help="Say which lines have a recording in DIR [default: the script's "
+                   "voice: {recordings: ...}].")
+@click.option("--pieces", is_flag=True,
+              help="Also list the pieces durations are assembled from (one to sixty, "
+                   "seconds, minutes, and).")
+@click.option("--missing", is_flag=True, help="Only lines without a recording.")
+@click.option("--allow-outside", is_flag=True,
+              help="Let the script name files outside its own folder.")
+def lines(scripts: tuple[str, ...], profile: str | None, sets: tuple[str, ...], fmt: str,
+          recordings: str | None, pieces: bool, missing: bool, allow_outside: bool) -> None:
+    """List every distinct line SCRIPTS speak, with its id for recording."""
+    from cuecast.lines import script_lines
+    from cuecast.script import parse_set
+
+    found = script_lines(
+        scripts, profile=profile, sets=dict(parse_set(s) for s in sets),
+        allow_outside=allow_outside, recordings=recordings, pieces=pieces,
+    )
+    if missing:
+        found = tuple(line for line in found if not line.recordings)
+    click.echo({"txt": _txt, "csv": _csv, "json": _json}[fmt](found), nl=False)
+
+
+def _txt(found: Sequence) -> str:
+    out = []
+    for line in found:
+        mark = "recorded" if line.recordings else "        "
+        uses = "piece" if line.piece else f"{line.uses}x"
+        out.append(f"{line.id:<44} {mark} {uses:>5}  {line.text}")
+    return "".join(s + "\n" for s in out)
+
+
+def _csv(found: Sequence) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "text", "spoken", "language", "uses", "where", "recording"])
+    for line in found:
+        writer.writerow([line.id, line.text, line.spoken, line.language, line.uses,
+                         " ".join(line.where), " + ".join(line.recordings)])
+    return buf.getvalue()
+
+
+def _json(found: Sequence) -> str:
+    rows = [{
+        "id": line.id, "text": line.text, "spoken": line.spoken, "language": line.language,
+        "uses": line.uses, "where": list(line.where), "piece": line.piece,
+        "recordings": list(line.recordings),
+    } for line in found]
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
