@@ -1,0 +1,59 @@
+"""``cuecast serve CATALOGUE``: the listeners' page, on uvicorn."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from cuecast.cli.base import main
+
+
+@main.command()
+@click.argument("catalogue", type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False),
+              help="Folder for finished sessions [default: .cuecast-serve beside the catalogue].")
+@click.option("--disk-budget", default=2048, show_default=True, metavar="MB",
+              type=click.IntRange(min=1), help="Disk kept for finished sessions (oldest used go).")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Sessions rendered at once [default: CPU count].")
+@click.option("--queue", "queue_bound", type=click.IntRange(min=1),
+              help="Sessions waiting or rendering before answering 503 [default: 4 per worker].")
+def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budget: int,
+          workers: int | None, queue_bound: int | None) -> None:
+    """Serve CATALOGUE as a page where listeners customise and download tracks."""
+    import socket
+
+    import uvicorn
+
+    from cuecast.catalogue import load_catalogue
+    from cuecast.web import Settings, create_app
+
+    loaded = load_catalogue(catalogue)
+    store = store_dir or os.path.join(os.path.dirname(os.path.abspath(catalogue)),
+                                      ".cuecast-serve")
+    settings = Settings(store_dir=Path(store), disk_budget_bytes=disk_budget * 1024 * 1024,
+                        workers=workers or os.cpu_count() or 1, queue_bound=queue_bound or 0)
+    app = create_app(loaded, settings)
+    # bind first, so the URL printed is the one listening (also with --port 0)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        from cuecast.errors import InputError
+
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"cuecast: serving {loaded.series.title} at http://{shown}:{bound}/ "
+               "(Ctrl-C to stop)")
+    config = uvicorn.Config(app, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])

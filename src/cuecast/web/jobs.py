@@ -1,0 +1,168 @@
+"""The render queue: a bounded number of sessions rendering at once.
+
+Takes work (a key and a function that renders into a folder and gives the
+finished file's path); gives a ``Job`` whose state, progress and live file
+the pages read. ``workers`` renders run at a time, each on its own thread
+(the heavy parts, speech and ffmpeg, are other processes and numpy, so
+threads are enough, and they share the progress with the pages without
+any pickling); at most ``bound`` jobs wait or run, and past that
+``submit`` raises ``QueueFull`` with how long to wait. The same key
+submitted twice while it is queued or running gets the same job.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cuecast.errors import CuecastError
+
+Work = Callable[["Job"], Path]
+"""Renders the job (reporting through ``job.progress``), returns its file."""
+
+KEEP_FINISHED = 256
+"""Finished jobs remembered for their status pages (the files are in the store)."""
+
+
+class QueueFull(Exception):
+    """Too many sessions waiting; try again after ``retry_after_s``."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"busy; retry after {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+@dataclass
+class Job:
+    """One session being made. ``state`` is queued, running, done or failed."""
+
+    key: str
+    work_dir: Path
+    state: str = "queued"
+    stage: str = "waiting"
+    done: int = 0
+    total: int = 0
+    error: str | None = None
+    result: Path | None = None
+    audio_complete: bool = False
+    """Every sample has gone to the encoder: the file being written may now
+    be rewritten (tags), so a live reader must switch to the finished file."""
+    created_s: float = field(default_factory=time.monotonic)
+    started_s: float | None = None
+    finished_s: float | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+    work: Work | None = field(default=None, repr=False)
+
+    def progress(self, stage: str, done: int, total: int) -> None:
+        """The render's progress callback (``cuecast.render.Progress``)."""
+        self.stage, self.done, self.total = stage, done, total
+        if stage == "audio" and total > 0 and done >= total:
+            self.audio_complete = True
+
+    @property
+    def fraction(self) -> float:
+        """Rough share of the work done: speech is the first 30 %, audio the rest."""
+        if self.state == "done":
+            return 1.0
+        part = self.done / self.total if self.total else 0.0
+        if self.stage == "speech":
+            return 0.3 * part
+        if self.stage == "audio":
+            return 0.3 + 0.7 * part
+        return 0.0
+
+
+class JobQueue:
+    def __init__(self, *, workers: int, bound: int,
+                 on_done: Callable[[Job], None] | None = None) -> None:
+        self.workers = max(1, workers)
+        self.bound = max(self.workers, bound)
+        self._on_done = on_done
+        self._lock = threading.Lock()
+        self._active: dict[str, Job] = {}
+        self._finished: OrderedDict[str, Job] = OrderedDict()
+        self._todo: queue.Queue[Job | None] = queue.Queue()
+        self._recent_s: list[float] = []
+        self._threads = [
+            threading.Thread(target=self._run, name=f"cuecast-render-{i}", daemon=True)
+            for i in range(self.workers)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def submit(self, key: str, work_dir: Callable[[], Path], work: Work) -> Job:
+        """The job for ``key``: the one already queued or running, or a new
+        one that runs ``work`` in the folder ``work_dir()`` makes."""
+        with self._lock:
+            job = self._active.get(key)
+            if job is not None:
+                return job
+            if len(self._active) >= self.bound:
+                raise QueueFull(self._retry_after_s())
+            job = Job(key, work_dir(), work=work)
+            self._active[key] = job
+            self._finished.pop(key, None)
+        self._todo.put(job)
+        return job
+
+    def get(self, key: str) -> Job | None:
+        with self._lock:
+            return self._active.get(key) or self._finished.get(key)
+
+    def position(self, job: Job) -> int:
+        """How many jobs are ahead of ``job`` in the queue (0 once it runs)."""
+        if job.state != "queued":
+            return 0
+        with self._lock:
+            waiting = [j for j in self._active.values() if j.state == "queued"]
+        return sum(1 for j in waiting if j.created_s < job.created_s)
+
+    def load(self) -> int:
+        """Jobs queued or running."""
+        with self._lock:
+            return len(self._active)
+
+    def close(self) -> None:
+        """Let the workers end once the queue is empty."""
+        for _ in self._threads:
+            self._todo.put(None)
+
+    def _run(self) -> None:
+        while True:
+            job = self._todo.get()
+            if job is None:
+                return
+            job.state, job.started_s = "running", time.monotonic()
+            try:
+                assert job.work is not None
+                job.result = job.work(job)
+                job.state = "done"
+            except CuecastError as err:
+                job.state, job.error = "failed", err.message
+            except Exception as err:  # noqa: BLE001  a render bug must not kill the worker
+                job.state, job.error = "failed", f"the render failed ({type(err).__name__})"
+            job.finished_s = time.monotonic()
+            job.work = None  # let the choice it carried go
+            self._retire(job)
+
+    def _retire(self, job: Job) -> None:
+        with self._lock:
+            self._active.pop(job.key, None)
+            self._finished[job.key] = job
+            while len(self._finished) > KEEP_FINISHED:
+                self._finished.popitem(last=False)
+            if job.state == "done" and job.started_s is not None and job.finished_s is not None:
+                self._recent_s = [*self._recent_s[-9:], job.finished_s - job.started_s]
+        if self._on_done is not None:
+            self._on_done(job)
+        job.finished.set()
+
+    def _retry_after_s(self) -> int:
+        """Seconds until a slot is likely free: a typical render, at least 5 s."""
+        typical = sorted(self._recent_s)[len(self._recent_s) // 2] if self._recent_s else 30.0
+        return int(min(300, max(5, typical)))

@@ -1,0 +1,249 @@
+"""The catalogue as the listener's pages see it, and what a listener chose.
+
+Takes a loaded ``Catalogue``; gives, per track, the values a listener may
+change (each duration or whole-number var, with its label, bounds and the
+value under each profile), reads a submitted form into a ``Choice``
+(profile and values, checked by the script loader itself, so bounds and
+units are exactly those of ``cuecast render --set``) and gives each choice
+its session key: a hash of the script, the resolved values and the render
+options, so equal requests share one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from cuecast import __version__
+from cuecast.catalogue import Catalogue, Track, track_options
+from cuecast.errors import InputError
+from cuecast.render import Options
+from cuecast.script import VarInfo, describe_vars
+
+MAX_VALUE_CHARS = 24
+FORM_KEYS = ("profile", "shown_profile")
+"""Form fields that are not vars: the profile chosen, and the one whose
+values the form was showing (so that, without JavaScript, choosing another
+profile changes the values the listener left alone)."""
+
+_WHOLE = re.compile(r"^\d+$")
+_SAFE_VALUE = re.compile(r"^[0-9A-Za-z.: ]*$")
+_SET_PREFIX = re.compile(r"^--set [^:]*: ")
+
+
+class BadChoice(Exception):
+    """A value or field the page cannot take; ``field`` is the var's name
+    (or None for the form as a whole). The message is for the listener."""
+
+    def __init__(self, message: str, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a track's page."""
+
+    name: str
+    kind: str
+    """``duration`` (seconds) or ``number`` (a whole number)."""
+    label: str
+    min: float | None
+    max: float | None
+    hint: str
+    values: Mapping[str, str]
+    """Profile ("" for none) -> the value shown for it."""
+
+
+@dataclass(frozen=True)
+class TrackView:
+    id: str
+    title: str
+    description: str
+    track: Track
+    profiles: tuple[str, ...]
+    fields: tuple[Field, ...]
+
+    @property
+    def default_profile(self) -> str:
+        return self.track.profile or ""
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a listener asked for: checked, resolved, keyed."""
+
+    track: TrackView
+    profile: str
+    values: Mapping[str, str]
+    """Every field's value as given or shown (for the page)."""
+    options: Options
+    key: str
+
+
+class Library:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.tracks = {t.id: _view(catalogue, t) for t in catalogue.tracks}
+
+    def get(self, track_id: str) -> TrackView | None:
+        return self.tracks.get(track_id)
+
+    def choose(self, view: TrackView, form: Mapping[str, str]) -> Choice:
+        """Read a submitted form; ``BadChoice`` says what is wrong."""
+        for name in form:
+            if name not in FORM_KEYS and view.field(name) is None:
+                shown = name if len(name) <= 40 else name[:40] + "…"
+                raise BadChoice(f"This session has no setting called '{shown}'.")
+        profile = form.get("profile", view.default_profile).strip()
+        if profile and profile not in view.profiles:
+            raise BadChoice(f"There is no profile called '{profile[:40]}' for this session.")
+        shown = form.get("shown_profile", profile).strip()
+        shown = shown if shown in ("", *view.profiles) else profile
+        sets = dict(view.track.sets)
+        values = {}
+        for f in view.fields:
+            text = _value_text(f, form.get(f.name, ""))
+            kept = text == "" or (shown != profile and text == f.values.get(shown))
+            values[f.name] = f.values.get(profile, "") if kept else text
+            if not kept:
+                sets[f.name] = text
+        infos = _described(view, profile, sets)
+        options = serve_options(self.catalogue, view.track, profile, sets)
+        return Choice(view, profile, values, options, session_key(view, infos, options))
+
+
+def serve_options(catalogue: Catalogue, track: Track, profile: str,
+                  sets: Mapping[str, str]) -> Options:
+    """The catalogue's render options for a listener's session: always MP3
+    (it can be played while it is made), no captions, and only the track's
+    own title as a tag, so the file is byte for byte what ``cuecast
+    render SCRIPT --set ...`` (with the catalogue's engine, voice, rate,
+    bitrate and loudness) makes."""
+    base = track_options(catalogue, track)
+    meta = {"title": track.title} if track.title else {}
+    bitrate = base.bitrate_kbps if base.fmt == "mp3" else None
+    return replace(base, profile=profile or None, sets=dict(sets), fmt="mp3",
+                   bitrate_kbps=bitrate, captions=(), meta=meta)
+
+
+def session_key(view: TrackView, infos: tuple[VarInfo, ...], options: Options) -> str:
+    """128 bits of the sha256 of the script, the resolved values and the options."""
+    script = hashlib.sha256(Path(view.track.script).read_bytes()).hexdigest()
+    values = {i.name: (i.kind, i.seconds if i.kind == "duration" else
+                       i.number if i.kind == "number" else i.value) for i in infos}
+    opts = {f.name: getattr(options, f.name) for f in fields(options)
+            if f.name not in ("profile", "sets", "jobs")}
+    blob = json.dumps({"v": 1, "cuecast": __version__, "track": view.id, "script": script,
+                       "values": values, "options": opts}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _value_text(f: Field, raw: str) -> str:
+    text = raw.strip()
+    if len(text) > MAX_VALUE_CHARS or not _SAFE_VALUE.match(text):
+        raise BadChoice(f"{f.label}: '{text[:MAX_VALUE_CHARS]}' is not a value this page takes; "
+                        f"{f.hint}.", f.name)
+    if f.kind == "number" and text and not _WHOLE.match(text):
+        raise BadChoice(f"{f.label} takes a whole number, like "
+                        f"{f.values.get('', '3')}; '{text}' is not one.", f.name)
+    return text
+
+
+def _described(view: TrackView, profile: str, sets: Mapping[str, str]) -> tuple[VarInfo, ...]:
+    try:
+        return describe_vars(view.track.script, profile=profile or None, sets=sets)
+    except InputError as err:
+        name = next((f.name for f in view.fields if f"'{f.name}'" in err.message), None)
+        label = view.field(name).label if name and view.field(name) else None  # type: ignore[union-attr]
+        text = _SET_PREFIX.sub("", err.message)  # the page is not a command line
+        if err.hint:
+            text += ("" if text.endswith((".", "?", "!")) else ".") + f" {err.hint}"
+        raise BadChoice(f"{label}: {text}" if label else text, name, 422) from None
+
+
+def _view(catalogue: Catalogue, track: Track) -> TrackView:
+    infos = describe_vars(track.script, profile=track.profile, sets=track.sets,
+                          allow_outside=catalogue.allow_outside)
+    profiles = tuple(sorted({p for i in infos for p in i.profiles}))
+    by_profile = {"": describe_vars(track.script, sets=track.sets,
+                                    allow_outside=catalogue.allow_outside)}
+    for p in profiles:
+        by_profile[p] = describe_vars(track.script, profile=p, sets=track.sets,
+                                      allow_outside=catalogue.allow_outside)
+    fields_ = tuple(_field(i, {p: _shown(v, i.name) for p, v in by_profile.items()})
+                    for i in infos if _customisable(i))
+    script = _script_meta(track, catalogue)
+    return TrackView(track.id, track.title or script[0], script[1], track, profiles, fields_)
+
+
+def _customisable(info: VarInfo) -> bool:
+    if info.kind == "duration":
+        return True
+    return info.kind == "number" and info.number is not None and float(info.number).is_integer()
+
+
+def _shown(infos: tuple[VarInfo, ...], name: str) -> str:
+    info = next(i for i in infos if i.name == name)
+    if info.kind == "duration" and info.seconds is not None:
+        return _seconds_text(info.seconds)
+    return info.value
+
+
+def _seconds_text(seconds: float) -> str:
+    whole = int(seconds)
+    return str(whole) if whole == seconds else f"{seconds:g}"
+
+
+def _field(info: VarInfo, values: Mapping[str, str]) -> Field:
+    label = info.label or info.name.replace("_", " ").capitalize()
+    if info.kind == "duration":
+        hint = "seconds, or like 45s or 1:30"
+        bounds = _bounds(info, _short)
+    else:
+        hint = "a whole number"
+        bounds = _bounds(info, lambda v: f"{v:g}")
+    return Field(info.name, info.kind, label, info.min, info.max,
+                 f"{hint}{'; ' + bounds if bounds else ''}", dict(values))
+
+
+def _bounds(info: VarInfo, show) -> str:  # type: ignore[no-untyped-def]
+    if info.min is not None and info.max is not None:
+        return f"from {show(info.min)} to {show(info.max)}"
+    if info.min is not None:
+        return f"at least {show(info.min)}"
+    return f"at most {show(info.max)}" if info.max is not None else ""
+
+
+def _short(seconds: float) -> str:
+    """A bound for a hint: ``30 s``, ``3 min``, ``1:30``."""
+    if seconds < 60:
+        return f"{seconds:g} s"
+    return f"{seconds / 60:g} min" if seconds % 60 == 0 else clock(seconds)
+
+
+def clock(seconds: float) -> str:
+    """``45 s``, ``1:30``, ``1:02:03``: a length as a listener reads it."""
+    whole = int(round(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str]:
+    from cuecast.script import load
+
+    script = load(track.script, profile=track.profile, sets=track.sets,
+                  allow_outside=catalogue.allow_outside)
+    return script.meta.title or track.id, script.meta.description or ""

@@ -1,0 +1,109 @@
+"""A session's page: progress while it is made, then the player and the download.
+
+``/t/ID/s/KEY`` is the page (it refreshes itself without JavaScript, and
+is updated from ``.../status`` with it); ``.../live.mp3`` is the audio
+while it is made (``live``), or the finished file once it is;
+``.../session.mp3`` is the finished file for the player (ranges, so it
+seeks) and ``.../download`` the same file as an attachment. A key is only
+looked up, in the queue and the store, never turned into a path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.concurrency import iterate_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from cuecast.web.jobs import Job
+from cuecast.web.live import live_bytes
+from cuecast.web.pages import page, track_of, web
+from cuecast.web.store import KEY_RE
+
+GONE = "This session is not here any more (finished sessions are kept for a while). " \
+       "Make it again from its page."
+
+
+def _lookup(request: Request) -> tuple[Path | None, Job | None]:
+    key = request.path_params["key"]
+    if not KEY_RE.match(key):
+        raise HTTPException(404, GONE)
+    sessions = web(request).sessions
+    job = sessions.job(key)
+    stored = sessions.finished(key)
+    if stored is None and job is None:
+        raise HTTPException(404, GONE)
+    return stored, job
+
+
+async def show(request: Request) -> Response:
+    view = track_of(request)
+    stored, job = _lookup(request)
+    base = f"/t/{view.id}/s/{request.path_params['key']}/"
+    if stored is not None:
+        return page(request, "session.html", view=view, state="done", base=base,
+                    size_mb=stored.stat().st_size / 1e6, job=None, position=0)
+    assert job is not None
+    status = 500 if job.state == "failed" else 200
+    position = web(request).sessions.queue.position(job)
+    return page(request, "session.html", status, view=view, state=job.state, job=job,
+                base=base, size_mb=0.0, position=position)
+
+
+async def status(request: Request) -> Response:
+    track_of(request)
+    stored, job = _lookup(request)
+    if stored is not None or job is None:
+        return JSONResponse({"state": "done", "fraction": 1.0, "live": True})
+    return JSONResponse({
+        "state": job.state, "stage": job.stage, "fraction": round(job.fraction, 4),
+        "live": job.state == "running" and job.stage == "audio",
+        "position": web(request).sessions.queue.position(job), "error": job.error,
+    }, headers={"Cache-Control": "no-store"})
+
+
+async def live(request: Request) -> Response:
+    track_of(request)
+    stored, job = _lookup(request)
+    if stored is not None or job is None or job.state == "done":
+        return _file(stored, job)
+    if job.state == "failed":
+        raise HTTPException(500, f"This session could not be made: {job.error}")
+    return StreamingResponse(iterate_in_threadpool(live_bytes(job)), media_type="audio/mpeg",
+                             headers={"Cache-Control": "no-store"})
+
+
+async def audio(request: Request) -> Response:
+    track_of(request)
+    stored, job = _lookup(request)
+    return _file(stored, job)
+
+
+async def download(request: Request) -> Response:
+    view = track_of(request)
+    stored, job = _lookup(request)
+    name = f"{view.id}-{request.path_params['key'][:8]}.mp3"
+    return _file(stored, job, filename=name)
+
+
+def _file(stored: Path | None, job: Job | None, filename: str | None = None) -> Response:
+    path = stored or (job.result if job is not None and job.state == "done" else None)
+    if path is None or not path.exists():
+        raise HTTPException(409 if job is not None and job.state != "failed" else 404,
+                            "This session is still being made." if job is not None
+                            and job.state in ("queued", "running") else GONE)
+    return FileResponse(path, media_type="audio/mpeg", filename=filename,
+                        content_disposition_type="attachment" if filename else "inline",
+                        headers={"Cache-Control": "private, max-age=86400"})
+
+
+routes = [
+    Route("/t/{track_id}/s/{key}", show, methods=["GET", "HEAD"], name="session"),
+    Route("/t/{track_id}/s/{key}/status", status, methods=["GET"]),
+    Route("/t/{track_id}/s/{key}/live.mp3", live, methods=["GET"]),
+    Route("/t/{track_id}/s/{key}/session.mp3", audio, methods=["GET", "HEAD"]),
+    Route("/t/{track_id}/s/{key}/download", download, methods=["GET", "HEAD"]),
+]

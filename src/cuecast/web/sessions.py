@@ -1,0 +1,120 @@
+"""Making sessions: plans for the live total, renders through the queue.
+
+Takes a ``Choice`` (see ``library``); gives its total length (the
+library's own plan, with the speech cache, remembered per key) and its
+file: straight from the store when the same session was made before,
+otherwise a ``Job`` on the bounded queue that renders with
+``cuecast.render.render`` into a work folder and moves the finished file
+into the store.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from cuecast.errors import CuecastError
+from cuecast.render import prepare, render
+from cuecast.web.jobs import Job, JobQueue
+from cuecast.web.library import BadChoice, Choice, Library
+from cuecast.web.store import Store
+
+PLANS_KEPT = 512
+PLANS_AT_ONCE = 2
+"""Plans (for the live total) running at the same time; more wait."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much the server takes on. Sizes in bytes, rates per minute per client."""
+
+    store_dir: Path
+    workers: int = os.cpu_count() or 1
+    queue_bound: int = 0
+    """Jobs waiting or running before 503; 0: four per worker."""
+    disk_budget_bytes: int = 2 * 1024**3
+    max_body_bytes: int = 16 * 1024
+    renders_per_minute: int = 30
+    plans_per_minute: int = 240
+    requests_per_minute: int = 1200
+
+    @property
+    def bound(self) -> int:
+        return self.queue_bound or 4 * self.workers
+
+
+class Sessions:
+    def __init__(self, library: Library, settings: Settings) -> None:
+        self.library = library
+        self.settings = settings
+        self.store = Store(settings.store_dir, settings.disk_budget_bytes)
+        self.queue = JobQueue(workers=settings.workers, bound=settings.bound)
+        self._plans: OrderedDict[str, float] = OrderedDict()
+        self._plans_lock = threading.Lock()
+        self._planning = threading.BoundedSemaphore(PLANS_AT_ONCE)
+        self._speech_jobs = max(1, (os.cpu_count() or 1) // max(1, settings.workers))
+
+    def total_s(self, choice: Choice) -> float:
+        """The session's length in seconds (planned once per key)."""
+        with self._plans_lock:
+            if choice.key in self._plans:
+                self._plans.move_to_end(choice.key)
+                return self._plans[choice.key]
+        with self._planning:
+            try:
+                timeline = prepare(choice.track.track.script, self._options(choice)).timeline
+            except CuecastError as err:
+                raise BadChoice(err.message, status=422 if err.exit_code == 2 else 500) from None
+        with self._plans_lock:
+            self._plans[choice.key] = timeline.duration_s
+            while len(self._plans) > PLANS_KEPT:
+                self._plans.popitem(last=False)
+        return timeline.duration_s
+
+    def known_total_s(self, choice: Choice) -> float | None:
+        """The length if it was planned already (never plans)."""
+        with self._plans_lock:
+            return self._plans.get(choice.key)
+
+    def finished(self, key: str) -> Path | None:
+        return self.store.get(key)
+
+    def start(self, choice: Choice) -> Job | Path:
+        """The stored file for the choice, or its job (new or running).
+        ``QueueFull`` when too many are waiting."""
+        stored = self.store.get(choice.key)
+        if stored is not None:
+            return stored
+        return self.queue.submit(choice.key, lambda: self.store.work_dir(choice.key),
+                                 lambda job: self._render(job, choice))
+
+    def job(self, key: str) -> Job | None:
+        return self.queue.get(key)
+
+    def warm(self) -> None:
+        """Plan every track as the catalogue gives it (fills the speech cache
+        and the home page's lengths); errors are left for the track's page."""
+        for view in self.library.tracks.values():
+            try:
+                self.total_s(self.library.choose(view, {}))
+            except (BadChoice, CuecastError):
+                continue
+
+    def close(self) -> None:
+        self.queue.close()
+
+    def _render(self, job: Job, choice: Choice) -> Path:
+        try:
+            result = render(choice.track.track.script, job.work_dir / "session.mp3",
+                            self._options(choice), job.progress)
+            return self.store.put(choice.key, Path(result.path))
+        finally:
+            self.store.discard_work(choice.key)
+
+    def _options(self, choice: Choice):  # type: ignore[no-untyped-def]
+        from dataclasses import replace
+
+        return replace(choice.options, jobs=self._speech_jobs)
