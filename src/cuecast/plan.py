@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from cuecast.errors import InputError
-from cuecast.script.durations import number_words
 from cuecast.script.model import (
     Breath,
     Breathe,
@@ -192,14 +191,15 @@ class _Planner:
             yield self.line(t + to_samples(offset), ctx.text(cue.text), cue.src, _CUE, "cue")
         cd = hold.countdown
         if cd.halfway and d >= 20:
-            yield self.line(t + to_samples(d / 2), "Halfway.", hold.src, _REMAINING, "countdown")
+            halfway = self.script.phrases.text("halfway")
+            yield self.line(t + to_samples(d / 2), halfway, hold.src, _REMAINING, "countdown")
         for rem in cd.remaining_s:
             if d > rem + 5:
-                words = _seconds_left(rem)
+                words = self.script.phrases.seconds_left(rem)
                 yield self.line(t + to_samples(d - rem), words, hold.src, _REMAINING, "countdown")
         if cd.count > 0 and d > cd.count:
             for k in range(cd.count, 0, -1):
-                word = number_words(k).capitalize() + "."
+                word = self.script.phrases.count(k)
                 yield self.line(t + to_samples(d - k), word, hold.src, _COUNT, "countdown")
 
     def line(self, start: int, text: str, src: Src, priority: int, what: str) -> _Line:
@@ -313,7 +313,7 @@ class _Planner:
             start, stop = t + to_samples(i * tempo), t + to_samples((i + 1) * tempo)
             self.emit("rep", start, stop, reps.src, n=i + 1, total=reps.count)
             if reps.count_aloud:
-                word = number_words(i + 1).capitalize() + "."
+                word = self.script.phrases.count(i + 1)
                 end = self.speak(start, word, reps.src)
                 if end > stop:
                     self.warn(reps.src, f"the count {word!r} is longer than the {tempo:g} s tempo")
@@ -456,14 +456,6 @@ def _close_sections(events: list[Event], length: int) -> list[Event]:
 
 def _overlaps(a: _Line, b: _Line) -> bool:
     return a.start < b.start + b.length and b.start < a.start + a.length
-
-
-def _seconds_left(seconds: float) -> str:
-    if seconds == int(seconds):
-        n = int(seconds)
-        unit = "second" if n == 1 else "seconds"
-        return f"{number_words(n).capitalize()} {unit} left."
-    return f"{seconds:g} seconds left."
 
 
 def _clock(samples: int) -> str:

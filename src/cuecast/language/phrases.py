@@ -80,7 +80,9 @@ class Phrases:
             n = int(seconds)
             key = "second_left" if self._singular(n) else "seconds_left"
             return self._line(key, number=self._before(n, self.grammar.second))
-        return self._line("seconds_left", number=self.digits(seconds))
+        # "2.5", as cuecast has always written a fractional remainder
+        shown = f"{seconds:g}".replace(".", self.grammar.decimal_mark)
+        return self._line("seconds_left", number=shown)
 
     def number(self, n: int) -> str:
         """``n`` in words as counted aloud (digits past 9999)."""

@@ -15,6 +15,7 @@ from typing import NoReturn
 
 import yaml
 
+from cuecast.language import ENGLISH, Phrases
 from cuecast.script.durations import (
     DURATION_EXAMPLES,
     DurationError,
@@ -54,6 +55,8 @@ class Ctx:
     """Folder that relative paths in this file start from."""
     env: Mapping[str, Var]
     defaults: Defaults = Defaults()
+    phrases: Phrases = ENGLISH
+    """The script's language: its built-in lines and how ``{var}`` is said."""
     placeholders: frozenset[str] = frozenset()
     chain: tuple[str, ...] = ()
     """Real paths of the files being included, outermost first."""
@@ -154,7 +157,7 @@ class Ctx:
         ``MAX_TEXT_CHARS`` long and not empty."""
         raw = self.reader.scalar(node, what)
         try:
-            text = substitute(raw, self.env, self.placeholders)
+            text = substitute(raw, self.env, self.placeholders, self.phrases)
         except VarError as e:
             self.fail(node, f"{what}: {e.message}", e.hint)
         if spoken and not text.strip():

@@ -17,10 +17,11 @@ from dataclasses import dataclass, replace
 import yaml
 
 from cuecast.errors import InputError
+from cuecast.language import LanguageError, Phrases, phrases_for
 from cuecast.script import settings
 from cuecast.script.context import MAX_INCLUDE_DEPTH, Ctx, Session
 from cuecast.script.keys import META_KEYS, TOP_KEYS
-from cuecast.script.model import Meta, Script, Src, Step, VoiceSpec
+from cuecast.script.model import BreathPrompts, Defaults, Meta, Script, Src, Step, VoiceSpec
 from cuecast.script.steps import steps
 from cuecast.script.vars import (
     NAME,
@@ -130,13 +131,17 @@ def _top(reader: Reader, root: yaml.Node, required: tuple[str, ...]) -> Items:
 
 def _script(ctx: Ctx, root: yaml.Node, items: Items) -> Script:
     get = {name: value for name, (_, value) in items.items()}
+    language = _language(ctx, get["language"]) if "language" in get else "en"
+    phrases = _phrases(ctx, get, language)
+    ctx = ctx.with_(phrases=phrases, defaults=language_defaults(phrases))
     voice = settings.voice(ctx, get["voice"]) if "voice" in get else VoiceSpec()
     ctx = ctx.with_(defaults=settings.defaults(ctx, get["defaults"])) if "defaults" in get else ctx
     return Script(
         meta=_meta(ctx, get),
         steps=steps(ctx, get["steps"]),
         src=Src(ctx.file, root.start_mark.line + 1, root.start_mark.column + 1),
-        language=_language(ctx, get["language"]) if "language" in get else "en",
+        language=language,
+        phrases=phrases,
         voice=voice,
         defaults=ctx.defaults,
         background=settings.background(ctx, get["background"]) if "background" in get else None,
@@ -160,6 +165,24 @@ def _language(ctx: Ctx, node: yaml.Node) -> str:
             node, f"language '{tag}' is not a BCP-47 tag", "For example: en, en-GB, de, pt-BR."
         )
     return tag
+
+
+def _phrases(ctx: Ctx, get: dict[str, yaml.Node], language: str) -> Phrases:
+    """The built-in lines in ``language``, with the script's ``phrases:``
+    on top; a language with no built-in phrases is an error at its node
+    unless ``phrases:`` gives them all."""
+    given = settings.phrases(ctx, get["phrases"]) if "phrases" in get else {}
+    try:
+        return phrases_for(language, given)
+    except LanguageError as e:
+        ctx.fail(get.get("language"), e.message, e.hint)
+
+
+def language_defaults(phrases: Phrases) -> Defaults:
+    """The format's defaults with the breath prompts in the script's language."""
+    base = Defaults()
+    prompts = BreathPrompts(*phrases.prompts)
+    return replace(base, breath=replace(base.breath, prompts=prompts))
 
 
 # --- vars, profiles and --set -------------------------------------------------------------

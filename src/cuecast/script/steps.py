@@ -32,7 +32,6 @@ from cuecast.script.yamlnodes import did_you_mean
 
 Items = dict[str, tuple[yaml.Node, yaml.Node]]
 KIND_LIST = ", ".join(STEP_OPTIONS)
-DEFAULT_ANNOUNCE = "Set {n} of {total}."
 
 
 def steps(ctx: Ctx, node: yaml.Node, what: str = "steps") -> tuple[Step, ...]:
@@ -220,8 +219,12 @@ def repeat(ctx: Ctx, node: yaml.Node, items: Items) -> list[Step]:
             steps=steps(inner, _needed(ctx, node, items, "repeat")),
             src=src(ctx, node),
             rest_s=ctx.duration(rest, "rest") if rest else None,
-            announce=inner.optional_text(announce, "announce") if announce else DEFAULT_ANNOUNCE,
-            rest_say=inner.optional_text(rest_say, "rest_say") if rest_say else "Rest.",
+            announce=(
+                inner.optional_text(announce, "announce") if announce else ctx.phrases.text("set")
+            ),
+            rest_say=(
+                inner.optional_text(rest_say, "rest_say") if rest_say else ctx.phrases.text("rest")
+            ),
         )
     ]
 
@@ -248,7 +251,9 @@ def sides(ctx: Ctx, node: yaml.Node, items: Items) -> list[Step]:
             sides=names,
             steps=steps(inner, _needed(ctx, node, items, "sides")),
             src=src(ctx, node),
-            switch=inner.optional_text(switch, "switch") if switch else "Switch sides.",
+            switch=(
+                inner.optional_text(switch, "switch") if switch else ctx.phrases.text("switch")
+            ),
         )
     ]
 

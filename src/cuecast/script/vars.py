@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from cuecast.errors import InputError
+from cuecast.language import ENGLISH, Phrases
 from cuecast.script.durations import (
     DURATION_EXAMPLES,
     DurationError,
@@ -213,17 +214,23 @@ def number_text(value: float | int) -> str:
     return f"{value:f}".rstrip("0").rstrip(".")
 
 
-def spoken(var: Var) -> str:
+def spoken(var: Var, phrases: Phrases = ENGLISH) -> str:
+    """A var's value as the narrator says it in ``phrases``' language: a
+    duration in words, a number in digits (with that language's decimal
+    mark: the voice reads digits in its own language), text as it is."""
     if var.kind == "duration":
-        return duration_words(float(var.value))
+        return phrases.duration(float(var.value))
     if var.kind == "number":
-        return number_text(var.value)  # type: ignore[arg-type]
+        return phrases.digits(var.value)  # type: ignore[arg-type]
     return str(var.value)
 
 
-def substitute(text: str, env: Mapping[str, Var], allowed: frozenset[str]) -> str:
-    """``text`` with ``{name}`` filled in, ``{{``/``}}`` made single braces
-    and the planner placeholders in ``allowed`` left as they are."""
+def substitute(
+    text: str, env: Mapping[str, Var], allowed: frozenset[str], phrases: Phrases = ENGLISH
+) -> str:
+    """``text`` with ``{name}`` filled in (in ``phrases``' language),
+    ``{{``/``}}`` made single braces and the planner placeholders in
+    ``allowed`` left as they are."""
 
     def fill(match: re.Match[str]) -> str:
         token = match.group(0)
@@ -231,19 +238,19 @@ def substitute(text: str, env: Mapping[str, Var], allowed: frozenset[str]) -> st
             return token[0]
         if token == "{":
             raise VarError("a '{' with no matching '}'", "Write '{{' for a literal brace.")
-        return _fill_name(match.group(1).strip(), env, allowed)
+        return _fill_name(match.group(1).strip(), env, allowed, phrases)
 
     return _BRACES.sub(fill, text)
 
 
-def _fill_name(name: str, env: Mapping[str, Var], allowed: frozenset[str]) -> str:
+def _fill_name(name: str, env: Mapping[str, Var], allowed: frozenset[str], phrases: Phrases) -> str:
     if name in PLACEHOLDERS:
         if name in allowed:
             return "{" + name + "}"
         where = "a 'sides' step" if name == "side" else "a 'repeat' step"
         raise VarError(f"'{{{name}}}' only has a value inside {where}")
     if name in env:
-        return spoken(env[name])
+        return spoken(env[name], phrases)
     if not NAME.match(name):
         raise VarError(f"'{{{name}}}' is not a var name", "Write '{{' for a literal brace.")
     hint = did_you_mean(name, env) or _known(env)
