@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cuecast.errors import InputError
-from cuecast.plan import MAX_EVENTS, plan, utterances
+from cuecast.plan import MAX_EVENTS, lines, plan, walk
 from cuecast.script.model import (
     Breath,
     Breathe,
@@ -226,9 +226,29 @@ def test_events_are_ordered_and_times_never_drift():
     assert starts == sorted(starts)
 
 
-def test_utterances_are_distinct_and_in_order():
+def test_lines_are_distinct_in_order_with_where_first_spoken():
     s = script(Say("b", src(2)), Say("a", src(3)), Say("b", src(4)))
-    assert [u.text for u in utterances(s)] == ["b", "a"]
+    assert [(x.utterance.text, x.src.line) for x in lines(s)] == [("b", 2), ("a", 3)]
+
+
+def test_one_walk_lists_unmeasured_lines_and_a_second_gives_the_timeline():
+    s = script(Say("one", src(2)), Say("two three", src(3)))
+    known = {"one": 100}
+    draft = walk(s, lambda utt: known.get(utt.text), fake_sound)
+    assert [u.text for u in draft.unmeasured] == ["two three"]
+    assert [x.utterance.text for x in draft.lines] == ["one", "two three"]
+    final = walk(s, fake_measure, fake_sound)
+    assert final.unmeasured == ()
+    assert final.timeline == plan(s, fake_measure, fake_sound)
+
+
+def test_a_measure_error_without_a_place_is_reported_at_the_line():
+    def unknown_voice(utt):
+        raise InputError("no voice 'x'")
+
+    with pytest.raises(InputError) as err:
+        walk(script(Pause(1.0, src(2)), Say("a", src(5))), unknown_voice, fake_sound)
+    assert (err.value.line, err.value.message) == (5, "no voice 'x'")
 
 
 def test_huge_repeat_is_rejected_without_expanding():

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cuecast.errors import InputError
-from cuecast.plan import plan, utterances
+from cuecast.plan import lines, plan
 from cuecast.script import load
 from cuecast.script.model import (
     Breath,
@@ -204,7 +204,7 @@ def test_generated_scripts_plan_to_consistent_timelines(script: Script) -> None:
     if sections:
         assert sections[-1].end == tl.length
     spoken = {e.text for e in tl.events if e.kind == "speech"}
-    assert spoken <= {u.text for u in utterances(script)}
+    assert spoken <= {x.utterance.text for x in lines(script)}
     assert plan(script, measure, sound_length) == tl
 
 

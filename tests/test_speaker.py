@@ -10,7 +10,7 @@ import pytest
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.timeline import SAMPLE_RATE, Utterance
-from cuecast.voices import speaker as speaker_module
+from cuecast.voices import workers as workers_module
 from cuecast.voices.base import Synthesis
 from cuecast.voices.registry import get_engine
 from cuecast.voices.speaker import Speaker, compile_lexicon
@@ -78,13 +78,13 @@ def test_espeak_resolves_defaults_for_a_language() -> None:
 
 def test_unknown_voice_lists_close_names() -> None:
     with pytest.raises(InputError, match="no voice 'en-usa'") as err:
-        Speaker(base_voice=VoiceSpec(name="en-usa")).resolve(VoiceSpec())
+        Speaker("pyttsx3", base_voice=VoiceSpec(name="en-usa")).resolve(VoiceSpec())
     assert "en-US" in str(err.value)
 
 
 def test_out_of_range_rate_is_an_input_error() -> None:
     with pytest.raises(InputError, match="rate"):
-        Speaker().resolve(VoiceSpec(rate_wpm=5))
+        Speaker("pyttsx3").resolve(VoiceSpec(rate_wpm=5))
 
 
 def test_unknown_engine_says_did_you_mean() -> None:
@@ -101,13 +101,15 @@ def test_voices_lists_english() -> None:
 
 
 def test_voice_layers_line_over_script_under_override() -> None:
-    speaker = Speaker(base_voice=VoiceSpec(rate_wpm=120, pitch=40), override=VoiceSpec(pitch=60))
+    speaker = Speaker(
+        "pyttsx3", base_voice=VoiceSpec(rate_wpm=120, pitch=40), override=VoiceSpec(pitch=60)
+    )
     voice = speaker.resolve(VoiceSpec(rate_wpm=130, pitch=45))
     assert (voice.engine, voice.rate_wpm, voice.pitch) == ("pyttsx3", 130.0, 60.0)
 
 
 def test_clip_is_trimmed_to_the_speech() -> None:
-    speaker = Speaker()
+    speaker = Speaker("pyttsx3")
     clip = speaker.clip(utt())
     assert clip.dtype == np.float32
     assert speaker.length(utt()) == len(clip)
@@ -119,7 +121,7 @@ def test_clip_is_trimmed_to_the_speech() -> None:
 
 
 def test_volume_scales_the_levelled_clip() -> None:
-    speaker = Speaker()
+    speaker = Speaker("pyttsx3")
     full, half = speaker.clip(utt()), speaker.clip(utt(volume=0.5))
     assert len(full) == len(half)
     assert np.abs(half).max() == pytest.approx(0.5 * np.abs(full).max(), rel=1e-3)
@@ -129,7 +131,8 @@ def test_prepare_is_deterministic_across_caches(tmp_path) -> None:
     from cuecast.voices.cache import Cache
 
     lines = [utt(), utt("Breathe in."), utt("And breathe out.")]
-    a, b = Speaker(cache=Cache(tmp_path / "a")), Speaker(cache=Cache(tmp_path / "b"), jobs=1)
+    a = Speaker("pyttsx3", cache=Cache(tmp_path / "a"))
+    b = Speaker("pyttsx3", cache=Cache(tmp_path / "b"), jobs=1)
     done: list[tuple[int, int]] = []
     a.prepare(lines, lambda d, t: done.append((d, t)))
     b.prepare(reversed(lines))
@@ -139,28 +142,29 @@ def test_prepare_is_deterministic_across_caches(tmp_path) -> None:
 
 
 def test_cache_hit_gives_identical_samples_without_synthesis(monkeypatch) -> None:
-    first = Speaker().clip(utt())
+    first = Speaker("pyttsx3").clip(utt())
     import cuecast.voices.workers as workers
 
     monkeypatch.setattr(workers, "run_jobs", lambda *a, **k: pytest.fail("synthesised again"))
-    again = Speaker()
+    again = Speaker("pyttsx3")
     again.prepare([utt()])
     assert np.array_equal(first, again.clip(utt()))
 
 
 def test_corrupted_cache_file_is_synthesised_again() -> None:
-    speaker = Speaker()
+    speaker = Speaker("pyttsx3")
     clip = speaker.clip(utt())
     path = speaker.cache.path(speaker.job(utt()).key)
     path.write_bytes(path.read_bytes()[:1000])
-    fresh = Speaker()
+    fresh = Speaker("pyttsx3")
+    fresh.prepare([utt()])
     assert fresh.length(utt()) == len(clip)
     assert np.array_equal(fresh.clip(utt()), clip)
 
 
 def test_lexicon_respelling_shares_the_clip() -> None:
-    respelled = Speaker(lexicon=[("psoas", "SO-us")])
-    plain = Speaker()
+    respelled = Speaker("pyttsx3", lexicon=[("psoas", "SO-us")])
+    plain = Speaker("pyttsx3")
     a, b = utt("Release the Psoas, slowly."), utt("Release the SO-us, slowly.")
     assert respelled.job(a).key == plain.job(b).key
     assert np.array_equal(respelled.clip(a), plain.clip(b))
@@ -176,7 +180,7 @@ def test_lexicon_whole_words_longest_first() -> None:
 
 
 def test_nothing_leaks_to_stdout_or_stderr(capfd) -> None:
-    speaker = Speaker()
+    speaker = Speaker("pyttsx3")
     speaker.prepare([utt("A line for the quiet test.")])
     engine = get_engine("pyttsx3")
     engine.synthesize("In this process too.", speaker.resolve(VoiceSpec()))
@@ -186,7 +190,7 @@ def test_nothing_leaks_to_stdout_or_stderr(capfd) -> None:
 
 
 def test_describe_names_engine_voice_rate_and_version() -> None:
-    info = Speaker(base_voice=VoiceSpec(rate_wpm=140)).describe()
+    info = Speaker("pyttsx3", base_voice=VoiceSpec(rate_wpm=140)).describe()
     assert info["engine"] == "pyttsx3" and info["rate"] == 140.0
     assert "espeak-ng" in info["version"] and info["voice"].lower() == "gmw/en-us"
 
@@ -199,9 +203,9 @@ def test_failing_engine_is_an_engine_error_naming_the_line(capfd) -> None:
 
 
 def test_hanging_engine_is_killed_after_its_timeout(monkeypatch) -> None:
-    monkeypatch.setattr(speaker_module, "TIMEOUT_BASE_S", 0.5)
-    monkeypatch.setattr(speaker_module, "TIMEOUT_PER_CHAR_S", 0.0)
-    monkeypatch.setattr(speaker_module, "STARTUP_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(workers_module, "TIMEOUT_BASE_S", 0.5)
+    monkeypatch.setattr(workers_module, "TIMEOUT_PER_CHAR_S", 0.0)
+    monkeypatch.setattr(workers_module, "STARTUP_TIMEOUT_S", 0.5)
     speaker = Speaker("tests.test_speaker:HangingEngine")
     start = time.monotonic()
     with pytest.raises(EngineError, match="did not finish 'Hold it.'"):

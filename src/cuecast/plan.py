@@ -5,6 +5,12 @@ Pure: no audio, no I/O. The caller says how long each spoken line is
 the planner lays the steps end to end and pins every sound in time. All
 arithmetic is in integer samples so that nothing drifts.
 
+One walk (``walk``) gives the timeline and the lines to speak. A line whose
+length is not known yet (not synthesised) counts as zero and is listed as
+unmeasured: the caller makes those lines and walks again. Which lines are
+spoken never depends on their lengths, so the first walk lists them all;
+with a warm cache the first walk is the only one.
+
 The timing promise kept here (see docs/script-format.md):
 - a ``say`` lasts its speech plus its gap;
 - a ``hold: D`` lasts exactly D; its start chime is at its start, its end
@@ -18,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
+from cuecast import limits
 from cuecast.errors import InputError
 from cuecast.script.model import (
     Breath,
@@ -36,34 +43,49 @@ from cuecast.script.model import (
     Step,
     VoiceSpec,
 )
-from cuecast.timeline import (
-    SAMPLE_RATE,
-    Event,
-    SoundPlay,
-    Timeline,
-    Tone,
-    Utterance,
-    Warning_,
-    to_samples,
-)
+from cuecast.timeline import Event, SoundPlay, Timeline, Tone, Utterance, Warning_
+from cuecast.units import SAMPLE_RATE, clock_text, to_samples
 
-Measure = Callable[[Utterance], int]
-"""Samples of the trimmed speech clip for a line."""
+Measure = Callable[[Utterance], "int | None"]
+"""Samples of the trimmed speech clip for a line; ``None`` while the clip
+is not made (the line then counts as zero and is listed as unmeasured)."""
 
 SoundLength = Callable[[SoundRef], "tuple[int, int]"]
 """``(clip_samples, advance_samples)``: how long a sound rings, and how long
 the sequence waits after its onset before the next step."""
 
-MAX_SESSION_S = 6 * 3600
+MAX_SESSION_S = limits.MAX_SESSION_S
 """A script may not plan longer than this (hostile or mistaken scripts)."""
 
-MAX_EVENTS = 200_000
+MAX_EVENTS = limits.MAX_EVENTS
 """Nor produce more events than this."""
 
 TICK = SoundRef("tick")
 
 # Priorities of spoken lines inside a hold: a lower number wins a clash.
 _CUE, _BREATH, _COUNT, _REMAINING = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class SpokenLine:
+    """A distinct line the script speaks, and where it is first spoken."""
+
+    utterance: Utterance
+    src: Src
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one walk of a script gives."""
+
+    timeline: Timeline
+    lines: tuple[SpokenLine, ...]
+    """Every distinct line to speak, in order of first use (countdown words
+    that give way to a written line included: whether they do depends on
+    the lengths)."""
+    unmeasured: tuple[Utterance, ...]
+    """Lines whose length was not known: until they are made and the
+    script walked again, the timeline is a draft."""
 
 
 @dataclass
@@ -101,6 +123,8 @@ class _Planner:
         self.events: list[Event] = []
         self.warnings: list[Warning_] = []
         self.gap = to_samples(script.defaults.gap_s)
+        self.lines: dict[Utterance, Src] = {}
+        self.unmeasured: dict[Utterance, None] = {}
 
     # -- helpers -----------------------------------------------------------
 
@@ -110,10 +134,27 @@ class _Planner:
     def warn(self, src: Src, message: str) -> None:
         self.warnings.append(Warning_(message, src.file, src.line, src.column))
 
+    def length(self, utt: Utterance, src: Src) -> int:
+        """Samples of ``utt`` (0 while unmeasured), recorded as a line to speak.
+        A line the measure rejects without a place (an unknown voice) is
+        reported at the line that speaks it."""
+        self.lines.setdefault(utt, src)
+        try:
+            samples = self.measure(utt)
+        except InputError as err:
+            if err.line is not None:
+                raise
+            raise InputError(err.message, file=src.file, line=src.line, column=src.column,
+                             hint=err.hint) from None  # fmt: skip
+        if samples is None:
+            self.unmeasured.setdefault(utt, None)
+            return 0
+        return samples
+
     def speak(self, t: int, text: str, src: Src, voice: VoiceSpec | None = None) -> int:
         """A speech event at ``t``; returns its end."""
         utt = Utterance(text, voice or VoiceSpec())
-        end = t + self.measure(utt)
+        end = t + self.length(utt, src)
         self.emit("speech", t, end, src, text=text, source=utt)
         return end
 
@@ -204,7 +245,7 @@ class _Planner:
 
     def line(self, start: int, text: str, src: Src, priority: int, what: str) -> _Line:
         utt = Utterance(text, VoiceSpec())
-        return _Line(start, utt, self.measure(utt), src, priority, what)
+        return _Line(start, utt, self.length(utt, src), src, priority, what)
 
     def settle(self, lines: list[_Line], hold_end: int) -> list[_Line]:
         """Keep the lines of a hold that fit; report the clashes.
@@ -221,7 +262,7 @@ class _Planner:
             if clash is not None:
                 self.warn(
                     line.src,
-                    f"{line.what} {line.utt.text!r} at {_clock(line.start)} overlaps "
+                    f"{line.what} {line.utt.text!r} at {clock_text(line.start)} overlaps "
                     f"{clash.what} {clash.utt.text!r} (line {clash.src.line})",
                 )
             if line.start + line.length > hold_end and line.priority < _COUNT:
@@ -322,8 +363,9 @@ class _Planner:
         return t + to_samples(reps.count * tempo)
 
 
-def plan(script: Script, measure: Measure, sound_length: SoundLength) -> Timeline:
-    """Lay out ``script``; raises ``InputError`` if it would be too long."""
+def walk(script: Script, measure: Measure, sound_length: SoundLength) -> Plan:
+    """Lay out ``script`` and list its lines; raises ``InputError`` if it
+    would be too long."""
     check_size(script)
     planner = _Planner(script, measure, sound_length)
     length = planner.steps(0, script.steps, _Ctx())
@@ -331,47 +373,27 @@ def plan(script: Script, measure: Measure, sound_length: SoundLength) -> Timelin
     if length > MAX_SESSION_S * SAMPLE_RATE:
         raise _too_long(script, length / SAMPLE_RATE)
     events.sort(key=lambda e: e.start)  # stable: same-time events keep their order
-    return Timeline(
+    timeline = Timeline(
         title=script.title,
         length=length,
         events=tuple(events),
         warnings=tuple(planner.warnings),
         file=script.src.file,
     )
+    lines = tuple(SpokenLine(utt, src) for utt, src in planner.lines.items())
+    return Plan(timeline, lines, tuple(planner.unmeasured))
 
 
-def utterances(script: Script) -> list[Utterance]:
-    """Every distinct line the script speaks, in order of first use."""
-    seen: dict[Utterance, None] = {}
-
-    def record(utt: Utterance) -> int:
-        seen.setdefault(utt, None)
-        return 0
-
-    plan(script, record, lambda ref: (0, 0))
-    return list(seen)
+def plan(script: Script, measure: Callable[[Utterance], int],
+         sound_length: SoundLength) -> Timeline:
+    """The timeline of ``script`` when every line's length is known."""
+    return walk(script, measure, sound_length).timeline
 
 
-def voice_uses(script: Script) -> dict[VoiceSpec, Src]:
-    """Each distinct per-line voice request with the first line that makes it."""
-    seen: dict[VoiceSpec, Src] = {}
-    timeline = plan(script, lambda utt: 0, lambda ref: (0, 0))
-    for event in timeline.events:
-        if isinstance(event.source, Utterance) and event.source.voice not in seen:
-            seen[event.source.voice] = Src(event.file or script.src.file, event.line, 1)
-    return seen
-
-
-def sounds(script: Script) -> list[SoundRef]:
-    """Every distinct sound the script plays (chimes, sound steps, ticks)."""
-    seen: dict[SoundRef, None] = {}
-
-    def record(ref: SoundRef) -> tuple[int, int]:
-        seen.setdefault(ref, None)
-        return (0, 0)
-
-    plan(script, lambda utt: 0, record)
-    return list(seen)
+def lines(script: Script) -> tuple[SpokenLine, ...]:
+    """Every distinct line the script speaks, in order of first use, with
+    where it is first spoken (no lengths needed)."""
+    return walk(script, lambda utt: 0, lambda ref: (0, 0)).lines
 
 
 # -- limits -----------------------------------------------------------------
@@ -456,8 +478,3 @@ def _close_sections(events: list[Event], length: int) -> list[Event]:
 
 def _overlaps(a: _Line, b: _Line) -> bool:
     return a.start < b.start + b.length and b.start < a.start + a.length
-
-
-def _clock(samples: int) -> str:
-    s = samples / SAMPLE_RATE
-    return f"{int(s // 60)}:{s % 60:06.3f}"

@@ -31,12 +31,12 @@ from cuecast.encode import (
     format_for,
     measure_loudness,
 )
-from cuecast.errors import InputError
+from cuecast.errors import EngineError, InputError
 from cuecast.level import CEILING_DBFS, CODEC_CEILING_DBFS, level
 from cuecast.meter import measure_mix
 from cuecast.mix import Bed, db_to_gain, mix
 from cuecast.normalise import normalise
-from cuecast.plan import plan, utterances, voice_uses
+from cuecast.plan import Plan, walk
 from cuecast.script import load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
 from cuecast.timeline import SAMPLE_RATE, SoundPlay, Source, Timeline, Tone, Utterance
@@ -101,11 +101,7 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
         override=VoiceSpec(engine=options.engine, name=options.voice, rate_wpm=options.rate_wpm),
         jobs=options.jobs,
     )
-    _check_voices(script, speaker)
-    lines = utterances(script)
-    speaker.prepare(lines, None if progress is None else lambda d, t: progress("speech", d, t))
-    timeline = plan(script, speaker.length, _sound_length)
-    timeline = replace(timeline, voice=speaker.describe())
+    timeline = replace(_plan(script, speaker, progress), voice=speaker.describe())
     if options.strict and timeline.warnings:
         first = timeline.warnings[0]
         raise InputError(
@@ -167,16 +163,18 @@ def _ffmpeg_levels(timeline: Timeline, clips: Callable[[Source], np.ndarray], be
                                            limiter=levels.limiter)  # fmt: skip
 
 
-def _check_voices(script: Script, speaker: Speaker) -> None:
-    """A voice the engine lacks is an input error at the first line using it."""
-    for voice, src in voice_uses(script).items():
-        try:
-            speaker.resolve(voice)
-        except InputError as err:
-            if err.line is not None:
-                raise
-            raise InputError(err.message, file=src.file, line=src.line, column=src.column,
-                             hint=err.hint) from None
+def _plan(script: Script, speaker: Speaker, progress: Progress | None) -> Timeline:
+    """Walk the script with the lengths in the cache; if some lines are not
+    made yet, make them (in parallel) and walk again."""
+    planned: Plan = walk(script, speaker.length, _sound_length)
+    tick = None if progress is None else (lambda d, t: progress("speech", d, t))
+    speaker.prepare([line.utterance for line in planned.lines], tick)
+    if planned.unmeasured:
+        planned = walk(script, speaker.length, _sound_length)
+    if planned.unmeasured:
+        text = planned.unmeasured[0].text
+        raise EngineError(f"the clip for {text!r} vanished from the cache")
+    return planned.timeline
 
 
 def default_output(script_path: str | os.PathLike, fmt: str) -> str:

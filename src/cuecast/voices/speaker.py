@@ -2,7 +2,8 @@
 
 Takes utterances (display text and a per-line voice); gives each one's
 clip length in samples (from the cache's headers only, so planning with a
-warm cache is fast) and its float32 clip at ``SAMPLE_RATE``. ``prepare``
+warm cache is fast; ``None`` while the clip is not made: measuring never
+starts synthesis) and its float32 clip at ``SAMPLE_RATE``. ``prepare``
 synthesises every distinct line that is not cached, in worker processes
 (so a hanging engine can be killed: ``EngineError`` naming the line), and
 stores the finished clips (``voices/clip.py``) in the cache.
@@ -18,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,28 +27,10 @@ from cuecast.script.model import VoiceSpec
 from cuecast.timeline import Utterance
 from cuecast.voices.cache import Cache, cache_key
 from cuecast.voices.registry import canonical_name, get_engine
+from cuecast.voices.workers import Job, run_jobs
 
-TIMEOUT_BASE_S = 30.0
-TIMEOUT_PER_CHAR_S = 0.2
-STARTUP_TIMEOUT_S = 120.0
-"""Extra time for a worker's first line (imports, model loading)."""
 NO_VOICE = VoiceSpec()
 """Nothing requested: every field falls back."""
-
-
-def line_timeout_s(text: str) -> float:
-    return TIMEOUT_BASE_S + TIMEOUT_PER_CHAR_S * len(text)
-
-
-@dataclass(frozen=True)
-class Job:
-    """One clip to make: the engine's registry name, the resolved voice,
-    the text after the lexicon and the cache key."""
-
-    engine: str
-    voice: VoiceSpec
-    text: str
-    key: str
 
 
 class Speaker:
@@ -77,7 +59,10 @@ class Speaker:
     # --- voices ------------------------------------------------------------
 
     def _engine_for(self, spec: VoiceSpec) -> str:
-        return canonical_name(self.engine_name or spec.engine, self.language)
+        engine = self.engine_name or spec.engine
+        if self.override.name and not self.override.engine:
+            engine = None  # a voice named on the command line brings its own engine
+        return canonical_name(engine, self.language, spec.name)
 
     def resolve(self, voice: VoiceSpec | None = None) -> VoiceSpec:
         """The line's voice over the script's, the override on top,
@@ -124,8 +109,6 @@ class Speaker:
                 todo[job.key] = job
         if not todo:
             return
-        from cuecast.voices.workers import run_jobs
-
         by_engine: dict[str, list[Job]] = {}
         for job in todo.values():
             by_engine.setdefault(job.engine, []).append(job)
@@ -142,16 +125,10 @@ class Speaker:
             run_jobs(jobs, workers, self.cache.root, tick)
             done += len(jobs)
 
-    def length(self, utt: Utterance) -> int:
-        """Samples of the line's trimmed clip at ``SAMPLE_RATE``."""
-        key = self.job(utt).key
-        n = self.cache.length(key)
-        if n is None:
-            self.prepare([utt])
-            n = self.cache.length(key)
-        if n is None:
-            raise EngineError(f"the clip for {utt.text!r} vanished from the cache")
-        return n
+    def length(self, utt: Utterance) -> int | None:
+        """Samples of the line's trimmed clip at ``SAMPLE_RATE``; ``None``
+        until ``prepare`` has made it (this never synthesises)."""
+        return self.cache.length(self.job(utt).key)
 
     def clip(self, utt: Utterance) -> np.ndarray:
         """The line's clip: float32 in [-1, 1] at ``SAMPLE_RATE``, trimmed."""

@@ -12,8 +12,8 @@ pickled messages over their stdin/stdout; whatever an engine prints goes to
 a log file, never to the user, and the log's tail is shown if a worker
 dies.
 
-A line's timeout is ``speaker.line_timeout_s`` (30 s plus 0.2 s a
-character), with ``STARTUP_TIMEOUT_S`` more for a worker's first line;
+A line's timeout is ``line_timeout_s`` (30 s plus 0.2 s a character), with
+``STARTUP_TIMEOUT_S`` more for a worker's first line;
 ``$CUECAST_TTS_TIMEOUT`` (seconds) replaces both: every line gets that
 long, a worker's first line twice that. Workers never outlive cuecast: the
 render stops them on its way out (Ctrl-C, SIGTERM, an error), and on Linux
@@ -30,18 +30,43 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from cuecast import envvars
 from cuecast.errors import CuecastError, EngineError
+from cuecast.script.model import VoiceSpec
 
 LOG_TAIL_CHARS = 600
+TIMEOUT_BASE_S = 30.0
+"""Time every line is allowed, however short."""
+TIMEOUT_PER_CHAR_S = 0.2
+"""More time per character of the line's text."""
+STARTUP_TIMEOUT_S = 120.0
+"""Extra time for a worker's first line (imports, model loading)."""
 
 
-def run_jobs(jobs: Sequence, workers: int, cache_root: Path, tick: Callable[[int], None]) -> None:
-    """Run ``jobs`` (``speaker.Job``) on ``workers`` processes; ``tick(n)``
-    after each of the ``n`` done. Raises the first failure."""
+@dataclass(frozen=True)
+class Job:
+    """One clip to make: the engine's registry name, the resolved voice,
+    the text after the lexicon and the cache key."""
+
+    engine: str
+    voice: VoiceSpec
+    text: str
+    key: str
+
+
+def line_timeout_s(text: str) -> float:
+    """Seconds a worker may take to speak ``text``."""
+    return TIMEOUT_BASE_S + TIMEOUT_PER_CHAR_S * len(text)
+
+
+def run_jobs(jobs: Sequence[Job], workers: int, cache_root: Path,
+             tick: Callable[[int], None]) -> None:
+    """Run ``jobs`` on ``workers`` processes; ``tick(n)`` after each of the
+    ``n`` done. Raises the first failure."""
     line_timeout_s, startup_s = timeouts()
     pending = deque(jobs)
     pool = [_Worker(jobs[0].engine, cache_root) for _ in range(workers)]
@@ -72,11 +97,9 @@ def run_jobs(jobs: Sequence, workers: int, cache_root: Path, tick: Callable[[int
 def timeouts() -> tuple[Callable[[str], float], float]:
     """``(seconds allowed for a line's text, extra seconds for a worker's
     first line)``; ``$CUECAST_TTS_TIMEOUT`` overrides both."""
-    from cuecast.voices import speaker
-
     fixed = envvars.seconds("CUECAST_TTS_TIMEOUT", EngineError)
     if fixed is None:
-        return speaker.line_timeout_s, speaker.STARTUP_TIMEOUT_S
+        return line_timeout_s, STARTUP_TIMEOUT_S
     return (lambda text: fixed), fixed
 
 
