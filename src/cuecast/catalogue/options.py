@@ -9,7 +9,6 @@ series' cover when it has one, and the track's own title if it gives one.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from cuecast.catalogue.model import Catalogue, Track
@@ -22,6 +21,12 @@ def track_options(catalogue: Catalogue, track: Track, **overrides: Any) -> Optio
     """The render options for ``track``; ``overrides`` replace any field."""
     from cuecast.render import Options  # the render stack loads only when a track is made
 
+    return Options(**{**track_option_fields(catalogue, track), **overrides})
+
+
+def track_option_fields(catalogue: Catalogue, track: Track) -> dict[str, Any]:
+    """``track_options`` as the keyword arguments of ``Options``, without
+    loading the render stack (a publish with nothing to render stays fast)."""
     d = catalogue.defaults
     number = catalogue.tracks.index(track) + 1
     meta: dict[str, str] = {
@@ -33,7 +38,7 @@ def track_options(catalogue: Catalogue, track: Track, **overrides: Any) -> Optio
         meta["cover"] = str(catalogue.series.cover)
     if track.title is not None:
         meta["title"] = track.title
-    options = Options(
+    return dict(
         profile=track.profile,
         sets=dict(track.sets),
         engine=_str(d.get("engine")),
@@ -47,7 +52,6 @@ def track_options(catalogue: Catalogue, track: Track, **overrides: Any) -> Optio
         captions=tuple(str(c) for c in d.get("captions", ()) or ()),  # type: ignore[attr-defined]
         meta=meta,
     )
-    return replace(options, **overrides) if overrides else options
 
 
 def _str(value: object) -> str | None:

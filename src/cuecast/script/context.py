@@ -9,7 +9,7 @@ text with vars filled in, absolute file paths); every problem is an
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import NoReturn
 
@@ -23,7 +23,7 @@ from cuecast.script.durations import (
     parse_duration,
 )
 from cuecast.script.files import MAX_COVER_BYTES, is_cover_image, probe_audio, resolve
-from cuecast.script.model import Defaults
+from cuecast.script.model import Defaults, Step
 from cuecast.script.vars import NAME, Var, VarError, number_text, parse_number, substitute
 from cuecast.script.yamlnodes import Reader, did_you_mean
 
@@ -45,6 +45,9 @@ class Session:
     defined: dict[str, Var] = field(default_factory=dict)
     """Every var any file defines (first definition), for the final checks."""
     probed: dict[str, bool] = field(default_factory=dict)
+    include_steps: Callable[[Ctx, yaml.Node], tuple[Step, ...]] | None = None
+    """Reads an included file's steps (``load.include_steps``): the loader
+    hands it down so the step builders need not import the loader."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,12 @@ class Ctx:
 
     def fail(self, node: yaml.Node | None, message: str, hint: str | None = None) -> NoReturn:
         self.reader.fail(node, message, hint)
+
+    def include(self, node: yaml.Node) -> tuple[Step, ...]:
+        """The steps of the routine file ``node`` names, seeing this context's vars."""
+        if self.session.include_steps is None:
+            self.fail(node, "include is not allowed here")
+        return self.session.include_steps(self, node)
 
     def var(self, node: yaml.Node, raw: str, what: str) -> Var:
         name = raw[1:]

@@ -95,7 +95,8 @@ def _load(display: str, profile: str | None, sets: dict[str, str], allow_outside
     root = compose(read_text(real, display), display)
     items = _top(reader, root, required=("title", "steps"))
     folder = os.path.dirname(os.path.abspath(display))
-    session = Session(os.path.realpath(folder), allow_outside, {}, reader.visits)
+    session = Session(os.path.realpath(folder), allow_outside, {}, reader.visits,
+                      include_steps=include_steps)
     ctx = Ctx(session, reader, folder, {}, chain=(real,))
     profiles = _profiles(ctx, items)
     _choose_overrides(ctx, profiles, profile, sets)

@@ -274,9 +274,7 @@ def reps(ctx: Ctx, node: yaml.Node, items: Items) -> list[Step]:
 
 
 def include(ctx: Ctx, node: yaml.Node, items: Items) -> list[Step]:
-    from cuecast.script.load import include_steps  # load imports this module
-
-    return list(include_steps(ctx, items["include"][1]))
+    return list(ctx.include(items["include"][1]))
 
 
 BUILDERS: dict[str, Callable[[Ctx, yaml.Node, Items], list[Step]]] = {
