@@ -40,6 +40,7 @@ from cuecast.plan import Plan, walk
 from cuecast.script import load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
 from cuecast.timeline import SAMPLE_RATE, SoundPlay, Source, Timeline, Tone, Utterance
+from cuecast.voices.recordings import make_speaker, mark_origins
 from cuecast.voices.speaker import Speaker
 
 Progress = Callable[[str, int, int], None]
@@ -65,6 +66,9 @@ class Options:
     meta: Mapping[str, str] = field(default_factory=dict)
     """Tag overrides: title, subtitle, author, album, year, genre, description, cover."""
     jobs: int | None = None
+    recordings: str | None = None
+    """A folder of recorded lines (``voices/recordings.py``); wins over the
+    script's ``voice: {recordings: ...}``."""
 
 
 @dataclass(frozen=True)
@@ -93,15 +97,18 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
     script = load(path, profile=options.profile, sets=options.sets,
                   allow_outside=options.allow_outside)
     script = _with_meta(script, options.meta)
-    speaker = Speaker(
-        options.engine,
+    speaker = make_speaker(
+        options.recordings or script.voice.recordings,
+        strict=options.strict,
+        engine_name=options.engine,
         language=script.language,
         lexicon=script.lexicon,
         base_voice=script.voice,
         override=VoiceSpec(engine=options.engine, name=options.voice, rate_wpm=options.rate_wpm),
         jobs=options.jobs,
     )
-    timeline = replace(_plan(script, speaker, progress), voice=speaker.describe())
+    timeline = _plan(script, speaker, progress)
+    timeline = replace(mark_origins(timeline, speaker), voice=speaker.describe())
     if options.strict and timeline.warnings:
         first = timeline.warnings[0]
         raise InputError(

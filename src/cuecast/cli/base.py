@@ -104,6 +104,9 @@ def _script_options(f: Callable) -> Callable:
         click.option("--strict", is_flag=True, help="Treat timing warnings as errors."),
         click.option("--allow-outside", is_flag=True,
                      help="Let the script name files outside its own folder."),
+        click.option("--recordings", type=click.Path(file_okay=False), metavar="DIR",
+                     help="Folder of recorded lines (files named by line id, see "
+                     "'cuecast lines'); other lines are synthesised."),
         click.option("-j", "--jobs", type=click.IntRange(min=1),
                      help="Parallel speech synthesis processes [default: CPU count]."),
     ]

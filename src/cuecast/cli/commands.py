@@ -21,6 +21,7 @@ from cuecast.cli.base import (
     format_table,
     main,
 )
+from cuecast.cli.lines import recording_report
 from cuecast.errors import CuecastError
 
 
@@ -103,14 +104,17 @@ def check(scripts: tuple[str, ...], **kw) -> None:
     worst: CuecastError | None = None
     for path in scripts:
         try:
-            timeline = prepare(path, options).timeline
+            prepared = prepare(path, options)
         except CuecastError as err:
             click.echo(f"cuecast: error: {err}", err=True)
             worst = err if worst is None or err.exit_code > worst.exit_code else worst
             continue
+        timeline = prepared.timeline
         _print_warnings(timeline)
         click.echo(f"{path}: ok, {_clock(timeline.duration_s)}, "
                    f"{len(timeline.warnings)} warning(s)")
+        for text in recording_report(prepared.script, timeline):
+            click.echo(text)
     if worst is not None:
         sys.exit(worst.exit_code)
 

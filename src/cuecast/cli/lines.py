@@ -6,10 +6,15 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from cuecast.cli.base import main
+
+if TYPE_CHECKING:
+    from cuecast.script.model import Script
+    from cuecast.timeline import Timeline
 
 
 @main.command()
@@ -69,3 +74,22 @@ def _json(found: Sequence) -> str:
         "recordings": list(line.recordings),
     } for line in found]
     return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def recording_report(script: Script, timeline: Timeline) -> list[str]:
+    """For ``cuecast check``: which of the lines are recorded and which are
+    synthesised (nothing when no recordings folder is in use)."""
+    from cuecast.voices.recordings import line_id
+
+    seen: dict[str, tuple[tuple[str, ...], int]] = {}
+    for event in timeline.events:
+        if event.kind == "speech" and event.origin is not None and event.text is not None:
+            seen.setdefault(event.text, (event.origin, event.line))
+    if not seen:
+        return []
+    recorded = sum(1 for origin, _ in seen.values() if origin)
+    out = [f"  recordings: {recorded} of {len(seen)} lines recorded"]
+    for text, (origin, line) in seen.items():
+        what = "recorded " + " + ".join(origin) if origin else "synthesised"
+        out.append(f"  line {line}: {line_id(text, script.language)}  {text!r}  {what}")
+    return out

@@ -324,33 +324,17 @@ def finish_recording(audio: np.ndarray, path: str, name: str) -> np.ndarray:
 
 # --- loudness ---------------------------------------------------------------------
 
-BLOCK_S, STEP_S = 0.4, 0.1
-ABSOLUTE_GATE_LUFS, RELATIVE_GATE_LU = -70.0, -10.0
-
 
 def speech_lufs(clips: Iterable[np.ndarray]) -> float | None:
-    """Gated loudness of clips played one after another (BS.1770 blocks of
-    400 ms every 100 ms, -70 LUFS and -10 LU gates), or None if silent."""
-    from cuecast.kmeter import kweight
+    """Integrated loudness (BS.1770, gated as the mix is) of the clips
+    played one after another, or None if they are silent."""
+    from cuecast.loudness.measure import measure_blocks
 
-    joined = [np.asarray(c, dtype=np.float32) for c in clips if len(c)]
-    if not joined:
+    played = [np.asarray(c, dtype=np.float32) for c in clips if len(c)]
+    if not played:
         return None
-    weighted = kweight(np.concatenate(joined)).astype(np.float64)
-    block, step = int(BLOCK_S * SAMPLE_RATE), int(STEP_S * SAMPLE_RATE)
-    squares = np.concatenate([[0.0], np.cumsum(weighted**2)])
-    if weighted.size < block:
-        means = np.array([squares[-1] / max(1, weighted.size)])
-    else:
-        starts = np.arange(0, weighted.size - block + 1, step)
-        means = (squares[starts + block] - squares[starts]) / block
-    lufs = -0.691 + 10 * np.log10(np.maximum(means, 1e-20))
-    kept = means[lufs > ABSOLUTE_GATE_LUFS]
-    if kept.size == 0:
-        return None
-    relative = -0.691 + 10 * np.log10(kept.mean()) + RELATIVE_GATE_LU
-    kept = kept[-0.691 + 10 * np.log10(kept) > relative]
-    return float(-0.691 + 10 * np.log10(kept.mean()))
+    lufs = measure_blocks(played).integrated_lufs
+    return lufs if np.isfinite(lufs) and lufs > -70.0 else None
 
 
 # --- the speaker ------------------------------------------------------------------
