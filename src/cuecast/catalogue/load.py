@@ -20,6 +20,7 @@ import yaml
 
 from cuecast.catalogue import keys
 from cuecast.catalogue.model import Catalogue, Client, Series, Track
+from cuecast.engine_names import engine_key
 from cuecast.errors import InputError
 from cuecast.script.files import MAX_COVER_BYTES, is_cover_image, resolve
 from cuecast.script.yamlnodes import Reader, compose, did_you_mean, read_text
@@ -229,13 +230,11 @@ class _Loader:
         return int(value)
 
     def default_engine(self, node: yaml.Node) -> str:
-        from cuecast.voices.registry import canonical_name  # names only; loads no engine
-
         name = self.reader.scalar(node, "defaults engine").strip()
         if ":" in name:
             self.fail(node, f"engine '{name}': a catalogue may name only the built-in engines")
         try:
-            canonical_name(name)
+            engine_key(name)
         except InputError as err:
             self.fail(node, err.message, err.hint)
         return name

@@ -14,6 +14,7 @@ from dataclasses import replace
 import yaml
 
 from cuecast import limits
+from cuecast.engine_names import engine_key
 from cuecast.errors import InputError
 from cuecast.language import PHRASE_KEYS, PLACEHOLDERS
 from cuecast.script.context import Ctx
@@ -110,13 +111,11 @@ def _check_engine(ctx: Ctx, node: yaml.Node, name: str) -> None:
     """An unknown engine is an error at its line, not later at synthesis.
     A script names only the built-in engines: a ``module:Class`` name would
     let it import and run any installed code (docs/threat-model.md)."""
-    from cuecast.voices.registry import canonical_name  # names only; loads no engine
-
     if ":" in name:
         ctx.fail(node, f"engine '{name}': a script may name only the built-in engines",
                  "Engines given as module:Class are for the command line's --engine.")
     try:
-        canonical_name(name)
+        engine_key(name)
     except InputError as err:
         ctx.fail(node, err.message, err.hint)
 
