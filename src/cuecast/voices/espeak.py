@@ -52,8 +52,9 @@ DEFAULT_PITCH = 50.0
 DEFAULT_VOLUME = 1.0
 RATE_RANGE_WPM = (80.0, 450.0)
 """What espeak-ng accepts."""
-PREFERRED_VOICE = {"en": "en-us"}
-"""The voice picked for a bare language tag when the data has several."""
+PREFERRED_VOICE = {"en": "en-us", "fr": "fr-fr"}
+"""The voice picked for a bare language tag when the data has several
+(French is France's, not the first of Belgium, Switzerland and France)."""
 CHILD_GUARD_S = 900
 """A forked child that is still alive after this is killed by SIGALRM even
 if its parent is gone (the speaker's own timeout is much shorter)."""
