@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from cuecast.cli import main
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
-COMMANDS = [[], ["render"], ["plan"], ["check"], ["voices"], ["schema"], ["cache"],
+COMMANDS = [[], ["render"], ["plan"], ["check"], ["lines"], ["voices"], ["schema"], ["cache"],
             ["cache", "info"], ["cache", "clear"]]
 
 HEAD = """# Command reference

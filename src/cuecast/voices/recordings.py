@@ -114,13 +114,25 @@ def piece_text(ws: Iterable[str]) -> str:
 
 
 def number_pieces(language: str) -> list[str]:
-    """What a studio records to have customised durations assembled: the
-    numbers one to sixty and the words durations are said with."""
-    from cuecast.script.durations import number_words
+    """What a studio records to have customised durations assembled, in the
+    script's language (``cuecast.language``): the numbers one to sixty, then
+    every other word durations are said with ("seconds", "minute", "and",
+    and forms such as German "eine" before a noun)."""
+    from cuecast.language import LanguageError, phrases_for
 
-    # English words; another language's own come from its phrase table when it has one
-    extra = ["second", "seconds", "minute", "minutes", "and", "half", "a"]
-    return [number_words(n) for n in range(1, 61)] + extra
+    try:
+        phrases = phrases_for(language)
+    except LanguageError:
+        return []
+    numbers = [piece_text(words(phrases.number(n))) for n in range(1, 61)]
+    known = set(numbers)
+    others: dict[str, None] = {}
+    samples = [*range(1, 61), *(60 * m for m in range(1, 61)), 135, 150, 195, 3661]
+    for seconds in samples:
+        for w in words(phrases.duration(seconds)):
+            if w not in known:
+                others.setdefault(w, None)
+    return list(dict.fromkeys(numbers)) + list(others)
 
 
 # --- the folder -----------------------------------------------------------------
