@@ -46,6 +46,7 @@ def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budg
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
     except OSError as exc:
         from cuecast.errors import InputError
 

@@ -1,0 +1,165 @@
+"""The listener's path in a real browser: Debian's Chromium at a phone's size,
+driven by pytest-playwright against ``cuecast serve`` on 127.0.0.1.
+
+Open the catalogue, open the seed, set the lunge hold to 45 s and the
+bridge sets to 2, watch the total change, make the session, play it while
+it is made, download it; the download has the length ``cuecast plan``
+gives and the bytes ``cuecast render`` gives for those values. A
+screenshot of each page is kept (the folder is printed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.audio import decode
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "scripts" / "lower-back-relief.yaml"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         "--autoplay-policy=no-user-gesture-required"]
+PHONE = {"width": 360, "height": 740}
+SETS = ["--set", "lunge_hold=45s", "--set", "bridge_sets=2"]
+CATALOGUE = """\
+series:
+  title: Desk Recovery
+  author: Riverside Pilates
+  description: Short routines for people who sit all day.
+  link: https://example.com/desk-recovery/
+defaults: {format: mp3, bitrate: 96, engine: pyttsx3}
+tracks:
+  - script: lower-back-relief.yaml
+"""
+
+
+def _chromium() -> str:
+    """Debian's Chromium, installed with apt when missing and possible."""
+    found = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
+    if found:
+        return found
+    apt = shutil.which("apt-get")
+    if os.geteuid() != 0 or apt is None:
+        pytest.skip("Chromium is not installed and cannot be installed here "
+                    "(needs root and apt-get: apt-get install chromium)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for args in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "chromium"]):
+        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode != 0:
+            pytest.skip(f"installing Chromium with apt failed: {done.stderr.strip()[-300:]}")
+    found = shutil.which("chromium")
+    if not found:
+        pytest.skip("apt installed no chromium binary")
+    return found
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    return {"executable_path": _chromium(), "headless": True, "args": FLAGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args() -> dict:
+    return {"viewport": PHONE, "is_mobile": True, "has_touch": True,
+            "device_scale_factor": 1, "accept_downloads": True}
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.getbasetemp() / "artifacts"
+    folder.mkdir(exist_ok=True)
+    print(f"\nbrowser screenshots: {folder}")
+    return folder
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """``cuecast serve`` on a free loopback port: (its URL, the catalogue's folder)."""
+    shutil.copy(SEED, tmp_path / SEED.name)
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text(CATALOGUE)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cuecast.cli", "serve", str(catalogue), "--port", "0",
+         "--store", str(tmp_path / "store")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        match = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        if not match:
+            server.kill()
+            raise AssertionError(f"cuecast serve printed no URL: {line!r} "
+                                 f"{server.stderr.read() if server.stderr else ''}")
+        yield match.group(0), tmp_path
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def wait_until(ready, timeout_s: float) -> None:
+    """Poll from here: the page's policy forbids the eval that wait_for_function uses."""
+    deadline = time.monotonic() + timeout_s
+    while not ready():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def cli(*args: str, cwd: Path) -> str:
+    done = subprocess.run([sys.executable, "-m", "cuecast.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_listener_customises_plays_and_downloads_the_seed(page, served, artifacts) -> None:
+    url, folder = served
+    page.goto(url)
+    page.screenshot(path=artifacts / "1-catalogue.png", full_page=True)
+    page.get_by_role("link", name="Lower Back Pain Relief").click()
+
+    page.wait_for_selector("#total")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    before = page.locator("#total").inner_text()
+    page.get_by_label("Kneeling lunge hold each side").fill("45")
+    page.get_by_label("Glute bridge sets").fill("2")
+    plan = cli("plan", SEED.name, *SETS, "--engine", "pyttsx3", cwd=folder)
+    planned = re.search(r"(\d+):(\d\d)\.(\d+)\s+total", plan)
+    assert planned is not None
+    total_s = int(planned.group(1)) * 60 + float(f"{planned.group(2)}.{planned.group(3)}")
+    expected = f"{int(round(total_s)) // 60}:{int(round(total_s)) % 60:02d}"
+    expect(page.locator("#total")).to_have_text(expected, timeout=60_000)
+    assert expected != before
+    page.screenshot(path=artifacts / "2-track.png", full_page=True)
+
+    page.get_by_role("button", name="Make my session").click()
+    page.wait_for_url(re.compile(r"/s/[0-9a-f]{32}$"))
+    page.wait_for_selector("#player[src]", state="attached", timeout=120_000)
+    page.evaluate("document.getElementById('player').play()")
+    wait_until(lambda: page.evaluate("document.getElementById('player').currentTime") > 1, 60)
+    page.screenshot(path=artifacts / "3-session-playing.png", full_page=True)
+
+    page.wait_for_selector("#download", state="visible", timeout=300_000)
+    page.screenshot(path=artifacts / "4-session-ready.png", full_page=True)
+    with page.expect_download() as waiting:
+        page.locator("#download").click()
+    downloaded = folder / "downloaded.mp3"
+    waiting.value.save_as(downloaded)
+
+    samples = decode(str(downloaded))
+    assert abs(len(samples) / 44100 - total_s) < 0.001
+    cli("render", SEED.name, "-o", "cli.mp3", *SETS, "--engine", "pyttsx3", "--bitrate", "96",
+        "-q", cwd=folder)
+    assert downloaded.read_bytes() == (folder / "cli.mp3").read_bytes()
