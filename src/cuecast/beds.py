@@ -20,15 +20,14 @@ import functools
 import math
 import os
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from cuecast import sounds
+from cuecast import ffmpeg, sounds
 from cuecast.errors import InputError
 from cuecast.script.model import SoundRef
-from cuecast.timeline import SAMPLE_RATE
+from cuecast.units import SAMPLE_RATE
 
 VOICE_LUFS = -20.5
 """The narrator's nominal loudness. Speech clips are peak-normalised to
@@ -153,21 +152,10 @@ def _file_key(path: str) -> tuple[str, int, int]:
     return os.path.abspath(path), st.st_mtime_ns, st.st_size
 
 
-def _decoder(path: str, then: str, out: list[str], loglevel: str = "error") -> list[str]:
-    """ffmpeg decoding ``path`` to mono at ``SAMPLE_RATE`` (as ``sounds.load_file``
-    does), then the filters ``then``, to ``out``."""
-    from cuecast.ffmpeg import ffmpeg_exe
-
-    chain = f"aresample={SAMPLE_RATE}:resampler=soxr,aformat=channel_layouts=mono{then}"
-    return [ffmpeg_exe(), "-v", loglevel, "-nostdin", "-i", path, "-vn", "-af", chain,
-            "-ac", "1", *out]  # fmt: skip
-
-
 def _decode_stream(path: str, limit: int | None = None) -> Iterator[np.ndarray]:
     """The file as float32 blocks (one ffmpeg process, killed when the
     caller stops early); at most ``limit`` samples."""
-    cmd = _decoder(path, "", ["-f", "f32le", "pipe:1"])
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = ffmpeg.reader(ffmpeg.bed_args(path))
     assert proc.stdout is not None
     got = 0
     try:
@@ -204,8 +192,8 @@ def _short_clip(path: str, mtime_ns: int, size: int) -> np.ndarray | None:  # no
 @functools.lru_cache(maxsize=8)
 def _file_lufs(path: str, mtime_ns: int, size: int) -> float:  # noqa: ARG001
     """Integrated loudness of the file, decoded as the mixer gets it."""
-    cmd = _decoder(path, ",ebur128=framelog=quiet", ["-f", "null", "-"], loglevel="info")
-    proc = subprocess.run(cmd, capture_output=True, check=False)
+    args = ffmpeg.bed_args(path, ",ebur128=framelog=quiet", ["-f", "null", "-"])
+    proc = ffmpeg.run(args, loglevel="info")
     text = proc.stderr.decode("utf-8", "replace")
     found = re.findall(r"I:\s+(\S+) LUFS", text[text.rfind("Summary:") :])
     if proc.returncode != 0 or not found:

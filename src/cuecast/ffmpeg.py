@@ -1,8 +1,10 @@
-"""Running ffmpeg: finding the binary and streaming PCM blocks into it.
+"""Running ffmpeg: the one place that builds its command lines.
 
-Takes float32 mono blocks at ``SAMPLE_RATE`` and a list of ffmpeg output
-arguments; gives ffmpeg's stderr text. Used by ``encode`` (writes a file)
-and ``loudness`` (measures, writes nothing). ffmpeg's stderr is drained by
+Finds the binary; streams float32 mono blocks at ``SAMPLE_RATE`` into it
+with a list of output arguments (``encode`` writes a file, ``loudness``
+measures and writes nothing) and gives its stderr text; and runs the short
+jobs: decoding a sound, bed or recording file, resampling speech, probing
+a file a script names. ffmpeg's stderr is drained by
 a thread so a chatty ffmpeg can never fill its pipe and deadlock us, and
 ffmpeg runs in its own session so a Ctrl-C reaches only Python, which then
 kills it (its whole process group) and cleans up.
@@ -22,14 +24,14 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
 
 from cuecast import envvars
-from cuecast.errors import EncodeError
-from cuecast.timeline import SAMPLE_RATE
+from cuecast.errors import CuecastError, EncodeError
+from cuecast.units import SAMPLE_RATE
 
 PIPE_BYTES = 1 << 20
 """Size asked for ffmpeg's stdin pipe (Linux): 1 MB rather than 64 kB
@@ -43,6 +45,9 @@ STDERR_KEEP_LINES = 400
 
 PCM_INPUT = ["-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"]
 """ffmpeg input arguments for the raw mix on stdin."""
+
+PCM_OUTPUT = ["-f", "f32le", "pipe:1"]
+"""ffmpeg output arguments for raw float32 samples on stdout."""
 
 LIMIT_DBFS = -2.0
 """Ceiling of the limiter (sample peak): 1 dB under the -1 dBTP target
@@ -79,6 +84,15 @@ def ffmpeg_exe() -> str:
             ) from exc
     _check_runs(path)
     return path
+
+
+def ffmpeg_exe_or_none() -> str | None:
+    """The ffmpeg to run if it works, else None (for checks that leave the
+    report of a missing ffmpeg to the render stage)."""
+    try:
+        return ffmpeg_exe()
+    except CuecastError:
+        return None
 
 
 @functools.lru_cache(maxsize=8)
@@ -273,3 +287,70 @@ def _pcm_blocks(blocks: Iterable[np.ndarray], gain_lin: float, clip: float) -> I
         pcm = as_pcm(block, gain_lin, clip)
         if pcm.size:
             yield pcm
+
+
+# --- short runs: decoding files, resampling, probing ---------------------------------
+
+
+def command(args: Sequence[str], loglevel: str = "error", exe: str | None = None) -> list[str]:
+    """A whole command line: the binary, its log level, no reading of the
+    keyboard, then ``args``."""
+    return [exe or ffmpeg_exe(), "-v", loglevel, "-nostdin", *args]
+
+
+def file_pcm_args(path: str, max_s: float, *, first_audio: bool = False) -> list[str]:
+    """Decode ``path`` to float32 mono at ``SAMPLE_RATE`` on stdout (soxr),
+    stopping a second past ``max_s`` (so a longer file can be told apart);
+    ``first_audio`` takes the first audio stream, as ``probe_args`` checks it."""
+    pick = ["-map", "0:a:0"] if first_audio else []
+    return [
+        "-i", path, *pick, "-vn", "-t", f"{max_s + 1:g}",
+        "-af", "aresample=resampler=soxr", "-ac", "1", "-ar", str(SAMPLE_RATE), *PCM_OUTPUT,
+    ]  # fmt: skip
+
+
+def bed_args(path: str, then: str = "", out: Sequence[str] = PCM_OUTPUT) -> list[str]:
+    """Decode a background file to mono at ``SAMPLE_RATE`` (soxr), then the
+    filters ``then`` (``,name=...``), to ``out``."""
+    chain = f"aresample={SAMPLE_RATE}:resampler=soxr,aformat=channel_layouts=mono{then}"
+    return ["-i", path, "-vn", "-af", chain, "-ac", "1", *out]
+
+
+def resample_args(rate: int) -> list[str]:
+    """Float32 mono at ``rate`` Hz on stdin to ``SAMPLE_RATE`` on stdout (soxr)."""
+    return [
+        "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+        "-af", "aresample=resampler=soxr:precision=28",
+        "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "pipe:1",
+    ]  # fmt: skip
+
+
+def probe_args(path: str, seconds: float = 0.1) -> list[str]:
+    """Decode the first ``seconds`` of the first audio stream of ``path``, keeping nothing."""
+    return ["-i", path, "-map", "0:a:0", "-t", f"{seconds:g}", "-f", "null", "-"]
+
+
+def run(
+    args: Sequence[str], *, loglevel: str = "error", input_bytes: bytes | None = None,
+    timeout_s: float | None = None, exe: str | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg to its end with ``args``, its output captured (stdin is
+    ``input_bytes``, or nothing). ``subprocess.TimeoutExpired`` after
+    ``timeout_s``; ``OSError`` if it cannot start."""
+    stdin = None if input_bytes is not None else subprocess.DEVNULL
+    return subprocess.run(
+        command(args, loglevel, exe), input=input_bytes, stdin=stdin,
+        capture_output=True, timeout=timeout_s, check=False,
+    )  # fmt: skip
+
+
+def reader(args: Sequence[str], loglevel: str = "error") -> subprocess.Popen[bytes]:
+    """ffmpeg started with ``args``, its stdout and stderr to be read by the caller."""
+    return subprocess.Popen(command(args, loglevel), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+
+
+def last_line(stderr: bytes, default: str) -> str:
+    """ffmpeg's last line of complaint, for an error message."""
+    lines = stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else default

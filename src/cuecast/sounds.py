@@ -15,11 +15,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import subprocess
 from collections.abc import Callable
 
 import numpy as np
 
+from cuecast import ffmpeg
 from cuecast.errors import InputError
 from cuecast.script.model import SoundRef
 from cuecast.timeline import SAMPLE_RATE
@@ -218,18 +218,9 @@ def load_file(path: str) -> np.ndarray:
 
 @functools.lru_cache(maxsize=8)
 def _decode(path: str, mtime_ns: int, size: int) -> np.ndarray:  # noqa: ARG001 - cache key
-    from cuecast.ffmpeg import ffmpeg_exe
-
-    cmd = [
-        ffmpeg_exe(), "-v", "error", "-nostdin", "-i", path, "-vn",
-        "-t", f"{MAX_SOUND_FILE_S + 1:g}",
-        "-af", "aresample=resampler=soxr", "-ac", "1", "-ar", str(SAMPLE_RATE),
-        "-f", "f32le", "pipe:1",
-    ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, check=False)
+    proc = ffmpeg.run(ffmpeg.file_pcm_args(path, MAX_SOUND_FILE_S))
     if proc.returncode != 0 or not proc.stdout:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        why = lines[-1] if lines else "no audio in it"
+        why = ffmpeg.last_line(proc.stderr, "no audio in it")
         raise InputError(f"cannot decode sound file {path}: {why}")
     clip = np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
     if len(clip) > MAX_SOUND_FILE_S * SAMPLE_RATE:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 
+from cuecast import ffmpeg
+
 PROBE_TIMEOUT_S = 10.0
 
 
@@ -42,47 +44,16 @@ def probe_audio(path: str) -> bool:
     audio stream of ``path``. If ffmpeg itself is missing or broken, this
     says True: the render stage reports a missing ffmpeg better than a "bad
     file" would (exit 1 naming ffmpeg, not exit 2 blaming the script)."""
-    command = [
-        ffmpeg_exe_or_none() or "",
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        path,
-        "-map",
-        "0:a:0",
-        "-t",
-        "0.1",
-        "-f",
-        "null",
-        "-",
-    ]
-    if not command[0]:
+    exe = ffmpeg.ffmpeg_exe_or_none()
+    if exe is None:
         return True
     try:
-        done = subprocess.run(
-            command,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=PROBE_TIMEOUT_S,
-            check=False,
-        )
+        done = ffmpeg.run(ffmpeg.probe_args(path), timeout_s=PROBE_TIMEOUT_S, exe=exe)
     except subprocess.TimeoutExpired:
         return False
     except OSError:
         return True
     return done.returncode == 0
-
-
-def ffmpeg_exe_or_none() -> str | None:
-    """The ffmpeg to run if it works (``cuecast.ffmpeg.ffmpeg_exe``), else None."""
-    from cuecast.errors import CuecastError
-    from cuecast.ffmpeg import ffmpeg_exe  # imported late: only scripts naming audio files
-
-    try:
-        return ffmpeg_exe()
-    except CuecastError:
-        return None
 
 
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")

@@ -9,12 +9,12 @@ speech) and scaled by the voice's volume. Pure and deterministic.
 from __future__ import annotations
 
 import functools
-import subprocess
 
 import numpy as np
 
+from cuecast import ffmpeg
 from cuecast.errors import EngineError
-from cuecast.timeline import SAMPLE_RATE
+from cuecast.units import SAMPLE_RATE
 from cuecast.voices.base import Synthesis
 
 PEAK_DBFS = -3.0
@@ -106,18 +106,8 @@ def upsample_2x(audio: np.ndarray) -> np.ndarray:
 
 
 def _ffmpeg_resample(audio: np.ndarray, rate: int) -> np.ndarray:
-    from cuecast.ffmpeg import ffmpeg_exe
-
-    cmd = [
-        ffmpeg_exe(), "-v", "error", "-nostdin",
-        "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-        "-af", "aresample=resampler=soxr:precision=28",
-        "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "pipe:1",
-    ]  # fmt: skip
-    proc = subprocess.run(
-        cmd, input=audio.astype("<f4").tobytes(), capture_output=True, check=False
-    )
+    proc = ffmpeg.run(ffmpeg.resample_args(rate), input_bytes=audio.astype("<f4").tobytes())
     if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise EngineError(f"resampling {rate} Hz speech failed: {' '.join(message)}")
+        message = ffmpeg.last_line(proc.stderr, "")
+        raise EngineError(f"resampling {rate} Hz speech failed: {message}")
     return np.frombuffer(proc.stdout, dtype="<f4").astype(np.float32)
