@@ -49,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cuecast import ffmpeg
 from cuecast.errors import EngineError, InputError
 from cuecast.script.files import inside
 from cuecast.timeline import SAMPLE_RATE, Timeline, Utterance
@@ -299,17 +300,9 @@ def read_recording(path: str, name: str) -> bytes:
 def decode(path: str, name: str) -> np.ndarray:
     """The file as float32 mono at ``SAMPLE_RATE`` (ffmpeg, soxr), at most
     a little over ``MAX_RECORDING_S``."""
-    from cuecast.ffmpeg import ffmpeg_exe
-
-    cmd = [
-        ffmpeg_exe(), "-v", "error", "-nostdin", "-i", path, "-map", "0:a:0", "-vn",
-        "-t", f"{MAX_RECORDING_S + 1:g}",
-        "-af", "aresample=resampler=soxr", "-ac", "1", "-ar", str(SAMPLE_RATE),
-        "-f", "f32le", "pipe:1",
-    ]  # fmt: skip
+    args = ffmpeg.file_pcm_args(path, MAX_RECORDING_S, first_audio=True)
     try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=DECODE_TIMEOUT_S, check=False)
+        proc = ffmpeg.run(args, timeout_s=DECODE_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         raise InputError(f"recording {name} could not be decoded within "
                          f"{DECODE_TIMEOUT_S:g} s", file=path) from None
