@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from cuecast.cli import main
 
 SHORT = Path(__file__).parent / "e2e" / "scripts" / "short.yaml"
+PY = ("--engine", "pyttsx3")
+"""Tests that speak say which engine: espeak-ng is fast; the default (best) is Piper."""
 
 
 @pytest.fixture
@@ -25,7 +27,7 @@ def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
 
 
 def test_plan_json_keeps_stdout_clean(runner):
-    result = runner.invoke(main, ["plan", str(SHORT), "--json"])
+    result = runner.invoke(main, ["plan", *PY, str(SHORT), "--json"])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["title"] == "Short Session"
@@ -34,7 +36,7 @@ def test_plan_json_keeps_stdout_clean(runner):
 
 
 def test_plan_table_shows_times_and_total(runner):
-    result = runner.invoke(main, ["plan", str(SHORT)])
+    result = runner.invoke(main, ["plan", *PY, str(SHORT)])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert "hold" in result.stdout and "Lie on your back." in result.stdout
@@ -44,7 +46,7 @@ def test_plan_table_shows_times_and_total(runner):
 def test_set_changes_a_hold_and_its_spoken_words(runner, tmp_path):
     script = write(tmp_path, "title: T\nvars: {h: 30s}\nsteps:\n"
                              "  - say: Hold for {h}.\n  - hold: $h\n")
-    result = runner.invoke(main, ["plan", str(script), "--json", "--set", "h=45s"])
+    result = runner.invoke(main, ["plan", *PY, str(script), "--json", "--set", "h=45s"])
     assert result.exit_code == 0, result.stderr
     events = json.loads(result.stdout)["events"]
     hold = next(e for e in events if e["kind"] == "hold")
@@ -54,7 +56,7 @@ def test_set_changes_a_hold_and_its_spoken_words(runner, tmp_path):
 
 def test_bad_input_is_exit_2_with_location_and_no_traceback(runner, tmp_path):
     script = write(tmp_path, "title: T\nsteps:\n  - hold: 0s\n")
-    result = runner.invoke(main, ["render", str(script), "-o", str(tmp_path / "o.mp3")])
+    result = runner.invoke(main, ["render", *PY, str(script), "-o", str(tmp_path / "o.mp3")])
     assert result.exit_code == 2
     assert f"{script}:3:" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -64,7 +66,7 @@ def test_bad_input_is_exit_2_with_location_and_no_traceback(runner, tmp_path):
 
 def test_unknown_key_suggests_the_close_one(runner, tmp_path):
     script = write(tmp_path, "title: T\nsteps:\n  - hold: 10s\n    relase: And release.\n")
-    result = runner.invoke(main, ["check", str(script)])
+    result = runner.invoke(main, ["check", *PY, str(script)])
     assert result.exit_code == 2
     assert ":4:" in result.stderr and "release" in result.stderr
 
@@ -79,7 +81,7 @@ def test_check_reports_each_script_and_warnings(runner, tmp_path):
     noisy = write(tmp_path, "title: T\nsteps:\n  - hold: 10s\n    cues:\n"
                             "      - {at: 9s, say: This is a very long cue that cannot fit.}\n",
                   "noisy.yaml")
-    result = runner.invoke(main, ["check", str(SHORT), str(noisy)])
+    result = runner.invoke(main, ["check", *PY, str(SHORT), str(noisy)])
     assert result.exit_code == 0
     assert "short.yaml: ok" in result.stdout
     assert "noisy.yaml: ok" in result.stdout and "1 warning" in result.stdout
@@ -89,14 +91,14 @@ def test_check_reports_each_script_and_warnings(runner, tmp_path):
 def test_strict_turns_warnings_into_exit_2(runner, tmp_path):
     noisy = write(tmp_path, "title: T\nsteps:\n  - hold: 10s\n    cues:\n"
                             "      - {at: 9s, say: This is a very long cue that cannot fit.}\n")
-    result = runner.invoke(main, ["plan", str(noisy), "--strict"])
+    result = runner.invoke(main, ["plan", *PY, str(noisy), "--strict"])
     assert result.exit_code == 2
     assert ":5:" in result.stderr and "--strict" in result.stderr
 
 
 def test_render_writes_track_and_timeline(runner, tmp_path):
     out = tmp_path / "short.wav"
-    result = runner.invoke(main, ["render", str(SHORT), "-o", str(out), "-q",
+    result = runner.invoke(main, ["render", *PY, str(SHORT), "-o", str(out), "-q",
                                   "--loudness", "off"])
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""  # -q
@@ -107,7 +109,7 @@ def test_render_writes_track_and_timeline(runner, tmp_path):
 
 def test_render_default_output_is_in_the_current_folder(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(main, ["render", str(SHORT), "-f", "wav", "--loudness", "off"])
+    result = runner.invoke(main, ["render", *PY, str(SHORT), "-f", "wav", "--loudness", "off"])
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "short.wav").exists()
     assert "wrote short.wav" in result.stderr
@@ -131,7 +133,7 @@ def test_render_makes_missing_output_folders(runner, tmp_path):
 
 
 def test_bad_loudness_value(runner):
-    result = runner.invoke(main, ["render", str(SHORT), "--loudness", "loud"])
+    result = runner.invoke(main, ["render", *PY, str(SHORT), "--loudness", "loud"])
     assert result.exit_code == 2 and "--loudness" in result.stderr
 
 
@@ -142,7 +144,7 @@ def test_schema_is_json(runner):
 
 
 def test_cache_info_and_clear(runner):
-    assert runner.invoke(main, ["plan", str(SHORT)]).exit_code == 0
+    assert runner.invoke(main, ["plan", *PY, str(SHORT)]).exit_code == 0
     info = runner.invoke(main, ["cache", "info"])
     assert info.exit_code == 0 and " 0 clips" not in info.stdout
     cleared = runner.invoke(main, ["cache", "clear"])
@@ -158,11 +160,11 @@ def test_every_command_has_help(runner, command):
 
 def test_unknown_engine_or_voice_in_a_script_names_its_line(runner, tmp_path):
     engine = write(tmp_path, "title: T\nvoice: {engine: pipr}\nsteps:\n  - say: hi\n", "e.yaml")
-    result = runner.invoke(main, ["check", str(engine)])
+    result = runner.invoke(main, ["check", *PY, str(engine)])
     assert result.exit_code == 2
     assert f"{engine}:2:" in result.stderr and "piper" in result.stderr
     voice = write(tmp_path, "title: T\nsteps:\n  - pause: 1s\n  - say: hi\n"
                             "    voice: {name: nosuch}\n", "v.yaml")
-    result = runner.invoke(main, ["check", str(voice)])
+    result = runner.invoke(main, ["check", *PY, str(voice)])
     assert result.exit_code == 2
     assert f"{voice}:4:" in result.stderr and "nosuch" in result.stderr

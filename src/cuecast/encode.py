@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cuecast import tags
+from cuecast import limits, tags
 from cuecast.atomic import TempFile, atomic_write_text, clean_stale_temps
 from cuecast.errors import EncodeError, InputError
 from cuecast.ffmpeg import (
@@ -188,8 +188,9 @@ def _check_settings(settings: EncodeSettings) -> str:
     if kbps is not None:
         if fmt in ("flac", "wav"):
             raise InputError(f"a bitrate does not apply to {fmt} (it is lossless)")
-        if not 8 <= kbps <= 320:
-            raise InputError(f"bitrate {kbps} kbit/s is out of range; expected 8 to 320")
+        problem = limits.BITRATE_KBPS.problem("bitrate", kbps)
+        if problem:
+            raise InputError(problem)
     if not math.isfinite(settings.gain_db) or abs(settings.gain_db) > 60:
         raise InputError(f"gain {settings.gain_db} dB is out of range; expected -60 to 60")
     return fmt

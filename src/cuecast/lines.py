@@ -38,7 +38,8 @@ class Line:
     """After the lexicon: what an engine is given."""
     language: str
     uses: int
-    """How many times it is spoken, summed over the renders listed."""
+    """How many times one render speaks it (the most of the renders listed:
+    the defaults and each profile)."""
     where: tuple[str, ...]
     """``file:line`` of every place that speaks it, in order of first use."""
     recordings: tuple[str, ...] = ()
@@ -69,10 +70,13 @@ def script_lines(
     for path in paths:
         for script in _renders(path, profile, sets, allow_outside):
             respell = compile_lexicon(script.lexicon)
+            counts: dict[tuple[str, str], int] = {}
             for utt, where in _spoken(script):
-                entry = tally.setdefault((script.language, utt.text),
-                                         _Tally(utt.text, respell(utt.text), script.language))
-                entry.uses += 1
+                key = (script.language, utt.text)
+                entry = tally.setdefault(key, _Tally(utt.text, respell(utt.text),
+                                                     script.language))
+                counts[key] = counts.get(key, 0) + 1
+                entry.uses = max(entry.uses, counts[key])
                 entry.where.setdefault(where, None)
                 entry.folder = entry.folder or recordings or script.voice.recordings
     if pieces:

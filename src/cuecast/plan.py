@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from cuecast import limits
+from cuecast import limits
 from cuecast.errors import InputError
 from cuecast.script.model import (
     Breath,

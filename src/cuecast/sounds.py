@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 
 from cuecast import ffmpeg
+from cuecast import limits
 from cuecast.errors import InputError
 from cuecast.script.model import SoundRef
 from cuecast.timeline import SAMPLE_RATE
@@ -200,7 +201,7 @@ def _tone(shape: str, length: int) -> np.ndarray:
 # --- files ---------------------------------------------------------------------------
 
 
-MAX_SOUND_FILE_S = 300.0
+MAX_SOUND_FILE_S = limits.MAX_SOUND_FILE_S
 """A sound step's file is held whole while it plays, so it is capped (5
 minutes, 53 MB); longer audio belongs in ``background``, which streams."""
 

@@ -32,7 +32,7 @@ SHORT = HERE / "scripts" / "short.yaml"
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("render")
-    options = Options(loudness_lufs=None)
+    options = Options(loudness_lufs=None, engine="pyttsx3")
     prepared = prepare(SHORT, options)
     wav = render(SHORT, out / "short.wav", options)
     mp3 = render(SHORT, out / "short.mp3", options)
@@ -94,5 +94,5 @@ def test_timeline_json_is_written_beside_the_track(rendered):
 
 def test_same_script_same_bytes(rendered, tmp_path):
     _, _, mp3 = rendered
-    again = render(SHORT, tmp_path / "again.mp3", Options(loudness_lufs=None))
+    again = render(SHORT, tmp_path / "again.mp3", Options(loudness_lufs=None, engine="pyttsx3"))
     assert Path(again.path).read_bytes() == Path(mp3.path).read_bytes()

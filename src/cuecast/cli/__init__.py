@@ -6,6 +6,7 @@ here and is imported below.
 """
 
 from cuecast.cli import commands  # noqa: F401  (registers the commands)
+from cuecast.cli import voices  # noqa: F401
 from cuecast.cli import publish  # noqa: F401
 from cuecast.cli import lines  # noqa: F401
 from cuecast.cli import serve  # noqa: F401

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cuecast import __version__
+from cuecast import __version__, limits
 from cuecast.errors import CuecastError, InputError, Interrupted
 from cuecast.timeline import Timeline, to_seconds
 
@@ -92,6 +92,32 @@ def main() -> None:
     """Turn routine scripts (YAML) into exactly timed, narrated audio sessions."""
 
 
+class InRange(click.ParamType):
+    """A number within one of ``cuecast.limits``' ranges; out of it, the
+    message names the option (click adds it) and says the limit."""
+
+    name = "number"
+
+    def __init__(self, bounds: limits.Range, *, whole: bool = False) -> None:
+        self.bounds = bounds
+        self.whole = whole
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> float | int:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            number: float | int = value
+        else:
+            try:
+                number = int(str(value)) if self.whole else float(str(value))
+            except ValueError:
+                kind = "a whole number" if self.whole else "a number"
+                self.fail(f"{value!r} is not {kind}; use {self.bounds.text()}", param, ctx)
+        problem = self.bounds.problem("", number)
+        if problem:
+            self.fail(problem.strip(), param, ctx)
+        return number
+
+
 def _script_options(f: Callable) -> Callable:
     opts = [
         click.option("--profile", help="Apply the script's profile NAME to its vars."),
@@ -100,15 +126,17 @@ def _script_options(f: Callable) -> Callable:
         click.option("--engine", help="Speech engine: pyttsx3 (default), piper (neural, "
                      "the 'neural' extra) or best (piper if installed, else pyttsx3)."),
         click.option("--voice", help="Voice name or model path (see 'cuecast voices')."),
-        click.option("--rate", type=click.FloatRange(min=40, max=400), help="Words per minute."),
+        click.option("--rate", type=InRange(limits.RATE_WPM), metavar="WPM",
+                     help=f"Speech rate in words per minute ({limits.RATE_WPM.text()})."),
         click.option("--strict", is_flag=True, help="Treat timing warnings as errors."),
         click.option("--allow-outside", is_flag=True,
                      help="Let the script name files outside its own folder."),
         click.option("--recordings", type=click.Path(file_okay=False), metavar="DIR",
                      help="Folder of recorded lines (files named by line id, see "
                      "'cuecast lines'); other lines are synthesised."),
-        click.option("-j", "--jobs", type=click.IntRange(min=1),
-                     help="Parallel speech synthesis processes [default: CPU count]."),
+        click.option("-j", "--jobs", type=InRange(limits.JOBS, whole=True), metavar="N",
+                     help="Parallel speech synthesis processes "
+                          f"({limits.JOBS.text()}) [default: CPU count]."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -118,9 +146,11 @@ def _script_options(f: Callable) -> Callable:
 def _options(**kw):
     from cuecast.render import Options
     from cuecast.script import parse_set
+    from cuecast.voices.registry import check_options
 
     sets = dict(parse_set(s) for s in kw.pop("sets", ()) or ())
     rate = kw.pop("rate", None)
+    check_options(kw.get("engine"), kw.get("voice"))
     return Options(sets=sets, rate_wpm=rate, **kw)
 
 
@@ -135,8 +165,9 @@ def _loudness(text: str) -> float | None:
     except ValueError:
         msg = f"--loudness expects a number of LUFS (like -16) or 'off', not {text!r}"
         raise InputError(msg) from None
-    if not -40.0 <= value <= -5.0:
-        raise InputError(f"--loudness {value:g} is out of range; use -40 to -5 LUFS")
+    problem = limits.LOUDNESS_LUFS.problem("--loudness", value)
+    if problem:
+        raise InputError(problem)
     return value
 
 

@@ -1,4 +1,4 @@
-"""The rendering commands: render, plan, check, voices, schema, cache."""
+"""The rendering commands: render, plan, check, schema, cache."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import sys
 
 import click
 
+from cuecast import limits
 from cuecast.cli.base import (
     FORMATS,
     META_OPTIONS,
+    InRange,
     _clock,
     _levels,
     _loudness,
@@ -32,8 +34,9 @@ from cuecast.errors import CuecastError
                    "in the current folder]. The timeline goes beside it as NAME.timeline.json.")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS),
               help="Audio format [default: from -o's extension, else mp3].")
-@click.option("-b", "--bitrate", type=click.IntRange(min=16, max=320), metavar="KBPS",
-              help="Bitrate in kbit/s [default: mp3 96, m4a 96, opus 64].")
+@click.option("-b", "--bitrate", type=InRange(limits.BITRATE_KBPS, whole=True), metavar="KBPS",
+              help=f"Bitrate in kbit/s ({limits.BITRATE_KBPS.text()}) "
+                   "[default: mp3 96, m4a 96, opus 64].")
 @click.option("--loudness", default="-16", show_default=True, metavar="LUFS|off",
               help="Normalise to this integrated loudness (true peak <= -1 dBTP), or 'off'.")
 @click.option("--captions", default="", metavar="vtt,srt,lrc",
@@ -117,40 +120,6 @@ def check(scripts: tuple[str, ...], **kw) -> None:
             click.echo(text)
     if worst is not None:
         sys.exit(worst.exit_code)
-
-
-@main.command()
-@click.option("--engine", help="Only this engine's voices.")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def voices(engine: str | None, as_json: bool) -> None:
-    """List the voices usable in scripts and with --voice."""
-    from cuecast.voices import list_voices
-
-    found, notes = list_voices(engine)
-    if as_json:
-        click.echo(json.dumps([v.__dict__ for v in found], indent=2))
-        return
-    for v in found:
-        click.echo(f"{v.engine:8} {v.name:32} {v.language:8} {v.description}")
-    for note in notes:
-        click.echo(note, err=True)
-    _voices_footer()
-
-
-def _voices_footer() -> None:
-    """The default voice and how to get more (on stderr: stdout stays a table)."""
-    from cuecast.voices.registry import (
-        DEFAULT_ENGINE,
-        best_engine,
-        default_voice,
-        more_voices_hint,
-    )
-
-    default = default_voice("en")
-    best = best_engine("en")
-    click.echo(f"Default: {DEFAULT_ENGINE} {default.name} for English at "
-               f"{default.rate_wpm:g} wpm; --engine best uses {best}.", err=True)
-    click.echo(more_voices_hint(), err=True)
 
 
 @main.command()

@@ -51,9 +51,9 @@ def lines(scripts: tuple[str, ...], profile: str | None, sets: tuple[str, ...], 
 def _txt(found: Sequence) -> str:
     out = []
     for line in found:
-        mark = "recorded" if line.recordings else "        "
         uses = "piece" if line.piece else f"{line.uses}x"
-        out.append(f"{line.id:<44} {mark} {uses:>5}  {line.text}")
+        recorded = f"  [recorded: {' + '.join(line.recordings)}]" if line.recordings else ""
+        out.append(f"{line.id:<40} {uses:>5}  {line.text}{recorded}")
     return "".join(s + "\n" for s in out)
 
 
@@ -90,6 +90,8 @@ def recording_report(script: Script, timeline: Timeline) -> list[str]:
     recorded = sum(1 for origin, _ in seen.values() if origin)
     out = [f"  recordings: {recorded} of {len(seen)} lines recorded"]
     for text, (origin, line) in seen.items():
-        what = "recorded " + " + ".join(origin) if origin else "synthesised"
-        out.append(f"  line {line}: {line_id(text, script.language)}  {text!r}  {what}")
+        if origin:
+            out.append(f"  recorded     line {line:<4} {' + '.join(origin)}")
+        else:
+            out.append(f"  synthesised  line {line:<4} {line_id(text, script.language)}  {text!r}")
     return out

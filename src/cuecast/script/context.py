@@ -16,6 +16,7 @@ from typing import NoReturn
 import yaml
 
 from cuecast.language import ENGLISH, Phrases
+from cuecast import limits
 from cuecast.script.durations import (
     DURATION_EXAMPLES,
     DurationError,
@@ -27,10 +28,10 @@ from cuecast.script.model import Defaults, Step
 from cuecast.script.vars import NAME, Var, VarError, number_text, parse_number, substitute
 from cuecast.script.yamlnodes import Reader, did_you_mean
 
-MAX_COUNT = 10_000
-MAX_TEXT_CHARS = 1000
-MAX_INCLUDE_DEPTH = 16
-MAX_STEP_DEPTH = 50
+MAX_COUNT = limits.MAX_COUNT
+MAX_TEXT_CHARS = limits.MAX_TEXT_CHARS
+MAX_INCLUDE_DEPTH = limits.MAX_INCLUDE_DEPTH
+MAX_STEP_DEPTH = limits.MAX_STEP_DEPTH
 
 
 @dataclass

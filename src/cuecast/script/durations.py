@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
+from cuecast import limits
 from cuecast.language import ENGLISH
 
-MAX_DURATION_S = 24 * 3600.0
+MAX_DURATION_S = limits.MAX_DURATION_S
 """No duration in a script may be longer than a day (see docs, Limits)."""
 
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"

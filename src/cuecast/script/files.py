@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 
+from cuecast import limits
+
 from cuecast import ffmpeg
 
 PROBE_TIMEOUT_S = 10.0
@@ -57,7 +59,7 @@ def probe_audio(path: str) -> bool:
 
 
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
-MAX_COVER_BYTES = 16_000_000
+MAX_COVER_BYTES = limits.MAX_COVER_BYTES
 """A cover is read whole into memory and into the track's tags."""
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import yaml
 
+from cuecast import limits
 from cuecast.errors import InputError
 from cuecast.language import LanguageError, Phrases, phrases_for
 from cuecast.script import settings
@@ -38,7 +39,7 @@ from cuecast.script.yamlnodes import Reader, compose, did_you_mean, is_yaml_numb
 
 Items = dict[str, tuple[yaml.Node, yaml.Node]]
 DESCRIPTOR_KEYS = ("value", "label", "min", "max")
-MAX_LABEL_CHARS = 80
+MAX_LABEL_CHARS = limits.MAX_LABEL_CHARS
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 

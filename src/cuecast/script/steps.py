@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import yaml
 
+from cuecast import limits
 from cuecast.script import settings
 from cuecast.script.context import MAX_STEP_DEPTH, Ctx
 from cuecast.script.keys import CUE_KEYS, STEP_OPTIONS
@@ -29,6 +30,8 @@ from cuecast.script.model import (
     Step,
 )
 from cuecast.script.yamlnodes import did_you_mean
+
+_DB = (limits.BED_VOLUME_DB.low, limits.BED_VOLUME_DB.high)
 
 Items = dict[str, tuple[yaml.Node, yaml.Node]]
 KIND_LIST = ", ".join(STEP_OPTIONS)
@@ -124,7 +127,7 @@ def sound(ctx: Ctx, node: yaml.Node, items: Items) -> list[Step]:
         Sound(
             settings.sound(ctx, items["sound"][1], "sound"),
             src(ctx, node),
-            volume_db=ctx.number(volume, "sound volume (dB)", -80.0, 20.0) if volume else 0.0,
+            volume_db=ctx.number(volume, "sound volume (dB)", *_DB) if volume else 0.0,
         )
     ]
 

@@ -16,11 +16,12 @@ from typing import NoReturn
 
 import yaml
 
+from cuecast import limits
 from cuecast.errors import InputError
 
-MAX_FILE_BYTES = 1_000_000
-MAX_DEPTH = 50
-MAX_NODES = 100_000
+MAX_FILE_BYTES = limits.MAX_FILE_BYTES
+MAX_DEPTH = limits.MAX_YAML_DEPTH
+MAX_NODES = limits.MAX_YAML_NODES
 
 _STD = "tag:yaml.org,2002:"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

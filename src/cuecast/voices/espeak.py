@@ -41,6 +41,7 @@ from types import ModuleType
 
 import numpy as np
 
+from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.voices.base import Synthesis, VoiceInfo
@@ -50,8 +51,10 @@ DEFAULT_RATE_WPM = 150.0
 """Calm guided pacing (the format's default)."""
 DEFAULT_PITCH = 50.0
 DEFAULT_VOLUME = 1.0
-RATE_RANGE_WPM = (80.0, 450.0)
-"""What espeak-ng accepts."""
+RATE_RANGE_WPM = (limits.RATE_WPM.low, limits.RATE_WPM.high)
+"""Every engine's range (espeak-ng speaks nothing slower than 80)."""
+_PITCH = (limits.PITCH.low, limits.PITCH.high)
+_VOLUME = (limits.VOLUME.low, limits.VOLUME.high)
 PREFERRED_VOICE = {"en": "en-us", "fr": "fr-fr"}
 """The voice picked for a bare language tag when the data has several
 (French is France's, not the first of Belgium, Switzerland and France)."""
@@ -82,7 +85,7 @@ class EspeakEngine:
 
     def voices(self) -> list[VoiceInfo]:
         return [
-            VoiceInfo(NAME, v.identifier, v.language, f"{v.title} ({v.gender})")
+            VoiceInfo(NAME, v.identifier, v.language, v.title)  # espeak says "male" of all
             for v in _voice_table()
         ]
 
@@ -92,8 +95,8 @@ class EspeakEngine:
             engine=NAME,
             name=entry.identifier,
             rate_wpm=_checked("rate", voice.rate_wpm, DEFAULT_RATE_WPM, RATE_RANGE_WPM),
-            pitch=_checked("pitch", voice.pitch, DEFAULT_PITCH, (0.0, 100.0)),
-            volume=_checked("volume", voice.volume, DEFAULT_VOLUME, (0.0, 1.0)),
+            pitch=_checked("pitch", voice.pitch, DEFAULT_PITCH, _PITCH),
+            volume=_checked("volume", voice.volume, DEFAULT_VOLUME, _VOLUME),
         )
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.voices.base import Synthesis, VoiceInfo
@@ -54,8 +55,8 @@ MODEL_HINT = (
 DEFAULT_RATE_WPM = 150.0
 """Rate when the script sets none: calm, like the espeak engine's default."""
 
-MIN_RATE_WPM = 40.0
-MAX_RATE_WPM = 400.0
+MIN_RATE_WPM = limits.RATE_WPM.low
+MAX_RATE_WPM = limits.RATE_WPM.high
 
 ESPEAK_PACE = 1.19
 """Measured words per minute of espeak-ng (en-us) per wpm of its rate setting.

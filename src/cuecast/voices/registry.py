@@ -1,11 +1,12 @@
-"""Engine names to engine objects.
+"""Engine names to engine objects, and which engine speaks a voice.
 
-``pyttsx3`` (alias ``espeak``) is the default engine; ``piper`` is the
-optional neural engine (``pip install 'cuecast[neural]'``). ``best`` (alias
-``auto``) is piper when it is installed with a voice for the script's
-language, else pyttsx3. A name of the form ``package.module:Class`` loads
-that class, for tests and plugins. Engine modules are imported only when
-asked for.
+``best`` (alias ``auto``) is the default: piper when it is installed with a
+voice for the script's language, else ``pyttsx3`` (alias ``espeak``, the
+espeak-ng engine every install has). ``piper`` is the neural engine
+(``pip install 'cuecast[neural]'``). A voice named with no engine selects
+the engine that has it (``--voice joe`` means piper, ``--voice en-gb``
+pyttsx3). A name of the form ``package.module:Class`` loads that class, for
+tests and plugins. Engine modules are imported only when asked for.
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib
+from dataclasses import dataclass
 
 from cuecast.errors import CuecastError, EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.voices.base import Engine, VoiceInfo
 
-DEFAULT_ENGINE = "pyttsx3"
 BEST = "best"
 """The most natural engine installed (``best_engine``)."""
+DEFAULT_ENGINE = BEST
+"""What speaks when neither the script nor the command line names an engine."""
+FALLBACK_ENGINE = "pyttsx3"
+"""Always installed: what ``best`` is when piper has no voice for the language."""
 ENGINES = {
     "pyttsx3": "cuecast.voices.espeak:EspeakEngine",
     "piper": "cuecast.voices.piper:PiperEngine",
@@ -34,18 +39,16 @@ MORE_PIPER_VOICES = (
 )
 
 
-def canonical_name(name: str | None, language: str = "en") -> str:
+def canonical_name(name: str | None, language: str = "en", voice: str | None = None) -> str:
     """The registry name for ``name`` (``None`` is the default engine,
-    ``best`` the best one installed for ``language``); raises ``InputError``
-    with a did-you-mean for an unknown one."""
-    if name is None:
-        return DEFAULT_ENGINE
-    key = name.strip().lower()
-    if ":" in name:
+    ``best``; ``best`` is the engine that has ``voice`` when one is named,
+    else the best one installed for ``language``); raises ``InputError``
+    with a did-you-mean for an unknown engine."""
+    key = BEST if name is None else ALIASES.get(name.strip().lower(), name.strip().lower())
+    if name is not None and ":" in name:
         return name.strip()
-    key = ALIASES.get(key, key)
     if key == BEST:
-        return best_engine(language)
+        return engine_for_voice(voice, language) if voice else best_engine(language)
     if key in ENGINES:
         return key
     known = sorted(ENGINES) + sorted(ALIASES) + [BEST]
@@ -57,17 +60,77 @@ def canonical_name(name: str | None, language: str = "en") -> str:
     )
 
 
+def _short(name: str) -> str:
+    """``en_US-joe-medium`` -> ``joe``, ``gmw/en-GB-x-rp`` -> ``en-gb-x-rp``:
+    the part a person types, for did-you-mean."""
+    last = name.rsplit("/", 1)[-1].lower()
+    parts = last.split("-")
+    return parts[1] if len(parts) == 3 and "_" in parts[0] else last
+
+
 def best_engine(language: str = "en") -> str:
     """``piper`` if it is installed with a bundled voice for ``language``,
-    else the default engine."""
+    else the fallback engine (pyttsx3)."""
     primary = language.replace("_", "-").split("-")[0].lower()
     try:
         voices = get_engine("piper").voices()
     except CuecastError:
-        return DEFAULT_ENGINE
+        return FALLBACK_ENGINE
     if any(v.language.split("-")[0].lower() == primary for v in voices):
         return "piper"
-    return DEFAULT_ENGINE
+    return FALLBACK_ENGINE
+
+
+def engine_for_voice(voice: str, language: str = "en") -> str:
+    """The engine that has the voice called ``voice``: a Piper model file
+    (``.onnx``) is piper's; a name is looked up in piper's voices, then
+    pyttsx3's. ``InputError`` naming the closest voices when none has it."""
+    if voice.strip().lower().split("#")[0].endswith(".onnx"):
+        return "piper"
+    for engine in ("piper", FALLBACK_ENGINE):
+        try:
+            get_engine(engine).resolve(VoiceSpec(name=voice), language)
+        except CuecastError:
+            continue
+        return engine
+    names = {_short(v.name): v.name for v in list_voices()[0]}
+    names.update({v.name: v.name for v in list_voices()[0]})
+    close = difflib.get_close_matches(voice.strip().lower(), list(names), n=3, cutoff=0.6)
+    close = list(dict.fromkeys(names[c] for c in close))
+    hint = f"Did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+    raise InputError(
+        f"no installed engine has a voice {voice!r}",
+        hint=f"{hint}`cuecast voices` lists the voices; `cuecast voices --all` every one.",
+    )
+
+
+def check_options(engine: str | None, voice: str | None) -> None:
+    """``--engine`` and ``--voice`` checked before any script is read, so
+    an error names the option, not a line of the script."""
+    key = None
+    if engine is not None:
+        try:
+            key = canonical_name(engine)
+        except InputError as e:
+            raise InputError(f"--engine {engine}: {e.message}", hint=e.hint) from None
+    if voice is None:
+        return
+    try:
+        if engine is None or ALIASES.get(engine.strip().lower(), engine) == BEST:
+            engine_for_voice(voice)
+        elif key is not None:
+            get_engine(key).resolve(VoiceSpec(name=voice), "en")
+    except InputError as e:
+        hint = _owner_hint(voice) or e.hint
+        raise InputError(f"--voice {voice}: {e.message}", hint=hint) from None
+
+
+def _owner_hint(voice: str) -> str | None:
+    try:
+        owner = engine_for_voice(voice)
+    except InputError:
+        return None
+    return f"'{voice}' is a {owner} voice: leave out --engine, or give --engine {owner}."
 
 
 def get_engine(name: str | None = None) -> Engine:
@@ -95,7 +158,7 @@ def _engine(key: str) -> Engine:
 
 def default_voice(language: str = "en") -> VoiceSpec:
     """The voice a script with no ``voice`` speaks with."""
-    return get_engine(DEFAULT_ENGINE).resolve(VoiceSpec(), language)
+    return get_engine(best_engine(language)).resolve(VoiceSpec(), language)
 
 
 def more_voices_hint() -> str:
@@ -121,3 +184,61 @@ def list_voices(engine: str | None = None) -> tuple[list[VoiceInfo], list[str]]:
             notes.append(f"{name}: no voices available")
         found.extend(voices)
     return found, notes
+
+
+@dataclass(frozen=True)
+class VoiceRow:
+    """A line of ``cuecast voices``: a voice, and the languages it is the
+    default for (what a script in that language speaks with when it names
+    no voice)."""
+
+    engine: str
+    name: str
+    language: str
+    description: str
+    default_for: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VoiceListing:
+    rows: tuple[VoiceRow, ...]
+    notes: tuple[str, ...]
+    """Engines that could not be asked, for stderr."""
+    hidden: int
+    """Voices left out (languages cuecast has no phrases for): ``all_voices`` shows them."""
+
+
+def voice_listing(
+    engine: str | None = None, language: str | None = None, all_voices: bool = False
+) -> VoiceListing:
+    """The voices to show: the recommended ones (each language's default)
+    first, then by engine (piper before pyttsx3) and language. Without
+    ``all_voices`` or ``language`` only voices for the languages cuecast
+    has built-in phrases for are listed."""
+    from cuecast.language import SUPPORTED, primary
+
+    found, notes = list_voices(engine)
+    wanted = (primary(language),) if language else SUPPORTED
+    defaults: dict[tuple[str, str], list[str]] = {}
+    for lang in wanted:
+        try:
+            voice = default_voice(lang)
+        except CuecastError:
+            continue
+        defaults.setdefault((voice.engine or "", voice.name or ""), []).append(lang)
+    shown = [
+        v for v in found
+        if all_voices and not language or primary(v.language) in wanted
+    ]  # fmt: skip
+    rows = [
+        VoiceRow(v.engine, v.name, v.language, v.description,
+                 tuple(defaults.get((v.engine, v.name), ())))
+        for v in shown
+    ]  # fmt: skip
+    order = {name: i for i, name in enumerate(ENGINES_FIRST)}
+    rows.sort(key=lambda r: (not r.default_for, order.get(r.engine, 9), r.language, r.name))
+    return VoiceListing(tuple(rows), tuple(notes), len(found) - len(shown))
+
+
+ENGINES_FIRST = ("piper", "pyttsx3")
+"""The order engines are listed in: the natural-sounding one first."""

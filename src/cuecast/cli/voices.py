@@ -1,0 +1,78 @@
+"""``cuecast voices``: the voices a script or ``--voice`` may name.
+
+Recommended voices first (each language's default), then grouped by
+engine; the espeak-ng languages cuecast has no phrases for only with
+``--all``; ``--language`` picks one language. Columns are sized to what is
+shown. The table goes to stdout, the notes (defaults, how to get more) to
+stderr.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+import click
+
+from cuecast.cli.base import main
+
+if TYPE_CHECKING:
+    from cuecast.voices.registry import VoiceRow
+
+COLUMNS = ("ENGINE", "VOICE", "LANGUAGE", "DEFAULT FOR", "DESCRIPTION")
+
+
+@main.command()
+@click.option("--engine", help="Only this engine's voices (piper, pyttsx3).")
+@click.option("-l", "--language", metavar="TAG",
+              help="Only voices for this language (de, pt-BR: by its first part).")
+@click.option("--all", "all_voices", is_flag=True,
+              help="Every espeak-ng voice, not only those for the languages cuecast "
+                   "has phrases for.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def voices(engine: str | None, language: str | None, all_voices: bool, as_json: bool) -> None:
+    """List the voices usable in scripts and with --voice, recommended first.
+
+    A voice named with --voice (or in a script) brings its engine: --voice joe
+    speaks with piper, --voice en-gb with pyttsx3 (espeak-ng).
+    """
+    from cuecast.voices.registry import voice_listing
+
+    listing = voice_listing(engine, language, all_voices)
+    if as_json:
+        click.echo(json.dumps([asdict(r) for r in listing.rows], indent=2))
+        return
+    for line in table(listing.rows):
+        click.echo(line)
+    for note in listing.notes:
+        click.echo(note, err=True)
+    _footer(listing.hidden, language)
+
+
+def table(rows: Sequence[VoiceRow]) -> list[str]:
+    """Aligned columns, widths from what is shown; no trailing spaces."""
+    cells = [COLUMNS] + [
+        (r.engine, r.name, r.language, ", ".join(r.default_for), r.description) for r in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS) - 1)]
+    lines = []
+    for row in cells:
+        padded = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+    return lines
+
+
+def _footer(hidden: int, language: str | None) -> None:
+    from cuecast.voices.registry import best_engine, default_voice, more_voices_hint
+
+    default = default_voice("en")
+    click.echo(
+        f"A script with no voice speaks with the best engine installed for its language "
+        f"(English: {best_engine('en')} {default.name} at {default.rate_wpm:g} wpm).",
+        err=True,
+    )
+    if hidden and not language:
+        click.echo(f"{hidden} more espeak-ng voices: cuecast voices --all.", err=True)
+    click.echo(more_voices_hint(), err=True)
