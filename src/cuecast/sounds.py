@@ -19,8 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cuecast import ffmpeg
-from cuecast import limits
+from cuecast import ffmpeg, limits
 from cuecast.errors import InputError
 from cuecast.script.model import SoundRef
 from cuecast.timeline import SAMPLE_RATE

@@ -5,11 +5,13 @@ commands to ``main`` when imported. A new command goes in a module of its own
 here and is imported below.
 """
 
-from cuecast.cli import commands  # noqa: F401  (registers the commands)
-from cuecast.cli import voices  # noqa: F401
-from cuecast.cli import publish  # noqa: F401
-from cuecast.cli import lines  # noqa: F401
-from cuecast.cli import serve  # noqa: F401
+from cuecast.cli import (
+    commands,  # noqa: F401  (registers the commands)
+    lines,  # noqa: F401
+    publish,  # noqa: F401
+    serve,  # noqa: F401
+    voices,  # noqa: F401
+)
 from cuecast.cli.base import format_table, main
 
 __all__ = ["main", "format_table"]

@@ -15,8 +15,8 @@ from typing import NoReturn
 
 import yaml
 
-from cuecast.language import ENGLISH, Phrases
 from cuecast import limits
+from cuecast.language import ENGLISH, Phrases
 from cuecast.script.durations import (
     DURATION_EXAMPLES,
     DurationError,

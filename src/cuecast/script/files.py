@@ -11,9 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from cuecast import limits
-
-from cuecast import ffmpeg
+from cuecast import ffmpeg, limits
 
 PROBE_TIMEOUT_S = 10.0
 

