@@ -18,7 +18,9 @@ SERIES_KEYS = (
 )
 SERIES_REQUIRED = ("title", "author", "description", "link")
 OWNER_KEYS = ("name", "email")
-DEFAULTS_KEYS = ("format", "bitrate", "engine", "voice", "rate", "loudness", "captions", "strict")
+DEFAULTS_KEYS = (
+    "format", "bitrate", "engine", "voice", "rate", "loudness", "captions", "strict", "recordings",
+)
 TRACK_KEYS = ("script", "id", "profile", "title", "set", "published")
 CLIENT_KEYS = ("id", "name", "tracks")
 
