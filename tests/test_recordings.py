@@ -234,3 +234,21 @@ def test_a_lines_own_voice_cannot_name_recordings(tmp_path):
         "title: Short\nsteps:\n  - say: Hi.\n    voice: {recordings: x}\n")
     result = CliRunner().invoke(main, ["check", str(tmp_path / "short.yaml")])
     assert result.exit_code == 2 and "only the script's voice" in result.stderr
+
+
+def test_a_catalogue_default_names_the_recordings_for_every_track(tmp_path):
+    from cuecast.catalogue import load_catalogue, track_options
+
+    (tmp_path / "short.yaml").write_text(ROUTINE)
+    (tmp_path / "teacher").mkdir()
+    catalogue = tmp_path / "catalogue.yaml"
+    catalogue.write_text(
+        "series: {title: S, author: A, description: D, link: https://example.com/}\n"
+        "defaults: {recordings: teacher}\n"
+        "tracks:\n  - script: short.yaml\n")
+    loaded = load_catalogue(catalogue)
+    options = track_options(loaded, loaded.tracks[0])
+    assert options.recordings == os.path.realpath(tmp_path / "teacher")
+    catalogue.write_text(catalogue.read_text().replace("teacher}", "../elsewhere}"))
+    with pytest.raises(InputError, match="outside the catalogue's folder"):
+        load_catalogue(catalogue)

@@ -271,6 +271,20 @@ class _Loader:
     def default_strict(self, node: yaml.Node) -> bool:
         return self.reader.boolean(node, "defaults strict")
 
+    def default_recordings(self, node: yaml.Node) -> str:
+        """A folder of recorded lines (``voices/recordings.py``), kept inside
+        the catalogue's folder like its files."""
+        raw = self.reader.scalar(node, "defaults recordings").strip()
+        real, problem = resolve(raw, self.folder, self.folder, self.allow_outside)
+        if problem == "outside":
+            self.fail(node, f"defaults recordings '{raw}' is outside the catalogue's folder",
+                      "Move it beside the catalogue, or pass --allow-outside to allow it.")
+        if problem == "missing":
+            self.fail(node, f"defaults recordings: no folder '{raw}' in {self.folder}")
+        if problem != "folder":
+            self.fail(node, f"defaults recordings '{raw}' is not a folder")
+        return real
+
     # -- tracks ---------------------------------------------------------------------------
 
     def tracks(self, node: yaml.Node) -> tuple[Track, ...]:

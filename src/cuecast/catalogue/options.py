@@ -50,6 +50,7 @@ def track_option_fields(catalogue: Catalogue, track: Track) -> dict[str, Any]:
         bitrate_kbps=_int(d.get("bitrate")),
         loudness_lufs=_float(d["loudness"]) if "loudness" in d else -16.0,
         captions=tuple(str(c) for c in d.get("captions", ()) or ()),  # type: ignore[attr-defined]
+        recordings=_str(d.get("recordings")),
         meta=meta,
     )
 

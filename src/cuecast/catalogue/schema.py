@@ -60,6 +60,8 @@ def _defaults() -> dict:
                                {"const": "off"}, {"const": False}]},  # fmt: skip
         "captions": {"anyOf": [{"type": "array", "items": caption}, {"type": "string"}]},
         "strict": {"type": "boolean"},
+        "recordings": {"type": "string",
+                       "description": "folder of the teacher's recorded lines"},
     }
     assert tuple(props) == keys.DEFAULTS_KEYS
     return _obj(props, doc="render options for every track (the command line's names)")
