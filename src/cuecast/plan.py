@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from cuecast import limits
-from cuecast import limits
 from cuecast.errors import InputError
 from cuecast.script.model import (
     Breath,

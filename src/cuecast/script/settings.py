@@ -15,7 +15,6 @@ import yaml
 
 from cuecast import limits
 from cuecast.engine_names import engine_key
-from cuecast import limits
 from cuecast.errors import InputError
 from cuecast.language import PHRASE_KEYS, PLACEHOLDERS
 from cuecast.script.context import Ctx
