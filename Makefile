@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip -q --disable-pip-version-check
 SEED   := scripts/lower-back-relief.yaml
 
-.PHONY: demo test install install-test lint bench golden docs clean
+.PHONY: demo test test-fast check install install-test lint typecheck layers bench golden docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,27 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(VENV)/bin/cuecast render $(SEED) --engine best -o audio/lower-back-relief.mp3
 
-test: install-test
-	$(VENV)/bin/ruff check src tests benchmarks scripts
+# test: lint, types, the layering contracts, then the whole suite.
+# test-fast: the same checks and the suite without the e2e, browser, cluster
+# and slow tests (no real engines, no browser): under 20 s, for every edit.
+FAST := not e2e and not browser and not cluster and not slow
+
+test: check
 	$(PY) -m pytest -q
+
+test-fast: check
+	$(PY) -m pytest -q -m "$(FAST)"
+
+check: lint typecheck layers
 
 lint: install-test
 	$(VENV)/bin/ruff check src tests benchmarks scripts
+
+typecheck: install-test
+	$(VENV)/bin/mypy
+
+layers: install-test
+	$(VENV)/bin/lint-imports
 
 bench: install
 	$(PIP) install -e '.[neural,bench]'

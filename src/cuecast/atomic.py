@@ -149,7 +149,7 @@ def clean_stale_temps(folder: str, now_s: float | None = None) -> list[str]:
     """Delete our temporary files in ``folder`` whose run is over (see the
     module docstring); the paths deleted. Never raises."""
     now_s = time.time() if now_s is None else now_s
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

@@ -217,7 +217,7 @@ class FfmpegRun:
         assert self.proc.stdin is not None
         try:
             with self._watchdog.armed():
-                self.proc.stdin.write(memoryview(pcm).cast("B"))
+                self.proc.stdin.write(pcm.data.cast("B"))
         except (BrokenPipeError, ValueError, OSError):
             self._fail()
 

@@ -23,6 +23,7 @@ import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cuecast.atomic import os_error_text
 from cuecast.errors import EncodeError, InputError
@@ -104,7 +105,7 @@ def _fixed_padding(info: object) -> int:
     return PADDING_BYTES
 
 
-def _ordered_id3() -> object:
+def _ordered_id3() -> Any:  # mutagen's tag objects are dynamic: Any, not object
     """An empty ID3 tag that writes its frames in the order they were added.
 
     mutagen sorts frames of equal rank by size, which puts CHAP frames out
@@ -202,7 +203,7 @@ def _write_mp4(
     f = MP4(path)
     if f.tags is None:
         f.add_tags()
-    tags = f.tags
+    tags: Any = f.tags
     tags.clear()
     if meta is not None:
         texts = {
@@ -272,7 +273,7 @@ def _write_vorbis(
     from mutagen.oggopus import OggOpus
     from mutagen.oggvorbis import OggVorbis
 
-    f = {"ogg": OggVorbis, "opus": OggOpus, "flac": FLAC}[fmt](path)
+    f: Any = {"ogg": OggVorbis, "opus": OggOpus, "flac": FLAC}[fmt](path)
     if f.tags is None:
         f.add_tags()
     f.tags.clear()

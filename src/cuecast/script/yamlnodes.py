@@ -116,6 +116,8 @@ _TOO_MANY = (
 
 def _limit(event: yaml.Event, display: str, message: str) -> NoReturn:
     mark = event.start_mark
+    if mark is None:  # PyYAML always marks parsed events; a hand-made one may not be
+        raise InputError(message, file=display)
     raise InputError(message, file=display, line=mark.line + 1, column=mark.column + 1)
 
 

@@ -27,6 +27,7 @@ import json
 import os
 import struct
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -168,7 +169,7 @@ class Cache:
                 pass
         return removed
 
-    def _clips(self):
+    def _clips(self) -> Iterator[Path]:
         if self.root.is_dir():
             yield from (p for p in self.root.glob("??/*.wav") if not p.name.startswith(".tmp-"))
 

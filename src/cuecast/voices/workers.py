@@ -123,31 +123,35 @@ class _Worker:
         self.conn = Connection(os.dup(self.process.stdout.fileno()), writable=False)
         self.process.stdin.close()
         self.process.stdout.close()
-        self.job = None
+        self.job: Job | None = None
+        """The line being spoken, None when the worker is idle."""
         self.deadline = 0.0
         self.allowed_s = 0.0
 
-    def give(self, job, timeout_for: Callable[[str], float], extra_s: float) -> None:
+    def give(self, job: Job, timeout_for: Callable[[str], float], extra_s: float) -> None:
         self.job = job
         self.allowed_s = timeout_for(job.text) + extra_s
         self.deadline = time.monotonic() + self.allowed_s
         self.to_child.send((job.key, job.text, job.voice))
 
+    def busy_with(self) -> Job:
+        assert self.job is not None, "the worker has no line"
+        return self.job
+
     def collect(self) -> None:
+        job = self.busy_with()
         try:
             status, message = self.conn.recv()
         except (EOFError, OSError):
             raise EngineError(
-                f"the {self.job.engine} engine stopped while speaking {self.job.text!r}"
-                + self._log_tail()
+                f"the {job.engine} engine stopped while speaking {job.text!r}" + self._log_tail()
             ) from None
         if status != "ok":
-            job = self.job
             raise EngineError(f"the {job.engine} engine failed on {job.text!r}: {message}")
         self.job = None
 
     def fail_timeout(self) -> None:
-        job = self.job
+        job = self.busy_with()
         self.process.kill()
         raise EngineError(
             f"the {job.engine} engine did not finish {job.text!r} "
