@@ -301,3 +301,24 @@ def test_the_german_example_is_german(tmp_path: Path) -> None:
     assert any("fünfzehn Sekunden Pause" in line for line in lines)
     words = {w.lower() for line in lines for w in re.findall(r"[^\W\d_]+", line)}
     assert not words & ENGLISH_WORDS
+
+
+def test_the_german_example_validates_and_a_script_with_phrases_pickles(tmp_path: Path) -> None:
+    """Editors check ``phrases:`` with the JSON Schema; a batch sends a loaded
+    script to other processes."""
+    import pickle
+
+    import yaml
+
+    from cuecast.script import schema
+
+    jsonschema = pytest.importorskip("jsonschema")
+    root = Path(__file__).resolve().parent.parent
+    example = root / "scripts" / "rueckenroutine.yaml"
+    jsonschema.validate(yaml.safe_load(example.read_text(encoding="utf-8")), schema())
+    text = ROUTINE.format(language="fr") + "phrases:\n  rest: Respirez.\n"
+    jsonschema.validate(yaml.safe_load(text), schema())
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(yaml.safe_load(text + "  halfwya: x\n"), schema())
+    script = load(write(tmp_path, text))
+    assert pickle.loads(pickle.dumps(script)).phrases == script.phrases

@@ -15,7 +15,6 @@ read); ``phrases_for`` raises ``LanguageError`` naming what is missing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 from cuecast.language.phrases import GRAMMARS, Grammar, Phrases
 from cuecast.language.tables import PHRASE_KEYS, PLACEHOLDERS, REGIONAL, TABLES
@@ -72,7 +71,7 @@ def phrases_for(tag: str, overrides: Mapping[str, str] | None = None) -> Phrases
     if base in TABLES:
         table = {**TABLES[base], **(REGIONAL[region] if region else {}), **overrides}
         grammar = GRAMMARS.get(region or base, GRAMMARS[base])
-        return Phrases(region or base, MappingProxyType(table), grammar)
+        return Phrases(region or base, table, grammar)
     missing = [k for k in PHRASE_KEYS if k not in overrides]
     if missing:
         raise LanguageError(
@@ -81,7 +80,7 @@ def phrases_for(tag: str, overrides: Mapping[str, str] | None = None) -> Phrases
             "Use one of those, or give every phrase under 'phrases:' "
             f"(missing: {', '.join(missing)}); see docs/script-format.md.",
         )
-    return Phrases(base, MappingProxyType(overrides), _grammar(base))
+    return Phrases(base, overrides, _grammar(base))
 
 
 def _grammar(base: str) -> Grammar:

@@ -58,6 +58,7 @@ class Phrases:
 
     language: str
     table: Mapping[str, str]
+    """A plain dict (a Script crosses process boundaries, so it must pickle)."""
     grammar: Grammar
 
     def text(self, key: str) -> str:
