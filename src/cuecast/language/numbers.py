@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 
-from num2words import CONVERTER_CLASSES, num2words  # type: ignore[import-untyped]
+from num2words import CONVERTER_CLASSES, num2words
 
 MAX_WORDS = 9999
 """Larger numbers stay digits: a voice reads them in its own language."""
