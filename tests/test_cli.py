@@ -168,3 +168,31 @@ def test_unknown_engine_or_voice_in_a_script_names_its_line(runner, tmp_path):
     result = runner.invoke(main, ["check", *PY, str(voice)])
     assert result.exit_code == 2
     assert f"{voice}:4:" in result.stderr and "nosuch" in result.stderr
+
+
+SEED = Path(__file__).resolve().parent.parent / "scripts" / "lower-back-relief.yaml"
+
+
+def test_plan_vars_lists_label_value_bounds_and_profiles(runner):
+    result = runner.invoke(main, ["plan", str(SEED), "--vars", "--set", "lunge_hold=75s"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["VAR", "LABEL", "VALUE", "BOUNDS", "GENTLE", "STRONG"]
+    lunge = next(line for line in lines if line.startswith("lunge_hold "))
+    assert lunge.split("  ")[0] == "lunge_hold"
+    assert [c.strip() for c in lunge.split("  ") if c.strip()] == [
+        "lunge_hold", "Kneeling lunge hold each side", "75s", "20s to 3m", "45s", "90s",
+    ]  # fmt: skip
+    data = json.loads(runner.invoke(main, ["plan", str(SEED), "--vars", "--json"]).stdout)
+    sets = next(v for v in data if v["name"] == "bridge_sets")
+    assert (sets["kind"], sets["number"], sets["min"], sets["max"]) == ("number", 3, 1, 5)
+    assert sets["profiles"] == {"gentle": "2", "strong": "3"}
+
+
+def test_set_outside_a_bound_is_exit_2_at_the_vars_line(runner):
+    result = runner.invoke(main, ["plan", str(SEED), "--vars", "--set", "lunge_hold=25h"])
+    assert result.exit_code == 2
+    assert "--set lunge_hold=25h" in result.stderr and "24-hour limit" in result.stderr
+    result = runner.invoke(main, ["plan", str(SEED), "--vars", "--set", "lunge_hold=4m"])
+    assert result.exit_code == 2
+    assert f"{SEED}:" in result.stderr and "must be at most 3m (its max)" in result.stderr

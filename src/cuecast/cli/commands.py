@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,6 +26,9 @@ from cuecast.cli.base import (
 )
 from cuecast.cli.lines import recording_report
 from cuecast.errors import CuecastError
+
+if TYPE_CHECKING:
+    from cuecast.render import Options
 
 
 @main.command()
@@ -82,18 +86,40 @@ def render(script: str, output: str | None, fmt: str | None, bitrate: int | None
 @main.command()
 @click.argument("script", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@click.option("--vars", "list_vars", is_flag=True,
+              help="List the script's vars instead: label, value, bounds and what each "
+                   "profile sets (no speech is made).")
 @_script_options
-def plan(script: str, as_json: bool, **kw) -> None:
+def plan(script: str, as_json: bool, list_vars: bool, **kw) -> None:
     """Show SCRIPT's timeline without encoding any audio."""
     from cuecast.render import prepare
 
-    prepared = prepare(script, _options(**kw))
+    options = _options(**kw)
+    if list_vars:
+        _print_vars(script, options, as_json)
+        return
+    prepared = prepare(script, options)
     timeline = prepared.timeline
     if as_json:
         click.echo(timeline.dumps(), nl=False)
     else:
         click.echo(format_table(timeline))
     _print_warnings(timeline)
+
+
+def _print_vars(script: str, options: Options, as_json: bool) -> None:
+    from cuecast.cli.tables import vars_table
+    from cuecast.script import describe_vars
+
+    infos = describe_vars(script, profile=options.profile, sets=options.sets,
+                          allow_outside=options.allow_outside)
+    if as_json:
+        data = [info.to_json() for info in infos]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    elif infos:
+        click.echo("\n".join(vars_table(infos)))
+    else:
+        click.echo(f"{script} has no vars.", err=True)
 
 
 @main.command()

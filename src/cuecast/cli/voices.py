@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cuecast.cli.base import main
+from cuecast.cli.tables import columns
 
 if TYPE_CHECKING:
     from cuecast.voices.registry import VoiceRow
@@ -52,16 +53,10 @@ def voices(engine: str | None, language: str | None, all_voices: bool, as_json: 
 
 
 def table(rows: Sequence[VoiceRow]) -> list[str]:
-    """Aligned columns, widths from what is shown; no trailing spaces."""
-    cells = [COLUMNS] + [
-        (r.engine, r.name, r.language, ", ".join(r.default_for), r.description) for r in rows
-    ]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS) - 1)]
-    lines = []
-    for row in cells:
-        padded = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
-        lines.append("  ".join([*padded, row[-1]]).rstrip())
-    return lines
+    return columns(
+        COLUMNS,
+        [(r.engine, r.name, r.language, ", ".join(r.default_for), r.description) for r in rows],
+    )
 
 
 def _footer(hidden: int, language: str | None) -> None:

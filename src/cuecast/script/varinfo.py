@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Literal
 
@@ -44,6 +44,12 @@ class VarInfo:
     """Where the var is declared (its name), 1-based."""
     profiles: Mapping[str, str] = field(default_factory=dict)
     """Profile name -> the value that profile gives this var, as written."""
+
+    def to_json(self) -> dict[str, object]:
+        """The fields as plain JSON values (``cuecast plan --vars --json``)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["profiles"] = dict(self.profiles)
+        return out
 
     @property
     def display_label(self) -> str:
