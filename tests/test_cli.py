@@ -196,3 +196,30 @@ def test_set_outside_a_bound_is_exit_2_at_the_vars_line(runner):
     result = runner.invoke(main, ["plan", str(SEED), "--vars", "--set", "lunge_hold=4m"])
     assert result.exit_code == 2
     assert f"{SEED}:" in result.stderr and "must be at most 3m (its max)" in result.stderr
+
+
+def test_line_progress_prints_each_stage_at_most_every_few_seconds():
+    from cuecast.cli.progress import LineProgress
+
+    now = [0.0]
+    lines: list[str] = []
+    progress = LineProgress(lines.append, clock=lambda: now[0], every_s=5.0)
+    for done in range(0, 101):
+        now[0] = done * 0.2  # 20 s of speech, a call every 0.2 s
+        progress("speech", done, 100)
+    progress("speech", 100, 100)  # done is said once
+    progress("audio", 50, 200)
+    progress("audio", 200, 200)
+    assert lines == [
+        "speech: 0/100 lines", "speech: 25/100 lines", "speech: 50/100 lines",
+        "speech: 75/100 lines", "speech: 100/100 lines",
+        "mixing and encoding: 25%", "mixing and encoding: 100%",
+    ]  # fmt: skip
+
+
+def test_render_without_a_terminal_reports_stages_in_lines(runner, tmp_path):
+    out = tmp_path / "p.wav"
+    result = runner.invoke(main, ["render", *PY, str(SHORT), "-o", str(out), "--loudness", "off"])
+    assert result.exit_code == 0, result.stderr
+    assert "\r" not in result.stderr  # no bars in a log
+    assert "mixing and encoding: 100%" in result.stderr.splitlines()

@@ -203,8 +203,14 @@ def _print_warnings(timeline: Timeline) -> None:
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    if quiet or not sys.stderr.isatty():
+    """Bars on a terminal, short lines elsewhere (see ``progress.py``), nothing with -q."""
+    if quiet:
         yield None
+        return
+    if not sys.stderr.isatty():
+        from cuecast.cli.progress import LineProgress
+
+        yield LineProgress(lambda line: click.echo(line, err=True))
         return
     bars: dict[str, object] = {}
 
