@@ -49,32 +49,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from cuecast import limits, tags
-from cuecast.atomic import TempFile, atomic_write_text, clean_stale_temps
+from cuecast.atomic import TempFile, clean_stale_temps
 from cuecast.errors import EncodeError, InputError
 from cuecast.ffmpeg import (
     LIMITER_HEADROOM,
     PCM_INPUT,
     FfmpegRun,
-    ffmpeg_exe,
     limiter_filter,
     stream,
 )
-from cuecast.loudness import Loudness, gain_for, measure_loudness
 from cuecast.script.model import Meta
 from cuecast.timeline import Chapter
 
-__all__ = [
-    "FORMATS",
-    "EncodeSettings",
-    "Loudness",
-    "atomic_write_text",
-    "encode",
-    "encoder_input",
-    "ffmpeg_exe",
-    "format_for",
-    "gain_for",
-    "measure_loudness",
-]
+__all__ = ["FORMATS", "EncodeSettings", "encode", "encoder_input", "format_for"]
 
 FORMATS = {"mp3", "m4a", "m4b", "ogg", "opus", "flac", "wav"}
 
@@ -91,8 +78,8 @@ level matches the mix and loudness normalisation hits its target."""
 @dataclass(frozen=True)
 class EncodeSettings:
     """``fmt`` one of FORMATS; ``bitrate_kbps`` None for the format default;
-    ``gain_db`` applied before encoding; ``limiter`` switches on the
-    true-peak-safe limiter (see ``loudness.gain_for``)."""
+    ``gain_db`` applied before encoding; ``limiter`` switches on
+    ffmpeg's limiter (the loudness stage's fallback, ``loudness/level.py``)."""
 
     fmt: str = "mp3"
     bitrate_kbps: int | None = None

@@ -13,10 +13,12 @@ import itertools
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
-from cuecast.timeline import SAMPLE_RATE, Event, Source, Timeline
+from cuecast.timeline import Event, Source, Timeline
+from cuecast.units import SAMPLE_RATE, db_to_gain
 
 BLOCK = SAMPLE_RATE
 """Samples per block handed to the encoder (one second)."""
@@ -25,11 +27,10 @@ ClipFor = Callable[[Source], np.ndarray]
 """Gives the float32 samples for an event's source (at ``SAMPLE_RATE``)."""
 
 
-class BedSource:
+class BedSource(Protocol):
     """What the background bed needs: ``block(start, n)`` of raw bed samples."""
 
-    def block(self, start: int, n: int) -> np.ndarray:  # pragma: no cover - protocol
-        raise NotImplementedError
+    def block(self, start: int, n: int) -> np.ndarray: ...  # pragma: no cover - protocol
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,11 @@ class Bed:
     release_s: float = 0.6
 
 
-def db_to_gain(db: float) -> float:
-    return float(10.0 ** (db / 20.0))
-
-
 def mix(
     timeline: Timeline,
     clip_for: ClipFor,
     *,
     bed: Bed | None = None,
-    gain_db: float = 0.0,
     block: int = BLOCK,
 ) -> Iterator[np.ndarray]:
     """Yield the track as float32 blocks of ``block`` samples (the last may
@@ -66,7 +62,6 @@ def mix(
     playing = [e for e in timeline.events if e.source is not None]
     clips = _Clips(clip_for, playing)
     duck = _Ducker(timeline, bed) if bed is not None else None
-    gain = db_to_gain(gain_db)
     active: list[tuple[int, np.ndarray, Event]] = []
     nxt = 0
     for b0 in range(0, timeline.length, block):
@@ -88,8 +83,6 @@ def mix(
         active = still
         if duck is not None:
             out += duck.block(b0, b1 - b0)
-        if gain != 1.0:
-            out *= gain
         yield out
 
 

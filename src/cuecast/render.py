@@ -1,9 +1,10 @@
 """The whole pipeline, as the library's entry points.
 
     script   = load(path, profile, sets)         # script/: YAML -> resolved Script
-    timeline = plan(script, speech lengths)      # plan.py: pure
-    levelled = level(timeline, clips)            # level.py: gain, limited clips (numpy)
-    blocks   = mix(timeline, clips)              # mix.py: streamed PCM
+    timeline = plan(script, speech lengths)      # plan.py: pure; voices/ speak the lines
+    levelled = level(timeline, clips)            # loudness/: gain, limited clips, measured
+                                                 #   from the clips (no mix is made)
+    blocks   = mix(levelled.timeline, clips)     # mix.py: streamed PCM, made once
     encode(blocks, out)                          # encode.py: ffmpeg, tags, atomic
 
 ``prepare`` does the first two (what ``cuecast plan`` and ``check`` need);
@@ -13,7 +14,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,23 +24,16 @@ from cuecast import sounds
 from cuecast.atomic import Batch, check_writable, make_folder
 from cuecast.beds import bed_source
 from cuecast.captions import caption_texts
-from cuecast.encode import (
-    EncodeSettings,
-    Loudness,
-    encode,
-    ffmpeg_exe,
-    format_for,
-    measure_loudness,
-)
+from cuecast.encode import EncodeSettings, encode, format_for
 from cuecast.errors import EngineError, InputError
-from cuecast.level import CEILING_DBFS, CODEC_CEILING_DBFS, level
-from cuecast.meter import measure_mix
-from cuecast.mix import Bed, db_to_gain, mix
-from cuecast.normalise import normalise
+from cuecast.ffmpeg import ffmpeg_exe
+from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, level
+from cuecast.mix import Bed, ClipFor, mix
 from cuecast.plan import Plan, walk
 from cuecast.script import load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
-from cuecast.timeline import SAMPLE_RATE, SoundPlay, Source, Timeline, Tone, Utterance
+from cuecast.timeline import SoundPlay, Source, Timeline, Tone, Utterance
+from cuecast.units import SAMPLE_RATE, db_to_gain
 from cuecast.voices.recordings import make_speaker, mark_origins
 from cuecast.voices.speaker import Speaker
 
@@ -87,7 +81,7 @@ class Result:
     """The mix as made, before normalising (None with ``--loudness off``)."""
     extra_paths: tuple[str, ...] = ()
     final_loudness: Loudness | None = None
-    """The track as encoded: after the gain and the limiting (``level.py``)."""
+    """The track as encoded: after the gain and the limiting (``loudness/``)."""
 
 
 def prepare(path: str | os.PathLike, options: Options = Options(),
@@ -100,6 +94,7 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
     speaker = make_speaker(
         options.recordings or script.voice.recordings,
         strict=options.strict,
+        target_lufs=options.loudness_lufs,
         engine_name=options.engine,
         language=script.language,
         lexicon=script.lexicon,
@@ -129,45 +124,34 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
     ffmpeg_exe()
     make_folder(out_path)
     check_writable(out_path)
-    prepared = prepare(path, options, progress)
-    timeline, script = prepared.timeline, prepared.script
-    clips, bed = _clip_source(prepared.speaker), _bed(script)
-    mixed = timeline  # what is mixed: levelling may group overlapping clips
-    settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps)
-    loud = final = None
-    if options.loudness_lufs is not None and timeline.length > 0:
-        ceiling_dbfs = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
-        levelled = level(timeline, clips, bed, options.loudness_lufs, ceiling_dbfs)
-        if levelled is None:  # overlapping clips sum over the ceiling: ffmpeg's limiter
-            loud, final, settings = _ffmpeg_levels(timeline, clips, bed, settings,
-                                                   options.loudness_lufs)  # fmt: skip
-        else:
-            mixed, clips = levelled.timeline, levelled.clip_for
-            settings = replace(settings, gain_db=levelled.gain_db)
-            loud, final = levelled.before, levelled.after
-    stream = _counted(mix(mixed, clips, bed=bed), timeline.length, progress)
+    prepared = prepare(path, options, progress)  # load, plan, speak
+    timeline, bed = prepared.timeline, _bed(prepared.script)
+    levelled = _level(timeline, _clip_source(prepared.speaker), bed, fmt, options.loudness_lufs)
+    blocks = _counted(mix(levelled.timeline, levelled.clip_for, bed=bed), timeline.length,
+                      progress)  # fmt: skip
+    settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
+                              gain_db=levelled.gain_db, limiter=levelled.ffmpeg_limiter)
     timeline_path = sibling(out_path, ".timeline.json")
     with Batch() as sidecars:  # every file complete before any is renamed: see atomic.py
         sidecars.write_text(timeline_path, timeline.dumps())
         texts = caption_texts(timeline, sibling(out_path, ""), options.captions)
         extra = [sidecars.write_text(p, text) for p, text in texts]
-        encode(stream, out_path, settings, meta=script.meta, chapters=timeline.chapters(),
-               total_samples=timeline.length, before_commit=sidecars.commit)
-    return Result(out_path, timeline_path, timeline, loud, tuple(extra or ()), final)
+        encode(blocks, out_path, settings, meta=prepared.script.meta,
+               chapters=timeline.chapters(), total_samples=timeline.length,
+               before_commit=sidecars.commit)  # fmt: skip
+    return Result(out_path, timeline_path, timeline, levelled.before, tuple(extra),
+                  levelled.after)  # fmt: skip
 
 
-def _ffmpeg_levels(timeline: Timeline, clips: Callable[[Source], np.ndarray], bed: Bed | None,
-                   settings: EncodeSettings,
-                   target_lufs: float) -> tuple[Loudness, Loudness, EncodeSettings]:
-    """The fallback: measure with ffmpeg and limit with its ``alimiter``."""
-    measured = measure_mix(lambda: mix(timeline, clips, bed=bed))
+def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None, fmt: str,
+           target_lufs: float | None) -> LevelledMix:
+    """The loudness stage (``loudness/``), with the ceiling of the format."""
 
-    def limited(gain_db: float) -> Loudness:  # only called when the limiter is needed
-        return measure_loudness(mix(timeline, clips, bed=bed), gain_db=gain_db, limiter=True)
+    def mix_of(tl: Timeline, clip_for: ClipFor) -> Iterator[np.ndarray]:
+        return mix(tl, clip_for, bed=bed)
 
-    levels = normalise(measured, limited, target_lufs=target_lufs)
-    return measured, levels.after, replace(settings, gain_db=levels.gain_db,
-                                           limiter=levels.limiter)  # fmt: skip
+    return level(timeline, clips, mix_of, target_lufs=target_lufs,
+                 ceiling_dbfs=CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), bed=bed is not None)
 
 
 def _plan(script: Script, speaker: Speaker, progress: Progress | None) -> Timeline:
@@ -229,7 +213,8 @@ def _bed(script: Script) -> Bed | None:
     return Bed(bed_source(bg.sound), bg.volume_db, bg.duck_db, bg.fade_s)
 
 
-def _counted(stream, total: int, progress: Progress | None):
+def _counted(stream: Iterable[np.ndarray], total: int,
+             progress: Progress | None) -> Iterator[np.ndarray]:
     done = 0
     for block in stream:
         yield block

@@ -1,0 +1,31 @@
+"""Loudness: the one stage that brings a mix to its target, before it is made.
+
+Takes a timeline and its clips (and a way to make the mix); gives a
+``LevelledMix``: what to mix, the gain, and the loudness before and after.
+
+    settings.py      the target, ceilings and limits; the gain rule and the
+                     correcting loop (``settle``), each written once
+    measure.py       numpy BS.1770: K-weighting, gating, true peak; a mix
+                     measured from its clips, or as blocks
+    groups.py        plays that sound together made one
+    limiter.py       a clip held under a ceiling, true peak included
+    level.py         the levelling: measure once, limit, settle the gain
+    ffmpeg_meter.py  the fallback: ffmpeg's ebur128 (and its limiter)
+"""
+
+from __future__ import annotations
+
+from cuecast.loudness.ffmpeg_meter import gain_for, measure_loudness, parse_summary
+from cuecast.loudness.level import LevelledMix, level, measure
+from cuecast.loudness.measure import Reading
+from cuecast.loudness.settings import (
+    CEILING_DBFS,
+    CODEC_CEILING_DBFS,
+    TARGET_LUFS,
+    Loudness,
+)
+
+__all__ = [
+    "CEILING_DBFS", "CODEC_CEILING_DBFS", "TARGET_LUFS", "LevelledMix", "Loudness", "Reading",
+    "gain_for", "level", "measure", "measure_loudness", "parse_summary",
+]
