@@ -259,35 +259,48 @@ def test_a_phrase_may_use_only_its_placeholders(tmp_path: Path) -> None:
     assert "the phrase 'rest' cannot use '{n}'; it may use no placeholders" in info.value.message
 
 
-def test_an_unsupported_language_names_the_supported_ones(tmp_path: Path) -> None:
-    text = "title: T\nlanguage: ja\nsteps:\n  - say: こんにちは。\n"
+def test_an_unsupported_language_names_the_supported_ones_and_the_phrases_needed(
+    tmp_path: Path,
+) -> None:
+    text = textwrap.dedent("""\
+        title: T
+        language: ja
+        vars: {d: 90s}
+        phrases: {halfway: 半分。}
+        steps:
+          - say: "{d}"
+          - hold: 30s
+          - breathe: 4-6
+            cycles: 2
+        """)
     with pytest.raises(InputError) as info:
         load(write(tmp_path, text))
     e = info.value
-    assert e.line == 2
+    assert (e.line, e.column) == (2, 11)
     assert "no built-in phrases for language 'ja'" in e.message
     assert "en, de, fr, es, it, pt, nl" in e.message
-    assert "missing: inhale, hold, exhale, halfway" in (e.hint or "")
+    # what this script would say, less what it gave: no 'hold' (4-6 has no
+    # hold phase), no 'halfway' (given), no minutes
+    assert "(inhale, exhale, seconds_left, count, seconds)" in (e.hint or "")
 
 
-def test_an_unsupported_language_speaks_when_the_script_gives_every_phrase(
-    tmp_path: Path,
-) -> None:
+def test_another_language_needs_only_the_phrases_it_uses(tmp_path: Path) -> None:
+    only_text = "title: T\nlanguage: ja\nsteps:\n  - say: こんにちは。\n"
+    assert spoken_lines(write(tmp_path, only_text)) == ["こんにちは。"]
     own = {
-        "inhale": "Wdech.", "hold": "Zatrzymaj.", "exhale": "Wydech.", "halfway": "Połowa.",
-        "second_left": "Jeszcze {number} sekunda.", "seconds_left": "Jeszcze {number} sekund.",
-        "count": "{number}.", "set": "Seria {n} z {total}.", "rest": "Przerwa.",
-        "switch": "Zmiana strony.", "second": "sekunda", "seconds": "sekund",
-        "minute": "minuta", "minutes": "minut", "hour": "godzina", "hours": "godzin",
-        "and": "i", "half_second": "pół sekundy", "second_and_a_half": "półtorej sekundy",
-        "seconds_and_a_half": "{number} i pół sekundy",
-        "decimal_seconds": "{number} przecinek {digits} sekundy",
+        "halfway": "Połowa.", "seconds_left": "Jeszcze {number} sekund.", "count": "{number}.",
+        "seconds": "sekund",
     }  # fmt: skip
     body = "\n".join(f"  {k}: '{v}'" for k, v in own.items())
-    text = f"title: T\nlanguage: pl\nphrases:\n{body}\nsteps:\n  - hold: 30s\n"
+    text = (
+        f"title: T\nlanguage: pl\nvars: {{d: 30s}}\nphrases:\n{body}\n"
+        "steps:\n  - say: '{d}.'\n  - hold: $d\n"
+    )
     lines = spoken_lines(write(tmp_path, text))
     # num2words knows Polish, so the numbers are words
-    assert lines == ["Połowa.", "Jeszcze dziesięć sekund.", "Trzy.", "Dwa.", "Jeden."]
+    assert lines == [
+        "trzydzieści sekund.", "Połowa.", "Jeszcze dziesięć sekund.", "Trzy.", "Dwa.", "Jeden."
+    ]  # fmt: skip
 
 
 def test_the_german_example_is_german(tmp_path: Path) -> None:

@@ -7,14 +7,16 @@ the count, set, rest, switch) and durations are in that language, with
 numbers from num2words in the form their noun needs.
 
 Built in: en, de, fr, es, it, pt, nl. Another language works when the
-script gives every phrase under ``phrases:`` (numbers then come from
-num2words if it knows the language, else stay digits for the voice to
-read); ``phrases_for`` raises ``LanguageError`` naming what is missing.
+script gives the phrases it uses under ``phrases:`` (numbers then come
+from num2words if it knows the language, else stay digits for the voice
+to read); the loader finds which with ``phrases_for(..., partial=True)``
+and ``gaps``, and raises ``unsupported`` naming them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 
 from cuecast.language.phrases import GRAMMARS, Grammar, Phrases
 from cuecast.language.tables import PHRASE_KEYS, PLACEHOLDERS, REGIONAL, TABLES
@@ -29,8 +31,10 @@ __all__ = [
     "SUPPORTED",
     "LanguageError",
     "Phrases",
+    "gaps",
     "phrases_for",
     "primary",
+    "unsupported",
 ]
 
 
@@ -58,10 +62,15 @@ def _regional(tag: str) -> str | None:
     return None
 
 
-def phrases_for(tag: str, overrides: Mapping[str, str] | None = None) -> Phrases:
-    """The phrases for the BCP-47 ``tag``, with ``overrides`` on top;
-    raises ``LanguageError`` for a language with no built-in phrases
-    unless ``overrides`` gives them all."""
+def phrases_for(
+    tag: str, overrides: Mapping[str, str] | None = None, *, partial: bool = False
+) -> Phrases:
+    """The phrases for the BCP-47 ``tag``, with ``overrides`` on top.
+
+    For a language with no built-in phrases, ``overrides`` must give them
+    all (else ``LanguageError``), or with ``partial`` the missing ones are
+    gaps (``gaps``) for the caller to find in what it builds and report.
+    """
     overrides = dict(overrides or {})
     unknown = [k for k in overrides if k not in PLACEHOLDERS]
     if unknown:
@@ -73,14 +82,30 @@ def phrases_for(tag: str, overrides: Mapping[str, str] | None = None) -> Phrases
         grammar = GRAMMARS.get(region or base, GRAMMARS[base])
         return Phrases(region or base, table, grammar)
     missing = [k for k in PHRASE_KEYS if k not in overrides]
-    if missing:
-        raise LanguageError(
-            f"cuecast has no built-in phrases for language '{tag}'; it speaks "
-            f"{', '.join(SUPPORTED)} by itself",
-            "Use one of those, or give every phrase under 'phrases:' "
-            f"(missing: {', '.join(missing)}); see docs/script-format.md.",
-        )
-    return Phrases(base, overrides, _grammar(base))
+    if missing and not partial:
+        raise unsupported(tag, missing)
+    table = {**{k: f"{_GAP}{k}{_GAP}" for k in missing}, **overrides}
+    return Phrases(base, table, _grammar(base))
+
+
+_GAP = "\x00"
+_GAPS = re.compile(r"\x00(\w+)\x00")
+
+
+def gaps(text: str) -> list[str]:
+    """The phrase keys ``text`` was built from that its language lacks."""
+    return _GAPS.findall(text)
+
+
+def unsupported(tag: str, needed: Iterable[str]) -> LanguageError:
+    """The error for a language without built-in phrases whose script
+    lacks ``needed`` under ``phrases:``."""
+    return LanguageError(
+        f"cuecast has no built-in phrases for language '{tag}'; it speaks "
+        f"{', '.join(SUPPORTED)} by itself",
+        "Use one of those, or give the phrases this script needs under 'phrases:' "
+        f"({', '.join(needed)}); see docs/script-format.md.",
+    )
 
 
 def _grammar(base: str) -> Grammar:

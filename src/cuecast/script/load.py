@@ -18,11 +18,12 @@ import yaml
 
 from cuecast import limits
 from cuecast.errors import InputError
-from cuecast.language import LanguageError, Phrases, phrases_for
+from cuecast.language import LanguageError, Phrases, phrases_for, unsupported
 from cuecast.script import settings
 from cuecast.script.context import MAX_INCLUDE_DEPTH, Ctx, Session
 from cuecast.script.keys import META_KEYS, TOP_KEYS
 from cuecast.script.model import BreathPrompts, Defaults, Meta, Script, Src, Step, VoiceSpec
+from cuecast.script.needs import missing_phrases
 from cuecast.script.steps import steps
 from cuecast.script.vars import (
     NAME,
@@ -138,7 +139,7 @@ def _script(ctx: Ctx, root: yaml.Node, items: Items) -> Script:
     ctx = ctx.with_(phrases=phrases, defaults=language_defaults(phrases))
     voice = settings.voice(ctx, get["voice"]) if "voice" in get else VoiceSpec()
     ctx = ctx.with_(defaults=settings.defaults(ctx, get["defaults"])) if "defaults" in get else ctx
-    return Script(
+    script = Script(
         meta=_meta(ctx, get),
         steps=steps(ctx, get["steps"]),
         src=Src(ctx.file, root.start_mark.line + 1, root.start_mark.column + 1),
@@ -150,6 +151,7 @@ def _script(ctx: Ctx, root: yaml.Node, items: Items) -> Script:
         lexicon=settings.lexicon(ctx, get["lexicon"]) if "lexicon" in get else (),
         vars={name: var.value for name, var in ctx.session.defined.items()},
     )
+    return _check_phrases(ctx, script, get.get("language"))
 
 
 def _meta(ctx: Ctx, get: dict[str, yaml.Node]) -> Meta:
@@ -171,13 +173,24 @@ def _language(ctx: Ctx, node: yaml.Node) -> str:
 
 def _phrases(ctx: Ctx, get: dict[str, yaml.Node], language: str) -> Phrases:
     """The built-in lines in ``language``, with the script's ``phrases:``
-    on top; a language with no built-in phrases is an error at its node
-    unless ``phrases:`` gives them all."""
+    on top (for a language with no built-in phrases, the ones it lacks are
+    gaps ``_check_phrases`` looks for)."""
     given = settings.phrases(ctx, get["phrases"]) if "phrases" in get else {}
     try:
-        return phrases_for(language, given)
+        # a language without built-in phrases leaves gaps, found once loaded
+        return phrases_for(language, given, partial=True)
     except LanguageError as e:
         ctx.fail(get.get("language"), e.message, e.hint)
+
+
+def _check_phrases(ctx: Ctx, script: Script, node: yaml.Node | None) -> Script:
+    """``script``, if its language speaks every phrase it uses; else an
+    error at ``language`` naming the ones to give under ``phrases:``."""
+    missing = missing_phrases(script)
+    if missing:
+        e = unsupported(script.language, missing)
+        ctx.fail(node, e.message, e.hint)
+    return script
 
 
 def language_defaults(phrases: Phrases) -> Defaults:
