@@ -56,3 +56,22 @@ def test_a_piper_model_named_by_path_speaks_a_german_script(tmp_path: Path) -> N
         assert (voice.name or "").split("#")[0].endswith("de_DE-studio-medium.onnx")
         clip = prepared.speaker.clip(event.source)
         assert event.end - event.start == len(clip) and rms(clip, 0, len(clip)) > 0.01
+
+
+@pytest.mark.parametrize(
+    ("language", "voice"),
+    [("de", "gmw/de"), ("fr", "roa/fr"), ("es", "roa/es"), ("it", "roa/it"), ("pt", "roa/pt"),
+     ("nl", "gmw/nl")],
+)  # fmt: skip
+def test_cuecast_voices_lists_the_language_voices(language: str, voice: str) -> None:
+    from click.testing import CliRunner
+
+    from cuecast.cli import main
+
+    result = CliRunner().invoke(main, ["voices", "--language", language])
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()[1:] if line.strip()]
+    listed = {row[1]: row for row in rows if len(row) > 2}
+    assert voice in listed  # with the language's default marked first
+    assert rows[0][1] == voice
+    assert all(row[2].split("-")[0] == language for row in listed.values())
