@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "scripts" / "rueckenroutine.yaml"
 SETS = {"katze_kuh": "4", "dehnung": "30s", "bruecke": "10s", "saetze": "2", "erholung": "10s"}
-"""About three and a half minutes: both sides' 30 s holds keep the whole
+"""About four minutes: both sides' 30 s holds keep the whole
 countdown (halfway, ten seconds left, three-two-one)."""
 OPTIONS = Options(sets=SETS, engine="pyttsx3", loudness_lufs=None)
 
