@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from cuecast import limits
+from cuecast._callable import callable_module
 from cuecast.errors import InputError
 from cuecast.script.model import (
     Breath,
@@ -478,3 +479,6 @@ def _close_sections(events: list[Event], length: int) -> list[Event]:
 
 def _overlaps(a: _Line, b: _Line) -> bool:
     return a.start < b.start + b.length and b.start < a.start + a.length
+
+
+callable_module(__name__, "plan")  # cuecast.plan(script, **options): see cuecast/api.py

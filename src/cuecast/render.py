@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from cuecast import sounds
+from cuecast._callable import callable_module
 from cuecast.atomic import Batch, check_writable, make_folder
 from cuecast.beds import bed_source
 from cuecast.captions import caption_texts
@@ -227,3 +228,6 @@ def _with_meta(script: Script, overrides: Mapping[str, str]) -> Script:
     if not overrides:
         return script
     return replace(script, meta=replace(script.meta, **dict(overrides)))
+
+
+callable_module(__name__, "render")  # cuecast.render(script, out, **options): see cuecast/api.py

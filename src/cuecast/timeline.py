@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from cuecast.script.model import SoundRef, VoiceSpec
-from cuecast.units import SAMPLE_RATE, to_samples, to_seconds
+from cuecast.units import SAMPLE_RATE, clock_text, to_samples, to_seconds
 
 __all__ = [
     "SAMPLE_RATE", "Chapter", "Event", "SoundPlay", "Source", "Timeline", "Tone", "Utterance",
@@ -138,6 +138,15 @@ class Timeline:
     @property
     def duration_s(self) -> float:
         return to_seconds(self.length)
+
+    def __repr__(self) -> str:
+        """Short: ``Timeline('Lower Back Pain Relief', 18:20.412, 412 events, piper)``."""
+        engine = f", {self.voice['engine']}" if self.voice.get("engine") else ""
+        warned = f", {len(self.warnings)} warnings" if self.warnings else ""
+        return (
+            f"Timeline({self.title!r}, {clock_text(self.length)}, "
+            f"{len(self.events)} events{engine}{warned})"
+        )
 
     def to_json(self) -> dict:
         out: dict = {

@@ -221,3 +221,22 @@ def test_assets_are_local(client: TestClient) -> None:
     assert "http" not in re.sub(r'https?://example\.com[^"]*', "", page.split("<main")[0])
     assert client.get("/app.js").headers["content-type"].startswith("text/javascript")
     assert "max-width" in client.get("/app.css").text
+
+
+def test_serve_refuses_a_bad_catalogue_and_a_busy_port(tmp_path: Path,
+                                                       catalogue_path: Path) -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from cuecast.cli import main
+
+    missing = CliRunner().invoke(main, ["serve", str(tmp_path / "none.yaml")])
+    assert missing.exit_code == 2
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        busy = CliRunner().invoke(main, ["serve", str(catalogue_path), "--port", port,
+                                         "--store", str(tmp_path / "store")])
+    assert busy.exit_code == 2 and "cannot listen on 127.0.0.1" in busy.stderr

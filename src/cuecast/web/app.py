@@ -46,7 +46,7 @@ def create_app(catalogue: Catalogue, settings: Settings, *, warm: bool = True) -
 
     app = Starlette(
         routes=[*home.routes, *track.routes, *session.routes, *assets.routes],
-        middleware=[Middleware(Guard, max_body_bytes=settings.max_body_bytes,  # type: ignore[arg-type]
+        middleware=[Middleware(Guard, max_body_bytes=settings.max_body_bytes,
                                limits=limits)],
         exception_handlers={HTTPException: _http_error, Exception: _bug},  # type: ignore[dict-item]
         lifespan=lifespan,

@@ -15,7 +15,7 @@ _ASSETS = {
     "/app.css": ("app.css", "text/css; charset=utf-8"),
     "/app.js": ("app.js", "text/javascript; charset=utf-8"),
 }
-_BODIES = {url: (files("cuecast.web").joinpath("templates", name).read_bytes(), kind)
+_BODIES = {url: (files("cuecast.web").joinpath("templates").joinpath(name).read_bytes(), kind)
            for url, (name, kind) in _ASSETS.items()}
 
 

@@ -36,7 +36,7 @@ class Web:
 
 
 def web(request: Request) -> Web:
-    return request.app.state.web  # type: ignore[no-any-return]
+    return request.app.state.web
 
 
 def page(request: Request, name: str, status: int = 200,

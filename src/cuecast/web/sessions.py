@@ -55,7 +55,6 @@ class Sessions:
         self._plans: OrderedDict[str, float] = OrderedDict()
         self._plans_lock = threading.Lock()
         self._planning = threading.BoundedSemaphore(PLANS_AT_ONCE)
-        self._speech_jobs = max(1, (os.cpu_count() or 1) // max(1, settings.workers))
 
     def total_s(self, choice: Choice) -> float:
         """The session's length in seconds (planned once per key)."""
@@ -65,7 +64,7 @@ class Sessions:
                 return self._plans[choice.key]
         with self._planning:
             try:
-                timeline = prepare(choice.track.track.script, self._options(choice)).timeline
+                timeline = prepare(choice.track.track.script, choice.options).timeline
             except CuecastError as err:
                 raise BadChoice(err.message, status=422 if err.exit_code == 2 else 500) from None
         with self._plans_lock:
@@ -109,12 +108,7 @@ class Sessions:
     def _render(self, job: Job, choice: Choice) -> Path:
         try:
             result = render(choice.track.track.script, job.work_dir / "session.mp3",
-                            self._options(choice), job.progress)
+                            choice.options, job.progress)
             return self.store.put(choice.key, Path(result.path))
         finally:
             self.store.discard_work(choice.key)
-
-    def _options(self, choice: Choice):  # type: ignore[no-untyped-def]
-        from dataclasses import replace
-
-        return replace(choice.options, jobs=self._speech_jobs)

@@ -1,0 +1,112 @@
+"""The Python API: cuecast.plan / render / audio_segment, options as on the
+command line, scripts as paths or mappings, and the stage modules that keep
+working under the same names."""
+
+from __future__ import annotations
+
+import os
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cuecast
+from cuecast.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+SHORT = ROOT / "tests" / "e2e" / "scripts" / "short.yaml"
+SEED = ROOT / "scripts" / "lower-back-relief.yaml"
+PY = {"engine": "pyttsx3"}  # fast; the default engine (best) is Piper
+
+
+def test_the_stage_modules_keep_working_beside_the_functions() -> None:
+    import cuecast.plan as plan_module
+    import cuecast.render as render_module
+    from cuecast.render import Options, prepare
+
+    assert render_module is cuecast.render and plan_module is cuecast.plan
+    assert cuecast.render.Options is Options and cuecast.render.prepare is prepare
+    assert callable(cuecast.render) and callable(cuecast.plan)
+    assert cuecast.plan.plan is not cuecast.plan  # the planner function is still there
+    assert cuecast.Result.__name__ == "Result" and cuecast.Timeline.__name__ == "Timeline"
+    with pytest.raises(AttributeError):
+        cuecast.nothing_here  # noqa: B018
+
+
+def test_plan_takes_options_as_on_the_command_line() -> None:
+    as_number = cuecast.plan(SHORT, sets={"hold": 45}, **PY)
+    as_text = cuecast.plan(SHORT, set=["hold=45s"], **PY)
+    assert as_number.length == as_text.length
+    hold = next(e for e in as_number.events if e.kind == "hold")
+    assert hold.end - hold.start == 45 * 44100
+    assert repr(as_number).startswith("Timeline('Short Session', 1:")
+    assert repr(as_number).endswith("events, pyttsx3)")
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"sets": {"hodl": 3}}, "--set hodl=3: the script has no var 'hodl'"),
+        ({"rate": 45}, "rate 45 wpm is out of range; use 80 to 400 wpm"),
+        ({"bitrate": 8}, "bitrate 8 kbit/s is out of range; use 16 to 320 kbit/s"),
+        ({"loudness": "loud"}, "loudness must be a number"),
+        ({"engnie": "piper"}, "unknown option 'engnie'"),
+        ({"voice": "nobody"}, "--voice nobody: the pyttsx3 engine has no voice"),
+    ],
+)
+def test_bad_options_are_input_errors_naming_the_option(options: dict, says: str) -> None:
+    with pytest.raises(InputError) as err:
+        cuecast.plan(SHORT, **{**PY, **options})
+    assert says in str(err.value)
+    if "engnie" in options:
+        assert err.value.hint == "Did you mean 'engine'?"
+
+
+def test_a_script_may_be_a_mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    script = {
+        "title": "Built in Python",
+        "vars": {"hold": {"value": "5s", "min": "2s", "max": "10s"}},
+        "steps": [{"say": "Hold for {hold}."}, {"hold": "$hold"}],
+    }
+    timeline = cuecast.plan(script, sets={"hold": 3}, **PY)
+    assert timeline.events[0].text == "Hold for three seconds."
+    assert os.listdir(tmp_path) == []  # the mapping's file is gone
+    with pytest.raises(InputError) as err:
+        cuecast.plan(script, sets={"hold": "20s"}, **PY)
+    assert err.value.file == "<script mapping>" and "at most 10s" in err.value.message
+    result = cuecast.render(script, loudness="off", **PY)
+    assert result.path == "built-in-python.mp3" and (tmp_path / "built-in-python.mp3").exists()
+
+
+def test_render_writes_name_format_here_and_reads_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cuecast.render(str(SHORT), **PY)
+    assert (result.path, result.timeline_path) == ("short.mp3", "short.timeline.json")
+    assert repr(result).startswith("Result('short.mp3', 0:")
+    assert repr(result).endswith(" LUFS)") and result.loudness_lufs is not None
+    nested = cuecast.render(SHORT, tmp_path / "a" / "b" / "s.ogg", loudness="off", **PY)
+    assert Path(nested.path).stat().st_size > 1000 and nested.loudness_lufs is None
+
+
+def test_audio_segment_is_the_wav_render(tmp_path: Path) -> None:
+    segment = cuecast.audio_segment(SHORT, **PY)
+    result = cuecast.render(SHORT, tmp_path / "s.wav", **PY)
+    with wave.open(result.path, "rb") as wav:
+        frames = wav.readframes(wav.getnframes())
+        assert (segment.frame_rate, segment.channels) == (wav.getframerate(), wav.getnchannels())
+    assert segment.frame_count() == result.timeline.length
+    assert segment.raw_data == frames
+    samples = np.array(segment.get_array_of_samples())
+    assert np.abs(samples).max() > 1000  # speech, not silence
+
+
+@pytest.mark.e2e
+def test_audio_segment_of_the_seed_is_as_long_as_its_timeline() -> None:
+    segment = cuecast.audio_segment(str(SEED), loudness="off", **PY)  # the length is the point
+    timeline = cuecast.plan(str(SEED), **PY)  # the speech is cached: no second synthesis
+    assert segment.frame_count() == timeline.length
+    assert abs(len(segment) - round(timeline.duration_s * 1000)) <= 1  # pydub counts ms
