@@ -14,7 +14,8 @@ from cuecast.encode import EncodeSettings
 from cuecast.errors import InputError
 from cuecast.script import load
 from cuecast.script.model import VoiceSpec
-from cuecast.voices import espeak, piper
+from cuecast.voices import piper
+from cuecast.voices import pyttsx3_engine as espeak
 from cuecast.voices.registry import get_engine
 
 SHORT = Path(__file__).parent / "e2e" / "scripts" / "short.yaml"

@@ -97,10 +97,10 @@ def distance(a: str, b: str) -> int:
 def espeak_phonemes(texts: list[str], language: str = "en") -> list[str]:
     """IPA from the library and voice the pyttsx3 engine speaks with."""
     from cuecast.script.model import VoiceSpec
-    from cuecast.voices import espeak
+    from cuecast.voices import pyttsx3_engine
 
-    voice = espeak.EspeakEngine().resolve(VoiceSpec(), language)
-    binding = espeak._binding()
+    voice = pyttsx3_engine.Pyttsx3Engine().resolve(VoiceSpec(), language)
+    binding = pyttsx3_engine._binding()
     fn = binding.dll.espeak_TextToPhonemes
     fn.restype = ctypes.c_char_p
     fn.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]

@@ -1,4 +1,5 @@
-"""The default engine: espeak-ng driven through pyttsx3's ctypes binding.
+"""The ``pyttsx3`` engine (alias ``espeak``): espeak-ng driven through
+pyttsx3's ctypes binding, the engine every install has.
 
 Takes a line of text and a resolved voice; gives mono int16 samples at
 22050 Hz. The library comes from the ``espeakng-loader`` wheel (no system
@@ -65,8 +66,8 @@ if its parent is gone (the speaker's own timeout is much shorter)."""
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 
 
-class EspeakEngine:
-    """The ``pyttsx3`` engine (alias ``espeak``)."""
+class Pyttsx3Engine:
+    """The ``pyttsx3`` engine (alias ``espeak``): espeak-ng through pyttsx3."""
 
     name = NAME
     max_jobs: int | None = None

@@ -16,22 +16,21 @@ import functools
 import importlib
 from dataclasses import dataclass
 
+from cuecast.engine_names import ALIASES, BEST, ENGINE_NAMES, NEURAL_HINT, engine_key
 from cuecast.errors import CuecastError, EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.voices.base import Engine, VoiceInfo
 
-BEST = "best"
-"""The most natural engine installed (``best_engine``)."""
 DEFAULT_ENGINE = BEST
 """What speaks when neither the script nor the command line names an engine."""
 FALLBACK_ENGINE = "pyttsx3"
 """Always installed: what ``best`` is when piper has no voice for the language."""
 ENGINES = {
-    "pyttsx3": "cuecast.voices.espeak:EspeakEngine",
+    "pyttsx3": "cuecast.voices.pyttsx3_engine:Pyttsx3Engine",
     "piper": "cuecast.voices.piper:PiperEngine",
 }
-ALIASES = {"espeak": "pyttsx3", "espeak-ng": "pyttsx3", "auto": BEST}
-NEURAL_HINT = "pip install 'cuecast[neural]' adds piper, natural-sounding offline neural voices."
+"""Each of ``engine_names.ENGINE_NAMES`` (the names, their aliases and
+``best`` are written there) as ``module:Class``."""
 MORE_PIPER_VOICES = (
     "More piper voices: any Piper model (.onnx beside its .onnx.json), e.g. from "
     "https://huggingface.co/rhasspy/piper-voices, named by path: "
@@ -44,20 +43,12 @@ def canonical_name(name: str | None, language: str = "en", voice: str | None = N
     ``best``; ``best`` is the engine that has ``voice`` when one is named,
     else the best one installed for ``language``); raises ``InputError``
     with a did-you-mean for an unknown engine."""
-    key = BEST if name is None else ALIASES.get(name.strip().lower(), name.strip().lower())
     if name is not None and ":" in name:
         return name.strip()
+    key = BEST if name is None else engine_key(name)
     if key == BEST:
         return engine_for_voice(voice, language) if voice else best_engine(language)
-    if key in ENGINES:
-        return key
-    known = sorted(ENGINES) + sorted(ALIASES) + [BEST]
-    close = difflib.get_close_matches(key, known, n=2)
-    hint = f"Did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-    raise InputError(
-        f"unknown speech engine {name!r}",
-        hint=f"{hint}Engines: {', '.join(sorted(ENGINES))} (or {BEST}). {NEURAL_HINT}",
-    )
+    return key
 
 
 def _short(name: str) -> str:
@@ -171,7 +162,7 @@ def more_voices_hint() -> str:
 def list_voices(engine: str | None = None) -> tuple[list[VoiceInfo], list[str]]:
     """Voices of ``engine`` (every engine when None), and notes on engines
     that could not be asked (``cuecast voices`` prints them on stderr)."""
-    names = [canonical_name(engine)] if engine is not None else list(ENGINES)
+    names = [canonical_name(engine)] if engine is not None else list(ENGINE_NAMES)
     found: list[VoiceInfo] = []
     notes: list[str] = []
     for name in names:
