@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import yaml
 
@@ -24,6 +25,9 @@ from cuecast.engine_names import engine_key
 from cuecast.errors import InputError
 from cuecast.script.files import MAX_COVER_BYTES, is_cover_image, resolve
 from cuecast.script.yamlnodes import Reader, compose, did_you_mean, read_text
+
+if TYPE_CHECKING:
+    from cuecast.script import Script
 
 Items = dict[str, tuple[yaml.Node, yaml.Node]]
 _ID = re.compile(keys.ID_PATTERN)
@@ -81,8 +85,8 @@ class _Loader:
             clients=clients,
             allow_outside=self.allow_outside,
         )
-        self.check_scripts(catalogue, items["tracks"][1])
-        return catalogue
+        scripts = self.check_scripts(catalogue, items["tracks"][1])
+        return replace(catalogue, scripts=scripts)
 
     # -- values ---------------------------------------------------------------------------
 
@@ -393,17 +397,18 @@ class _Loader:
 
     # -- the scripts ----------------------------------------------------------------------
 
-    def check_scripts(self, catalogue: Catalogue, node: yaml.Node) -> None:
+    def check_scripts(self, catalogue: Catalogue, node: yaml.Node) -> dict[str, Script]:
         """Each track's script loads with its profile and ``set`` values. A
         problem inside a script keeps the script's position; one with the
         profile or a ``set`` value is shown at the track's entry."""
         from cuecast.script import load
 
+        scripts = {}
         for track, entry in zip(catalogue.tracks, self.reader.sequence(node, "tracks"),
                                 strict=True):  # fmt: skip
             try:
-                load(track.script, profile=track.profile, sets=track.sets,
-                     allow_outside=self.allow_outside)  # fmt: skip
+                scripts[track.id] = load(track.script, profile=track.profile, sets=track.sets,
+                                         allow_outside=self.allow_outside)  # fmt: skip
             except InputError as err:
                 if err.line is not None and not err.message.startswith(("--set ", "--profile ")):
                     raise
@@ -411,6 +416,7 @@ class _Loader:
                           + err.message.replace("--profile ", "profile ").replace("--set ", "set "),
                           err.hint)  # fmt: skip
 
+        return scripts
 
 def _entry_node(reader: Reader, entry: yaml.Node, err: InputError) -> yaml.Node:
     """The node of the track's entry that the script's complaint is about."""

@@ -12,6 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cuecast.script import Script
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class Catalogue:
     clients: tuple[Client, ...] = ()
     allow_outside: bool = False
     """Whether its files (and its scripts' files) may lie outside its folder."""
+    scripts: Mapping[str, Script] = field(default_factory=dict, repr=False, compare=False)
+    """Track id -> its script as the loader checked it (profile and sets applied)."""
 
     @property
     def folder(self) -> Path:

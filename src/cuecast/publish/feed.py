@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time, timezone
 
-from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+from feedgen.feed import FeedGenerator
 
 from cuecast import __version__
 from cuecast.catalogue import Series
@@ -37,7 +37,7 @@ def feed_xml(series: Series, episodes: Sequence[Episode], *, self_url: str, guid
     newest = max((e.published for e in episodes), default=None)
     if newest is not None:
         fg.lastBuildDate(_midday(newest))
-    return fg.rss_str(pretty=True)  # type: ignore[no-any-return]
+    return fg.rss_str(pretty=True)
 
 
 def _channel(fg: FeedGenerator, series: Series, self_url: str, cover: str | None) -> None:

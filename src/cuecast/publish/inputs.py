@@ -78,8 +78,9 @@ def make_job(catalogue: Catalogue, track: Track, **overrides: Any) -> tuple[Trac
     """The job for ``track`` and its script's title and description;
     ``overrides`` replace render options."""
     options = {**track_option_fields(catalogue, track), **overrides}
-    script = load(track.script, profile=track.profile, sets=track.sets,
-                  allow_outside=catalogue.allow_outside)  # fmt: skip
+    script = catalogue.scripts.get(track.id) or load(
+        track.script, profile=track.profile, sets=track.sets,
+        allow_outside=catalogue.allow_outside)  # fmt: skip
     paths = {os.path.realpath(track.script), *_script_files(script)}
     for extra in (options["meta"].get("cover"), options["voice"]):
         if extra and os.path.isabs(extra) and os.path.isfile(extra):

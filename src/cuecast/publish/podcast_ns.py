@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from feedgen.ext.base import BaseEntryExtension, BaseExtension  # type: ignore[import-untyped]
-from feedgen.util import xml_elem  # type: ignore[import-untyped]
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.util import xml_elem
 
 NAMESPACE = "https://podcastindex.org/namespace/1.0"
 
@@ -22,7 +22,7 @@ def _tag(name: str) -> str:
     return "{%s}%s" % (NAMESPACE, name)  # noqa: UP031 (ElementTree's {ns}name form)
 
 
-class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]
+class PodcastIndexExtension(BaseExtension):
     """Channel elements: ``podcast:guid`` and ``podcast:locked``."""
 
     def __init__(self) -> None:
@@ -54,7 +54,7 @@ class PodcastIndexExtension(BaseExtension):  # type: ignore[misc]
         return atom_feed
 
 
-class PodcastIndexEntryExtension(BaseEntryExtension):  # type: ignore[misc]
+class PodcastIndexEntryExtension(BaseEntryExtension):
     """Item elements: ``podcast:chapters`` and ``podcast:transcript``."""
 
     def __init__(self) -> None:

@@ -72,6 +72,7 @@ def publish(catalogue_path: str | os.PathLike[str], out: str | os.PathLike[str] 
     planned = [make_job(catalogue, track, jobs=speech_jobs) for track in catalogue.tracks]
     infos = {job.id: info for job, info in planned}
     stale = [job for job, _ in planned if not state.up_to_date(folder, job.id, job.input_hash)]
+    checked = {job.id for job, _ in planned if job not in stale}  # files hashed just now
     report.up_to_date = [job.id for job, _ in planned if job not in stale]
     if stale:
         with _executor(cluster, min(jobs or default_jobs(), len(stale))) as executor:
@@ -79,7 +80,8 @@ def publish(catalogue_path: str | os.PathLike[str], out: str | os.PathLike[str] 
                 _take(folder, catalogue, state, result, report)
                 if progress is not None:
                     progress(result)
-    _list(folder, catalogue, state, infos, revoke, report)
+    checked.update(report.rendered)
+    _list(folder, catalogue, state, infos, checked, revoke, report)
     return report
 
 
@@ -194,9 +196,9 @@ def _remove(folder: Path, names: Iterable[str]) -> None:
 
 
 def _list(folder: Path, catalogue: Catalogue, state: mf.Manifest, infos: dict[str, TrackInfo],
-          revoke: Sequence[str], report: Report) -> None:  # fmt: skip
+          checked: set[str], revoke: Sequence[str], report: Report) -> None:  # fmt: skip
     series = catalogue.series
-    episodes = _episodes(folder, catalogue, state, infos)
+    episodes = _episodes(folder, catalogue, state, infos, checked)
     report.listed = len(episodes)
     cover = _copy_cover(folder, catalogue)
     state.guid = state.guid or mf.channel_guid(series.link)
@@ -211,12 +213,15 @@ def _list(folder: Path, catalogue: Catalogue, state: mf.Manifest, infos: dict[st
 
 
 def _episodes(folder: Path, catalogue: Catalogue, state: mf.Manifest,
-              infos: dict[str, TrackInfo]) -> list[Episode]:  # fmt: skip
-    """The catalogue's tracks whose files are all there and whole."""
+              infos: dict[str, TrackInfo], checked: set[str]) -> list[Episode]:  # fmt: skip
+    """The catalogue's tracks whose files are all there and whole (those
+    not ``checked`` this run are hashed now: an older version of a track
+    that failed to render)."""
     out = []
     for number, track in enumerate(catalogue.tracks, start=1):
         entry = state.tracks.get(track.id)
-        if entry is None or not all(mf.file_ok(folder, f) for f in entry.files):
+        if entry is None or (track.id not in checked
+                             and not all(mf.file_ok(folder, f) for f in entry.files)):
             continue
         names = [f.name for f in entry.files]
         timeline = json.loads((folder / names[1]).read_text(encoding="utf-8"))
