@@ -333,13 +333,103 @@ def finish_recording(audio: np.ndarray, path: str, name: str) -> np.ndarray:
 def speech_lufs(clips: Iterable[np.ndarray]) -> float | None:
     """Integrated loudness (BS.1770, gated as the mix is) of the clips
     played one after another, or None if they are silent."""
-    from cuecast.loudness.measure import measure_blocks
+    from cuecast.loudness.measure import HOP, integrated_lufs, kweight
 
     played = [np.asarray(c, dtype=np.float32) for c in clips if len(c)]
     if not played:
         return None
-    lufs = measure_blocks(played).integrated_lufs
+    weighted = kweight(np.concatenate(played)).astype(np.float64)
+    whole = weighted[: weighted.size - weighted.size % HOP].reshape(-1, HOP)
+    lufs = integrated_lufs(np.einsum("ij,ij->i", whole, whole))
     return lufs if np.isfinite(lufs) and lufs > -70.0 else None
+
+
+MATCH_ROUNDS = 2
+"""Rounds of matching the groups as the render's limiter will leave them."""
+SAMPLE_S = 600.0
+"""Seconds of each group's speech the limiter's effect is judged on (the
+first lines, in order): enough to be typical, and a bounded cost however
+long the session."""
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The distinct lines' clips (before any group gain) and which are recorded."""
+
+    clips: Mapping[Utterance, np.ndarray]
+    recorded: frozenset[Utterance]
+
+    def scaled(self, utt: Utterance, gains: tuple[float, float]) -> np.ndarray:
+        return _scaled(self.clips[utt], gains[0] if utt in self.recorded else gains[1])
+
+    def lufs(self, gains: tuple[float, float], threshold: float | None = None,
+             sample_s: float | None = None) -> tuple[float | None, float | None]:
+        """Each group's loudness at ``gains`` (limited at ``threshold``; on
+        its first ``sample_s`` seconds only)."""
+        from cuecast.loudness.limiter import limit
+
+        out = []
+        for recorded in (True, False):
+            played, total = [], 0
+            for utt in self.clips:
+                if (utt in self.recorded) != recorded:
+                    continue
+                if sample_s is not None and total >= sample_s * SAMPLE_RATE:
+                    break
+                clip = self.scaled(utt, gains)
+                played.append(clip if threshold is None else limit(clip, threshold))
+                total += len(clip)
+            out.append(speech_lufs(played))
+        return out[0], out[1]
+
+
+def matched_gains(groups: _Groups, timeline: Timeline | None,
+                  target_lufs: float | None) -> tuple[float, float]:
+    """``(recorded_db, synthesised_db)``, each at most 0, that give the two
+    groups one loudness. With a target, the render will raise the speech to
+    it and limit every clip at the ceiling (``cuecast.loudness``), which
+    takes more from the peakier group: the groups are then matched as they
+    will be after that limiting, at about the gain the render will need (the
+    speech of ``timeline`` measured as the render measures it, raised by
+    what the limiting takes off)."""
+    rec_lufs, syn_lufs = groups.lufs((0.0, 0.0))
+    if rec_lufs is None or syn_lufs is None:
+        return 0.0, 0.0
+    gains = (min(0.0, syn_lufs - rec_lufs), min(0.0, rec_lufs - syn_lufs))
+    if target_lufs is None or timeline is None:
+        return gains
+    from cuecast.loudness import CEILING_DBFS
+    from cuecast.loudness.level import measure
+
+    speech = replace(timeline, events=tuple(e for e in timeline.events if e.kind == "speech"))
+    for _ in range(MATCH_ROUNDS):
+        def clip_for(source: object, now: tuple[float, float] = gains) -> np.ndarray:
+            return groups.scaled(source, now)  # type: ignore[arg-type]
+
+        plain = groups.lufs(gains, sample_s=SAMPLE_S)
+        gain_db = target_lufs - measure(speech, clip_for).integrated_lufs
+        limited = groups.lufs(gains, 10 ** ((CEILING_DBFS - gain_db) / 20), sample_s=SAMPLE_S)
+        if None in plain or None in limited:
+            break
+        # the render makes up what the limiting took
+        gain_db += _power_mean(plain, groups) - _power_mean(limited, groups)
+        rec_lim, syn_lim = groups.lufs(gains, 10 ** ((CEILING_DBFS - gain_db) / 20),
+                                       sample_s=SAMPLE_S)
+        if rec_lim is None or syn_lim is None or abs(rec_lim - syn_lim) < 0.1:
+            break
+        gap = rec_lim - syn_lim
+        both = (gains[0] - max(0.0, gap), gains[1] - max(0.0, -gap))
+        lift = max(both)  # the louder group stays at 0 dB: nothing is raised
+        gains = (both[0] - lift, both[1] - lift)
+    return gains
+
+
+def _power_mean(levels: tuple[float | None, float | None], groups: _Groups) -> float:
+    """The loudness of both groups together, weighted by their speech time."""
+    weights = [sum(len(c) for u, c in groups.clips.items() if (u in groups.recorded) == want)
+               for want in (True, False)]
+    power = sum(w * 10 ** ((lv or -70.0) / 10) for w, lv in zip(weights, levels, strict=True))
+    return float(10 * np.log10(max(power / max(sum(weights), 1), 1e-12)))
 
 
 # --- the speaker ------------------------------------------------------------------
@@ -360,10 +450,16 @@ class Origin:
 class RecordedSpeaker(Speaker):
     """A ``Speaker`` that plays recordings where the folder has them."""
 
-    def __init__(self, folder: Folder, *, strict: bool = False, **kwargs: object) -> None:
+    def __init__(self, folder: Folder, *, strict: bool = False,
+                 target_lufs: float | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.folder = folder
         self.strict = strict
+        self.target_lufs = target_lufs
+        """The render's loudness target: the groups are matched as they
+        will sound after its limiter (``None``: as they are)."""
+        self.timeline: Timeline | None = None
+        """The planned timeline (``mark_origins`` gives it), for that matching."""
         self._plans: dict[Utterance, tuple[Recording, ...]] = {}
         self._keys: dict[str, str] = {}
         self._lines: dict[Utterance, None] = {}
@@ -456,14 +552,11 @@ class RecordedSpeaker(Speaker):
         """``(recorded_db, synthesised_db)``: the louder group comes down to
         the quieter one's loudness (never up: no peak is raised)."""
         if self._gains is None:
-            rec = [self._recorded_clip(u) for u in self._lines if self.recordings_for(u)]
-            syn = [super(RecordedSpeaker, self).clip(u) for u in self._lines
-                   if not self.recordings_for(u)]
-            rec_lufs, syn_lufs = speech_lufs(rec), speech_lufs(syn)
-            if rec_lufs is None or syn_lufs is None:
-                self._gains = (0.0, 0.0)
-            else:
-                self._gains = (min(0.0, syn_lufs - rec_lufs), min(0.0, rec_lufs - syn_lufs))
+            clips = {u: (self._recorded_clip(u) if self.recordings_for(u)
+                         else super(RecordedSpeaker, self).clip(u)) for u in self._lines}
+            recorded = frozenset(u for u in self._lines if self.recordings_for(u))
+            self._gains = matched_gains(_Groups(clips, recorded), self.timeline,
+                                        self.target_lufs)
         return self._gains
 
     def describe(self) -> dict:
@@ -483,12 +576,13 @@ def _scaled(clip: np.ndarray, gain_db: float) -> np.ndarray:
 
 
 def make_speaker(recordings: str | os.PathLike[str] | None, *, strict: bool = False,
-                 **kwargs: object) -> Speaker:
+                 target_lufs: float | None = None, **kwargs: object) -> Speaker:
     """A plain ``Speaker``, or one reading ``recordings`` when a folder is given."""
     if recordings is None:
         return Speaker(**kwargs)  # type: ignore[arg-type]
     language = str(kwargs.get("language") or "en")
-    return RecordedSpeaker(Folder(recordings, language), strict=strict, **kwargs)
+    return RecordedSpeaker(Folder(recordings, language), strict=strict,
+                           target_lufs=target_lufs, **kwargs)
 
 
 def mark_origins(timeline: Timeline, speaker: Speaker) -> Timeline:
@@ -501,7 +595,9 @@ def mark_origins(timeline: Timeline, speaker: Speaker) -> Timeline:
         if e.kind == "speech" and isinstance(e.source, Utterance) else e
         for e in timeline.events
     )
-    return replace(timeline, events=events)
+    speaker.timeline = replace(timeline, events=events)
+    speaker._gains = None
+    return speaker.timeline
 
 
 def coverage(speaker: Speaker, lines: Iterable[Utterance]) -> Mapping[Utterance, Origin] | None:
