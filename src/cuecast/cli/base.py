@@ -16,7 +16,8 @@ import click
 
 from cuecast import __version__, limits
 from cuecast.errors import CuecastError, InputError, Interrupted
-from cuecast.timeline import Timeline, to_seconds
+from cuecast.timeline import Timeline
+from cuecast.units import clock_text, to_seconds
 
 if TYPE_CHECKING:
     from cuecast.loudness import Loudness
@@ -185,15 +186,9 @@ def format_table(timeline: Timeline) -> str:
         text = e.text or ""
         if e.kind in ("hold", "silence", "rest", "set", "section"):
             text = f"{text}  ({to_seconds(e.end - e.start):g} s)".strip()
-        rows.append(f"{_clock(to_seconds(e.start)):>10}  {what:<14} {text}")
-    rows.append(f"{_clock(timeline.duration_s):>10}  total")
+        rows.append(f"{clock_text(e.start):>10}  {what:<14} {text}")
+    rows.append(f"{clock_text(timeline.length):>10}  total")
     return "\n".join(rows)
-
-
-def _clock(seconds: float) -> str:
-    m, s = divmod(seconds, 60)
-    h, m = divmod(int(m), 60)
-    return f"{h}:{m:02d}:{s:06.3f}" if h else f"{m}:{s:06.3f}"
 
 
 def _print_warnings(timeline: Timeline) -> None:

@@ -14,7 +14,6 @@ from cuecast.cli.base import (
     FORMATS,
     META_OPTIONS,
     InRange,
-    _clock,
     _levels,
     _loudness,
     _options,
@@ -26,6 +25,7 @@ from cuecast.cli.base import (
 )
 from cuecast.cli.lines import recording_report
 from cuecast.errors import CuecastError
+from cuecast.units import clock_text
 
 if TYPE_CHECKING:
     from cuecast.render import Options
@@ -75,7 +75,7 @@ def render(script: str, output: str | None, fmt: str | None, bitrate: int | None
         result = do_render(script, output, options, progress)
     if not quiet:
         _print_warnings(result.timeline)
-        line = f"wrote {result.path} ({_clock(result.timeline.duration_s)})"
+        line = f"wrote {result.path} ({clock_text(result.timeline.length)})"
         if result.loudness is not None and result.final_loudness is not None:
             line += f", {_levels(result.final_loudness)} (the mix was {_levels(result.loudness)})"
         click.echo(line, err=True)
@@ -140,7 +140,7 @@ def check(scripts: tuple[str, ...], **kw) -> None:
             continue
         timeline = prepared.timeline
         _print_warnings(timeline)
-        click.echo(f"{path}: ok, {_clock(timeline.duration_s)}, "
+        click.echo(f"{path}: ok, {clock_text(timeline.length)}, "
                    f"{len(timeline.warnings)} warning(s)")
         for text in recording_report(prepared.script, timeline):
             click.echo(text)

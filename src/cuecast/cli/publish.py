@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from cuecast.cli.base import _clock, main
+from cuecast.cli.base import main
+from cuecast.units import clock_text, to_samples
 
 
 @main.command()
@@ -33,7 +34,7 @@ def publish(catalogue: str, output: str | None, jobs: int | None, cluster: str |
 
     def progress(result: TrackResult) -> None:
         if result.failure is None and not quiet:
-            click.echo(f"rendered {result.id} ({_clock(result.duration_s)}) in "
+            click.echo(f"rendered {result.id} ({clock_text(to_samples(result.duration_s))}) in "
                        f"{result.render_s:.1f} s", err=True)
 
     report = do_publish(catalogue, output, jobs=jobs, cluster=cluster, revoke=revoke,
