@@ -156,3 +156,17 @@ def test_the_timeline_says_where_each_line_came_from(session):
     assert timeline["voice"]["recordings"] == {"recorded": 4, "synthesised": 5}
     # the file names are relative to the folder: no machine paths in the timeline
     assert str(session[1]) not in Path(result.timeline_path).read_text()
+
+
+def test_without_loudness_the_recordings_are_played_sample_for_sample(session):
+    """With no levelling after the mix, a recorded line is exactly its
+    trimmed file (the group gain aside): the limiter is what blurs it above."""
+    root, folder, _, _, _, _ = session
+    result = render(root / "routine.yaml", root / "plain.wav",
+                    Options(engine="pyttsx3", recordings=str(folder), loudness_lufs=None))
+    audio = decode(result.path)
+    for event in result.timeline.events:
+        if event.kind == "speech" and len(event.origin or ()) == 1:
+            expected = trimmed(folder / event.origin[0])  # type: ignore[index]
+            played = audio[event.start:event.start + len(expected)]
+            assert corr(played, expected) > 0.999, event.text
