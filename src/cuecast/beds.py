@@ -27,7 +27,7 @@ import numpy as np
 from cuecast import ffmpeg, sounds
 from cuecast.errors import InputError
 from cuecast.script.model import SoundRef
-from cuecast.units import SAMPLE_RATE
+from cuecast.units import SAMPLE_RATE, db_to_gain
 
 VOICE_LUFS = -20.5
 """The narrator's nominal loudness. Speech clips are peak-normalised to
@@ -55,7 +55,7 @@ class Levelled:
 
     def __init__(self, source: sounds.Ambience, gain_db: float) -> None:
         self.source = source
-        self.gain = np.float32(10.0 ** (gain_db / 20.0))
+        self.gain = np.float32(db_to_gain(gain_db))
 
     def block(self, start: int, n: int) -> np.ndarray:
         return self.source.block(start, n) * self.gain
@@ -73,7 +73,7 @@ class LoopedFile:
         length = self.clip.size if self.clip is not None else math.inf
         self.fade = int(min(LOOP_FADE_S * SAMPLE_RATE, length // 4))
         loudness = _file_lufs(*key)
-        self.gain = np.float32(1.0 if loudness <= -70.0 else 10 ** ((VOICE_LUFS - loudness) / 20))
+        self.gain = np.float32(1.0 if loudness <= -70.0 else db_to_gain(VOICE_LUFS - loudness))
         self._restart()
 
     def block(self, start: int, n: int) -> np.ndarray:

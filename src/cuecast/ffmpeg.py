@@ -31,7 +31,7 @@ import numpy as np
 
 from cuecast import envvars
 from cuecast.errors import CuecastError, EncodeError
-from cuecast.units import SAMPLE_RATE
+from cuecast.units import SAMPLE_RATE, db_to_gain
 
 PIPE_BYTES = 1 << 20
 """Size asked for ffmpeg's stdin pipe (Linux): 1 MB rather than 64 kB
@@ -63,7 +63,7 @@ def limiter_filter() -> str:
     """ffmpeg's lookahead limiter: 5 ms attack, 50 ms release, automatic
     release control, no make-up gain, its lookahead delay compensated so
     timing is kept."""
-    limit = 10.0 ** (LIMIT_DBFS / 20.0)
+    limit = db_to_gain(LIMIT_DBFS)
     return f"alimiter=limit={limit:.6f}:attack=5:release=50:level=0:asc=1:latency=1"
 
 

@@ -15,14 +15,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from cuecast import ffmpeg, limits
 from cuecast.errors import InputError
 from cuecast.script.model import SoundRef
-from cuecast.timeline import SAMPLE_RATE
+from cuecast.units import SAMPLE_RATE, db_to_gain
 
 BUILTINS = frozenset({"bell", "bowl", "beep", "chime", "tick"})
 AMBIENCES = frozenset({"rain", "ocean"})
@@ -36,10 +36,6 @@ TONE_PEAK_DBFS = -33.0
 normalising): they run through whole holds, so louder ones tire the ear."""
 AMBIENCE_RMS_DBFS = -20.0
 """Ambience level as synthesised (``beds`` levels it to the voice)."""
-
-
-def _db(dbfs: float) -> float:
-    return float(10 ** (dbfs / 20))
 
 
 def _t(length_s: float) -> np.ndarray:
@@ -62,7 +58,9 @@ def _tail_fade(x: np.ndarray, fade_s: float) -> np.ndarray:
     return x
 
 
-def _partials(t: np.ndarray, f0: float, partials, beat_hz: float = 0.0) -> np.ndarray:
+def _partials(
+    t: np.ndarray, f0: float, partials: Sequence[tuple[float, float, float]], beat_hz: float = 0.0
+) -> np.ndarray:
     """Sum of decaying sines: ``(ratio, amplitude, decay_s)``; with
     ``beat_hz`` each partial is a detuned pair that shimmers."""
     out = np.zeros_like(t)
@@ -76,7 +74,7 @@ def _partials(t: np.ndarray, f0: float, partials, beat_hz: float = 0.0) -> np.nd
 
 
 def _level(x: np.ndarray, peak_dbfs: float) -> np.ndarray:
-    return (x * (_db(peak_dbfs) / np.max(np.abs(x)))).astype(np.float32)
+    return (x * (db_to_gain(peak_dbfs) / np.max(np.abs(x)))).astype(np.float32)
 
 
 # --- the built-ins ----------------------------------------------------------------
@@ -194,7 +192,7 @@ def _tone(shape: str, length: int) -> np.ndarray:
     ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(fade) / fade)
     env[:fade] = ramp
     env[length - fade :] = np.minimum(env[length - fade :], ramp[::-1])
-    return (wave * env * (_db(TONE_PEAK_DBFS) / 1.1)).astype(np.float32)
+    return (wave * env * (db_to_gain(TONE_PEAK_DBFS) / 1.1)).astype(np.float32)
 
 
 # --- files ---------------------------------------------------------------------------
@@ -371,12 +369,12 @@ def _drops(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _rain_chunk(rng: np.random.Generator, n: int) -> np.ndarray:
     """Soft broadband hiss with scattered drops."""
-    return (_shaped_noise(rng, n, _hiss) + _drops(rng, n)) * _db(AMBIENCE_RMS_DBFS)
+    return (_shaped_noise(rng, n, _hiss) + _drops(rng, n)) * db_to_gain(AMBIENCE_RMS_DBFS)
 
 
 def _ocean_chunk(rng: np.random.Generator, n: int) -> np.ndarray:
     """A deep roar; the swells make it breathe."""
-    return _shaped_noise(rng, n, _roar) * _db(AMBIENCE_RMS_DBFS)
+    return _shaped_noise(rng, n, _roar) * db_to_gain(AMBIENCE_RMS_DBFS)
 
 
 def ambience(name: str, seed: int = 0) -> Ambience:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from cuecast.script.model import VoiceSpec
-from cuecast.timeline import SAMPLE_RATE
+from cuecast.units import SAMPLE_RATE
 
 CACHE_FORMAT = 1
 HEADER_BYTES = 44

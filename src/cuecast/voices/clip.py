@@ -14,7 +14,7 @@ import numpy as np
 
 from cuecast import ffmpeg
 from cuecast.errors import EngineError
-from cuecast.units import SAMPLE_RATE
+from cuecast.units import SAMPLE_RATE, db_to_gain
 from cuecast.voices.base import Synthesis
 
 PEAK_DBFS = -3.0
@@ -41,14 +41,14 @@ def normalise(audio: np.ndarray, peak_dbfs: float) -> np.ndarray:
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
     if peak <= 0.0:
         return audio
-    return (audio * np.float32(10 ** (peak_dbfs / 20) / peak)).astype(np.float32)
+    return (audio * np.float32(db_to_gain(peak_dbfs) / peak)).astype(np.float32)
 
 
 def trim(audio: np.ndarray, rate: int = SAMPLE_RATE) -> np.ndarray:
     """From ``PRE_ROLL_S`` before the first sample above the threshold to
     ``POST_ROLL_S`` after the last, with the rolls faded so the cut does not
     click. Silence gives an empty clip."""
-    loud = np.flatnonzero(np.abs(audio) > 10 ** (THRESHOLD_DBFS / 20))
+    loud = np.flatnonzero(np.abs(audio) > db_to_gain(THRESHOLD_DBFS))
     if loud.size == 0:
         return audio[:0].copy()
     pre, post = int(round(PRE_ROLL_S * rate)), int(round(POST_ROLL_S * rate))
