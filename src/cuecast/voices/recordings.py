@@ -11,8 +11,9 @@ Recordings are decoded by ffmpeg (any format it reads, any rate, mono or
 stereo), then trimmed and levelled exactly as synthesised clips are
 (``voices/clip.py``: peak -3 dBFS, trimmed to the speech) and cached by
 their content. The louder of the two groups (recorded, synthesised) is
-turned down to the other's loudness (K-weighted, gated like the mix), so
-the teacher and the engine sit level and no clip's peak is raised.
+turned down to the other's loudness (K-weighted, gated like the mix, and
+judged as the render's limiter will leave them), so the teacher and the
+engine sit level and no clip's peak is raised.
 
 The line id is a contract (a studio names its files by it)::
 
