@@ -1,4 +1,4 @@
-"""loudness/settings.py and the fallback in level.py: the one correcting
+"""loudness/settings.py and the fallback in levelling.py: the one correcting
 loop lands a limited mix on its target, bounded; the gain rule; and
 ffmpeg's limiter, when the numpy one cannot do it, lands the track too."""
 
@@ -26,7 +26,7 @@ from cuecast.units import SAMPLE_RATE as SR
 from tests.audio_check import blocks_of, decode
 from tests.test_loudness import voice_like
 
-level_module = importlib.import_module("cuecast.loudness.level")
+level_module = importlib.import_module("cuecast.loudness.levelling")
 
 
 def test_gain_rule():

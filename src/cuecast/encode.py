@@ -79,7 +79,7 @@ level matches the mix and loudness normalisation hits its target."""
 class EncodeSettings:
     """``fmt`` one of FORMATS; ``bitrate_kbps`` None for the format default;
     ``gain_db`` applied before encoding; ``limiter`` switches on
-    ffmpeg's limiter (the loudness stage's fallback, ``loudness/level.py``)."""
+    ffmpeg's limiter (the loudness stage's fallback, ``loudness/levelling.py``)."""
 
     fmt: str = "mp3"
     bitrate_kbps: int | None = None

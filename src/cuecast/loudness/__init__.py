@@ -9,14 +9,14 @@ Takes a timeline and its clips (and a way to make the mix); gives a
                      measured from its clips, or as blocks
     groups.py        plays that sound together made one
     limiter.py       a clip held under a ceiling, true peak included
-    level.py         the levelling: measure once, limit, settle the gain
+    levelling.py     the levelling: measure once, limit, settle the gain
     ffmpeg_meter.py  the fallback: ffmpeg's ebur128 (and its limiter)
 """
 
 from __future__ import annotations
 
 from cuecast.loudness.ffmpeg_meter import gain_for, measure_loudness, parse_summary
-from cuecast.loudness.level import LevelledMix, level, measure
+from cuecast.loudness.levelling import LevelledMix, level, measure
 from cuecast.loudness.measure import Reading
 from cuecast.loudness.settings import (
     CEILING_DBFS,

@@ -62,15 +62,15 @@ def grouped(timeline: Timeline, clip_for: ClipFor) -> Timeline:
 
 
 def group_source(clip_for: ClipFor) -> ClipFor:
-    """``clip_for`` that also mixes a ``Group`` (float64 sum, float32 out)."""
+    """``clip_for`` that also mixes a ``Group`` (in float32, as the mixer adds)."""
 
     def clip(source: Any) -> np.ndarray:
         if not isinstance(source, Group):
             return clip_for(source)
-        parts = [(at, np.asarray(clip_for(s), dtype=np.float64)) for at, s in source.members]
-        out = np.zeros(max(at + len(x) for at, x in parts))
+        parts = [(at, np.asarray(clip_for(s), dtype=np.float32)) for at, s in source.members]
+        out = np.zeros(max(at + len(x) for at, x in parts), dtype=np.float32)
         for at, x in parts:
             out[at : at + len(x)] += x
-        return out.astype(np.float32)
+        return out
 
     return clip

@@ -21,6 +21,8 @@ MIN_SAMPLES = BOX_SAMPLES + 2 * (SAMPLE_RATE // 2000)
 """...of a running minimum of the gain each sample needs over this many
 (1 ms longer), centred: the smoothed gain never exceeds what any sample
 needs, and it starts coming down 10 ms before a peak (lookahead)."""
+PEAKS_AT_ONCE = 2048
+"""Local peaks interpolated together (each takes 2 x 24 taps of float64)."""
 ISP_DB = 3.0
 """Inter-sample peaks over the threshold are looked for only next to
 samples at most this far under it (speech's are within 1 dB; the measured
@@ -30,20 +32,30 @@ true peak checks the rest)."""
 def limit(clip: np.ndarray, threshold: float) -> np.ndarray:
     """``clip`` with no sample over ``threshold``: each sample needs the gain
     ``min(1, threshold/|x|)``; the gain applied is a centred moving average
-    of a centred running minimum of that need. float64 inside, float32 out;
-    ``clip`` itself if nothing is over."""
+    of a centred running minimum of that need, so it is never above it,
+    looks ahead, and changes smoothly. Only the stretches around samples
+    over the threshold are worked on (elsewhere the gain is exactly 1).
+    float64 inside, float32 out; ``clip`` itself if nothing is over."""
     x = np.asarray(clip, dtype=np.float64)
     a = oversampled_magnitude(x, threshold)
-    if a.size == 0 or float(a.max()) <= threshold:
+    over = np.flatnonzero(a > threshold)
+    if over.size == 0:
         return clip
-    need = np.minimum(1.0, threshold / np.maximum(a, 1e-30))
-    pad = MIN_SAMPLES // 2 + BOX_SAMPLES // 2
-    need_padded = np.concatenate([np.ones(pad), need, np.ones(pad)])
-    floor = running_min(need_padded, MIN_SAMPLES)
-    gain = moving_average(floor, BOX_SAMPLES)[pad:-pad]
-    gain = np.minimum(gain, need)
-    out = (x * gain).astype(np.float32)
+    reach = MIN_SAMPLES // 2 + BOX_SAMPLES // 2  # how far a sample's need is felt
+    gaps = np.flatnonzero(np.diff(over) > 2 * reach)
+    out = x.astype(np.float32)
+    for first, last in zip(over[np.r_[0, gaps + 1]], over[np.r_[gaps, over.size - 1]], strict=True):
+        lo, hi = max(0, first - reach), min(x.size, last + reach + 1)
+        need = np.minimum(1.0, threshold / np.maximum(a[lo:hi], 1e-30))
+        out[lo:hi] = x[lo:hi] * _smoothed(need, reach)
     return np.clip(out, -threshold, threshold)
+
+
+def _smoothed(need: np.ndarray, reach: int) -> np.ndarray:
+    """The gain for a stretch whose need is 1 beyond its ends."""
+    padded = np.concatenate([np.ones(reach), need, np.ones(reach)])
+    gain = moving_average(running_min(padded, MIN_SAMPLES), BOX_SAMPLES)[reach:-reach]
+    return np.minimum(gain, need)
 
 
 def cell_gains(cell_peaks: np.ndarray, cell: int, threshold: float) -> np.ndarray:
@@ -79,10 +91,12 @@ def oversampled_magnitude(x: np.ndarray, floor: float = 0.0) -> np.ndarray:
     half = TRUE_PEAK_HALF_TAPS
     padded = np.concatenate([np.zeros(half + 1), x, np.zeros(half + 1)])
     gather = offsets[None, :] + half + 1
-    top = np.maximum(np.abs(padded[peaks[:, None] - 1 + gather] @ taps).max(axis=1),
-                     np.abs(padded[peaks[:, None] + gather] @ taps).max(axis=1))  # fmt: skip
-    for shift in (-1, 0, 1):
-        np.maximum.at(a, peaks + shift, top)
+    for at in range(0, peaks.size, PEAKS_AT_ONCE):  # a few at a time: memory stays small
+        some = peaks[at : at + PEAKS_AT_ONCE]
+        top = np.maximum(np.abs(padded[some[:, None] - 1 + gather] @ taps).max(axis=1),
+                         np.abs(padded[some[:, None] + gather] @ taps).max(axis=1))  # fmt: skip
+        for shift in (-1, 0, 1):
+            np.maximum.at(a, some + shift, top)
     return a
 
 
@@ -94,8 +108,8 @@ def running_min(x: np.ndarray, width: int) -> np.ndarray:
     n = x.size
     spans = np.concatenate([np.full(half, np.inf), x, np.full(half, np.inf)])
     span = 1
-    while 2 * span <= width:
-        spans = np.minimum(spans[:-span], spans[span:])  # spans[i] = min of 2*span from i
+    while 2 * span <= width:  # spans[i] becomes the minimum of 2*span samples from i
+        np.minimum(spans[:-span], spans[span:], out=spans[:-span])
         span *= 2
     return np.minimum(spans[:n], spans[width - span : width - span + n])
 

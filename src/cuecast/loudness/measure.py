@@ -285,17 +285,20 @@ class ClipEnergy:
 
 def clip_energy(clip: np.ndarray) -> ClipEnergy:
     """K-weight ``clip`` once and keep what its plays need."""
-    x = np.asarray(clip)
-    squares = np.square(kweight(x))
-    cells = -(-squares.size // CELL)
-    padded = np.zeros(cells * CELL)
-    padded[: squares.size] = squares
+    x = np.asarray(clip, dtype=np.float32)
+    weighted = kweight(x)
+    cells = -(-weighted.size // CELL)
+    squares = np.zeros(cells * CELL, dtype=np.float32)
+    np.square(weighted, out=squares[: weighted.size])
+    energy = squares.reshape(cells, CELL).sum(axis=1, dtype=np.float64)
+    length = weighted.size
+    del squares, weighted
     own = -(-x.size // CELL)
     peaks = np.zeros(own * CELL, dtype=np.float32)
-    peaks[: x.size] = np.abs(x)
-    peak = float(peaks.max()) if x.size else 0.0
-    return ClipEnergy(padded.reshape(cells, CELL).sum(axis=1), peaks.reshape(own, CELL).max(axis=1),
-                      squares.size, peak, true_peak(x))  # fmt: skip
+    np.abs(x, out=peaks[: x.size])
+    sample_peak = float(peaks.max()) if x.size else 0.0
+    cell_peaks = peaks.reshape(own, CELL).max(axis=1) if own else peaks
+    return ClipEnergy(energy, cell_peaks, length, sample_peak, true_peak(x))
 
 
 def _energy_to(energy: ClipEnergy, at: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ import re
 import subprocess
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -399,8 +400,7 @@ def matched_gains(groups: _Groups, timeline: Timeline | None,
     gains = (min(0.0, syn_lufs - rec_lufs), min(0.0, rec_lufs - syn_lufs))
     if target_lufs is None or timeline is None:
         return gains
-    from cuecast.loudness import CEILING_DBFS
-    from cuecast.loudness.level import measure
+    from cuecast.loudness import CEILING_DBFS, measure
 
     speech = replace(timeline, events=tuple(e for e in timeline.events if e.kind == "speech"))
     for _ in range(MATCH_ROUNDS):
@@ -500,9 +500,12 @@ class RecordedSpeaker(Speaker):
                 "(--strict makes a missing recording an error)",
                 hint="`cuecast lines SCRIPT --recordings DIR` lists them with their ids.",
             )
-        for utt in lines:
-            for rec in self.recordings_for(utt):
-                self._recorded_key(rec)
+        recs = {rec.path: rec for u in lines for rec in self.recordings_for(u)}
+        todo = [rec for rec in recs.values() if rec.path not in self._keys]
+        # ffmpeg does the decoding: threads are enough to use every core
+        with ThreadPoolExecutor(max_workers=max(1, min(self.jobs, len(todo) or 1))) as pool:
+            for _ in pool.map(self._recorded_key, todo):  # in order: the first bad file is named
+                pass
         super().prepare(missing, progress)
 
     def _recorded_key(self, rec: Recording) -> str:
