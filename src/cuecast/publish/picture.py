@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-WIDTH = 600
+WIDTH = 360
 HEIGHT = 64
 _BANDS = ("#dbe7f3", "#e8f0d8", "#f6e3d3", "#eadcf0")
 _BLOCKS = {"hold": "#d98b2b", "rest": "#9aa5ad", "set": "#5b8bb5"}
@@ -38,7 +38,7 @@ def timeline_svg(timeline: dict[str, Any], label: str) -> str:
                      f'fill="{_BANDS[i % len(_BANDS)]}"/>')  # fmt: skip
         if x1 - x0 > 24:
             name = _fit(event.get("text") or "", (x1 - x0) / 6)
-            parts.append(f'<text x="{x0 + 3}" y="12" font-size="10" fill="#223">'
+            parts.append(f'<text x="{x0 + 3}" y="12" font-size="9" fill="#223">'
                          f"{escape(name)}</text>")  # fmt: skip
     for event in events:
         kind = event.get("kind")
