@@ -14,6 +14,8 @@ import pytest
 import cuecast
 from cuecast.errors import InputError
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 ROOT = Path(__file__).resolve().parent.parent
 SHORT = ROOT / "tests" / "e2e" / "scripts" / "short.yaml"
 SEED = ROOT / "scripts" / "lower-back-relief.yaml"

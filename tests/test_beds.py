@@ -12,6 +12,8 @@ from cuecast.loudness import measure_loudness
 from cuecast.script.model import SoundRef
 from cuecast.timeline import SAMPLE_RATE as SR
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 FADE = int(beds.LOOP_FADE_S * SR)
 
 

@@ -12,6 +12,8 @@ from cuecast.script.model import VoiceSpec
 from cuecast.timeline import SAMPLE_RATE
 from cuecast.voices.cache import CACHE_FORMAT, Cache, cache_dir, cache_key
 
+pytestmark = pytest.mark.slow  # many generated cases or timings: left out of make test-fast
+
 VOICE = VoiceSpec(engine="pyttsx3", name="gmw/en-US", rate_wpm=150.0, pitch=50.0, volume=1.0)
 
 

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from cuecast.cli import main
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 SHORT = Path(__file__).parent / "e2e" / "scripts" / "short.yaml"
 PY = ("--engine", "pyttsx3")
 """Tests that speak say which engine: espeak-ng is fast; the default (best) is Piper."""

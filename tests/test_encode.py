@@ -27,6 +27,8 @@ from cuecast.script.model import Meta
 from cuecast.timeline import SAMPLE_RATE, Chapter
 from tests.audio_check import blocks_of, click_track, decode, ffmpeg_chapters, sine
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 SR = SAMPLE_RATE
 LENGTH = 3 * SR
 CLICK_AT = 66_150  # 1.5 s

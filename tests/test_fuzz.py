@@ -28,6 +28,8 @@ from cuecast.timeline import to_samples
 from cuecast.voices.speaker import Speaker
 from tests import tally
 
+pytestmark = pytest.mark.slow  # many generated cases or timings: left out of make test-fast
+
 ROOT = Path(__file__).resolve().parents[1]
 CASES = int(os.environ.get("CUECAST_FUZZ_CASES", "300"))
 SEED = int(os.environ.get("CUECAST_FUZZ_SEED", "20240605"))

@@ -16,6 +16,8 @@ from click.testing import CliRunner
 from cuecast.cli import main
 from tests import tally
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 QUICK_S = 1.0
 SAY = "title: T\nsteps:\n  - say: hi\n"
 

@@ -8,6 +8,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cuecast.cli import main
@@ -15,6 +16,8 @@ from cuecast.lines import script_lines
 from cuecast.render import Options, prepare
 from cuecast.voices.recordings import line_id
 from tests.teacher import record
+
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
 
 ROUTINE = """\
 title: Round trip

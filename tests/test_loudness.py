@@ -14,6 +14,8 @@ from cuecast.loudness import Loudness, gain_for, measure_loudness, parse_summary
 from cuecast.timeline import SAMPLE_RATE
 from tests.audio_check import blocks_of, decode, sine
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 SR = SAMPLE_RATE
 
 

