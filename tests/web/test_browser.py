@@ -77,10 +77,11 @@ def browser_context_args() -> dict:
             "device_scale_factor": 1, "accept_downloads": True}
 
 
-@pytest.fixture(scope="session")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "artifacts"
-    folder.mkdir(exist_ok=True)
+@pytest.fixture
+def artifacts(output_path: str) -> Path:
+    """pytest-playwright's folder for this test (``test-results/...``; ``--output``)."""
+    folder = Path(output_path)
+    folder.mkdir(parents=True, exist_ok=True)
     print(f"\nbrowser screenshots: {folder}")
     return folder
 
