@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,7 @@ from cuecast.units import clock_text, to_seconds
 
 if TYPE_CHECKING:
     from cuecast.loudness import Loudness
+    from cuecast.render import Options
 
 FORMATS = ["mp3", "m4a", "m4b", "ogg", "opus", "flac", "wav"]
 META_OPTIONS = (
@@ -31,7 +32,7 @@ META_OPTIONS = (
 class _Command(click.Command):
     """A command that shows ``CuecastError`` as a one-paragraph message."""
 
-    def invoke(self, ctx: click.Context):  # noqa: D401
+    def invoke(self, ctx: click.Context) -> Any:  # noqa: D401
         try:
             with _signals():
                 return super().invoke(ctx)
@@ -63,7 +64,7 @@ def _signals() -> Iterator[None]:
     (killing workers and ffmpeg, deleting temporary files) runs to its end."""
     stoppers = (signal.SIGINT, signal.SIGTERM)
 
-    def on_signal(signum, frame):  # noqa: ARG001
+    def on_signal(signum: int, frame: object) -> None:  # noqa: ARG001
         for s in stoppers:
             signal.signal(s, signal.SIG_IGN)
         raise _Stopped(signum)
@@ -144,7 +145,7 @@ def _script_options(f: Callable) -> Callable:
     return f
 
 
-def _options(**kw):
+def _options(**kw: Any) -> Options:
     from cuecast.render import Options
     from cuecast.script import parse_set
     from cuecast.voices.registry import check_options

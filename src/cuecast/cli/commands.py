@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @_script_options
 def render(script: str, output: str | None, fmt: str | None, bitrate: int | None,
-           loudness: str, captions: str, quiet: bool, **kw) -> None:
+           loudness: str, captions: str, quiet: bool, **kw: Any) -> None:
     """Render SCRIPT to an audio track, with its timeline beside it."""
     from cuecast.render import render as do_render
 
@@ -90,7 +90,7 @@ def render(script: str, output: str | None, fmt: str | None, bitrate: int | None
               help="List the script's vars instead: label, value, bounds and what each "
                    "profile sets (no speech is made).")
 @_script_options
-def plan(script: str, as_json: bool, list_vars: bool, **kw) -> None:
+def plan(script: str, as_json: bool, list_vars: bool, **kw: Any) -> None:
     """Show SCRIPT's timeline without encoding any audio."""
     from cuecast.render import prepare
 
@@ -125,7 +125,7 @@ def _print_vars(script: str, options: Options, as_json: bool) -> None:
 @main.command()
 @click.argument("scripts", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_script_options
-def check(scripts: tuple[str, ...], **kw) -> None:
+def check(scripts: tuple[str, ...], **kw: Any) -> None:
     """Validate SCRIPTS and list their timing warnings."""
     from cuecast.render import prepare
 

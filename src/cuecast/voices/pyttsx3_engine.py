@@ -272,7 +272,7 @@ def _speak(binding: ModuleType, text: str, voice: VoiceSpec) -> np.ndarray:
     """Synthesise in this process; the samples as int16."""
     chunks: list[bytes] = []
 
-    def on_synth(wav, n_samples, events) -> int:  # noqa: ARG001 - ctypes callback
+    def on_synth(wav: int, n_samples: int, events: object) -> int:  # noqa: ARG001 - ctypes
         if n_samples > 0:
             chunks.append(ctypes.string_at(wav, n_samples * 2))
         return 0
