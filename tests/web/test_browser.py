@@ -88,22 +88,38 @@ def artifacts(output_path: str) -> Path:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """``cuecast serve`` on a free loopback port: (its URL, the catalogue's folder)."""
+    """``cuecast serve`` of the seed on a free loopback port: (its URL, its folder)."""
     shutil.copy(SEED, tmp_path / SEED.name)
-    catalogue = tmp_path / "catalogue.yaml"
-    catalogue.write_text(CATALOGUE)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cuecast.cli", "serve", str(catalogue), "--port", "0",
-         "--store", str(tmp_path / "store")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    (tmp_path / "catalogue.yaml").write_text(CATALOGUE)
+    yield from serve(tmp_path / "catalogue.yaml", tmp_path)
+
+
+@pytest.fixture
+def served_tiny(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The same with the in-process tests' small catalogue."""
+    from tests.web.conftest import CATALOGUE as TINY_CATALOGUE
+    from tests.web.conftest import ROUTINE
+
+    (tmp_path / "tiny.yaml").write_text(ROUTINE)
+    (tmp_path / "catalogue.yaml").write_text(TINY_CATALOGUE)
+    yield from serve(tmp_path / "catalogue.yaml", tmp_path)
+
+
+def serve(catalogue: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """``cuecast serve CATALOGUE --port 0``: the URL it prints, until the test ends."""
+    log = tmp_path / "serve.log"
+    with log.open("w") as errors:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cuecast.cli", "serve", str(catalogue), "--port", "0",
+             "--store", str(tmp_path / "store")],
+            stdout=subprocess.PIPE, stderr=errors, text=True,
+        )
     try:
         line = server.stdout.readline() if server.stdout else ""
         match = re.search(r"http://127\.0\.0\.1:\d+/", line)
         if not match:
             server.kill()
-            raise AssertionError(f"cuecast serve printed no URL: {line!r} "
-                                 f"{server.stderr.read() if server.stderr else ''}")
+            raise AssertionError(f"cuecast serve printed no URL: {line!r} {log.read_text()}")
         yield match.group(0), tmp_path
     finally:
         server.terminate()
@@ -164,3 +180,36 @@ def test_a_listener_customises_plays_and_downloads_the_seed(page, served, artifa
     cli("render", SEED.name, "-o", "cli.mp3", *SETS, "--engine", "pyttsx3", "--bitrate", "96",
         "-q", cwd=folder)
     assert downloaded.read_bytes() == (folder / "cli.mp3").read_bytes()
+
+
+def test_without_javascript_by_keyboard_alone(browser, browser_context_args, served_tiny,
+                                              artifacts) -> None:
+    """The form posts and redirects, the progress page refreshes itself, and
+    the finished page has the player and the download; all by keyboard."""
+    url, folder = served_tiny
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(url + "t/tiny")
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Enter")
+    focused = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+        if focused[-1] == "v-hold":
+            break
+    assert "profile" in focused and focused[-1] == "v-hold", focused
+    page.keyboard.press("Control+A")
+    page.keyboard.type("99")
+    page.keyboard.press("Enter")
+    expect(page.locator("#e-hold")).to_contain_text("at most 20s")
+    assert page.locator("#v-hold").get_attribute("aria-invalid") == "true"
+    page.screenshot(path=artifacts / "1-no-js-bad-value.png", full_page=True)
+
+    page.locator("#v-hold").fill("4")
+    page.locator("#v-hold").press("Enter")
+    page.wait_for_url(re.compile(r"/s/[0-9a-f]{32}$"))
+    expect(page.get_by_role("link", name="Download the MP3")).to_be_visible(timeout=120_000)
+    page.screenshot(path=artifacts / "2-no-js-ready.png", full_page=True)
+    assert page.locator("audio#player").get_attribute("src", timeout=1000).endswith("session.mp3")
+    context.close()
