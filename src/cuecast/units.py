@@ -41,12 +41,16 @@ def gain_to_db(gain: float) -> float:
     return 20.0 * math.log10(gain) if gain > 0 else -math.inf
 
 
-def clock_text(samples: int) -> str:
-    """A time for people: ``M:SS.mmm``, or ``H:MM:SS.mmm`` from an hour on."""
-    hours, minutes, seconds, millis = _split(samples)
+def clock_text(samples: int, *, millis: bool = True) -> str:
+    """A time for people: ``M:SS.mmm``, or ``H:MM:SS.mmm`` from an hour on;
+    without ``millis``, rounded to the second (``M:SS``, ``H:MM:SS``)."""
+    if not millis:
+        samples = (to_ms(samples) + 500) // 1000 * SAMPLE_RATE
+    hours, minutes, seconds, ms = _split(samples)
+    fraction = f".{ms:03d}" if millis else ""
     if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-    return f"{minutes}:{seconds:02d}.{millis:03d}"
+        return f"{hours}:{minutes:02d}:{seconds:02d}{fraction}"
+    return f"{minutes}:{seconds:02d}{fraction}"
 
 
 def timestamp(samples: int, sep: str = ".") -> str:

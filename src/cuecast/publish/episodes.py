@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from cuecast.units import clock_text, to_samples
+
 MIME_TYPES = {
     "mp3": "audio/mpeg",
     "m4a": "audio/mp4",
@@ -49,7 +51,4 @@ class Episode:
 
 def clock(seconds: float) -> str:
     """``H:MM:SS`` (or ``M:SS``), rounded to the second."""
-    whole = int(round(seconds))
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return clock_text(to_samples(seconds), millis=False)

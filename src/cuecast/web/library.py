@@ -23,6 +23,7 @@ from cuecast.catalogue import Catalogue, Track, track_options
 from cuecast.errors import InputError
 from cuecast.render import Options
 from cuecast.script import VarInfo, describe_vars
+from cuecast.units import SAMPLE_RATE, clock_text, to_ms, to_samples
 
 MAX_VALUE_CHARS = 24
 FORM_KEYS = ("profile", "shown_profile")
@@ -233,12 +234,8 @@ def _short(seconds: float) -> str:
 
 def clock(seconds: float) -> str:
     """``45 s``, ``1:30``, ``1:02:03``: a length as a listener reads it."""
-    whole = int(round(seconds))
-    if whole < 60:
-        return f"{whole} s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    whole_s = (to_ms(to_samples(seconds)) + 500) // 1000
+    return f"{whole_s} s" if whole_s < 60 else clock_text(whole_s * SAMPLE_RATE, millis=False)
 
 
 def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str]:
