@@ -86,6 +86,8 @@
           }
           if (s.state === "done") {
             status.textContent = "Your session is ready.";
+            bar.parentNode.hidden = true;
+            listen.querySelector("p").hidden = true;
             ready.hidden = false;
             if (!player.getAttribute("src")) { player.src = base + "session.mp3"; listen.hidden = false; }
             return;
