@@ -147,6 +147,20 @@ def test_same_text_same_samples_whatever_came_before(engine: PiperEngine) -> Non
     assert np.array_equal(first, again)
 
 
+def test_same_text_same_samples_in_another_process(engine: PiperEngine) -> None:
+    # one session speaks every line: its noise comes from the sentence, not the session
+    text = "Let your shoulders soften. Breathe out."
+    code = (
+        "import sys, numpy as np; from cuecast.voices.piper import PiperEngine;"
+        "from cuecast.script.model import VoiceSpec; e = PiperEngine();"
+        "e.synthesize('Something else first.', e.resolve(VoiceSpec(), 'en'));"
+        f"s = e.synthesize({text!r}, e.resolve(VoiceSpec(), 'en')).samples;"
+        "sys.stdout.write(s.tobytes().hex())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True)
+    assert bytes.fromhex(out.stdout) == speak(engine, text).tobytes()
+
+
 def test_slower_rate_gives_longer_line_in_proportion(engine: PiperEngine) -> None:
     text = "Bring your attention to the breath, without trying to change it."
     slow = len(speak(engine, text, joe(rate_wpm=150)))

@@ -17,9 +17,11 @@ the samples. Pitch is not supported by Piper models and is ignored.
 
 Determinism: Piper's VITS models draw random noise inside the ONNX graph
 (``RandomNormalLike``), from a generator that onnxruntime seeds when it builds
-a session and that advances on every run. So each line gets a fresh session
-built from the cached model bytes after ``onnxruntime.set_seed(NOISE_SEED)``:
-same text and voice give the same samples, whatever was spoken before.
+a session and that advances on every run. The model is rewritten once per
+process so that noise is an input, drawn by cuecast from a generator seeded
+by each sentence's phoneme ids: one session speaks every line, and the same
+text and voice give the same samples whatever was spoken before, in any
+process (one thread per session, so no sum is split differently).
 
 Nothing from ``piper`` or ``onnxruntime`` is imported until a line is spoken,
 so cuecast works without the extra.
@@ -34,7 +36,9 @@ import importlib.util
 import json
 import os
 import re
+import sys
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,9 +80,9 @@ SILENCE_DBFS = -60.0
 count as silence when trimming; fricatives sit near -30 dBFS."""
 
 NOISE_SEED = 0
-"""Seed for the model's in-graph noise (see the module docstring)."""
+"""Seed of the noise each sentence is spoken with (see the module docstring)."""
 
-RECIPE = 1
+RECIPE = 2
 """Bump when the processing here changes, to invalidate cached clips."""
 
 _FRAME_S = 0.01
@@ -156,13 +160,14 @@ BUNDLED: tuple[BundledVoice, ...] = (
 
 @dataclass(frozen=True)
 class _Model:
-    """A loaded model: config and bytes, kept for the life of the process."""
+    """A loaded model's config, kept for the life of the process (its
+    weights live in the session, ``_voice``)."""
 
     config: Any  # piper.PiperConfig
-    onnx: bytes
 
 
 _MODELS: dict[Path, _Model] = {}
+_VOICES: dict[Path, Any] = {}
 _SHA16: dict[Path, str] = {}
 _LOCK = threading.Lock()
 _SHA_SUFFIX = re.compile(r"#[0-9a-f]{16}$")
@@ -199,7 +204,7 @@ class PiperEngine:
         path, pace = _model_for(voice.name or BUNDLED[0].id)
         model = _load(path)
         rate_wpm = voice.rate_wpm or DEFAULT_RATE_WPM
-        sentences = _speak(model, text, length_scale=pace.length_scale(rate_wpm))
+        sentences = _speak(path, text, length_scale=pace.length_scale(rate_wpm))
         rate = int(model.config.sample_rate)
         pause_s = SENTENCE_PAUSE_S * DEFAULT_RATE_WPM / rate_wpm
         audio = _join(sentences, rate, pause_s)
@@ -351,37 +356,215 @@ def _load(path: Path) -> _Model:
 
     try:
         config = PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text("utf-8")))
-        onnx = path.read_bytes()
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"cannot load piper model {path}: {exc}") from exc
-    model = _Model(config=config, onnx=onnx)
+    model = _Model(config=config)
     with _LOCK:
         return _MODELS.setdefault(path, model)
 
 
-def _fresh_voice(model: _Model) -> Any:
-    """A PiperVoice whose noise generator starts from ``NOISE_SEED``.
-
-    Graph optimisation is off: it triples session build time (0.13 s to
-    0.4 s for joe) and does not make synthesis faster here.
-    """
+def _voice(path: Path) -> Any:
+    """The process's PiperVoice for the model at ``path``: one session of
+    the model rewritten so its noise is passed in (see below), built once."""
+    with _LOCK:
+        voice = _VOICES.get(path)
+    if voice is not None:
+        return voice
     import onnxruntime
     from piper import PiperVoice
 
+    config = _load(path).config
+    try:
+        onnx, noises = _seedable(path.read_bytes())
+    except (OSError, ValueError, IndexError, StopIteration) as exc:
+        raise InputError(f"cannot load piper model {path}: {exc or 'not an ONNX model'}") from exc
     options = onnxruntime.SessionOptions()
+    # no graph optimisation: it builds the session 3x slower and speaks no faster here
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
-    with _LOCK:  # the seed is process-wide and read when the session is built
-        onnxruntime.set_seed(NOISE_SEED)
-        session = onnxruntime.InferenceSession(
-            model.onnx, sess_options=options, providers=["CPUExecutionProvider"]
-        )
-    return PiperVoice(session=session, config=model.config)
+    options.intra_op_num_threads = 1  # lines run in parallel processes, not threads
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(onnx, sess_options=options,
+                                           providers=["CPUExecutionProvider"])  # fmt: skip
+    del onnx
+    voice = PiperVoice(session=_SeededSession(session, noises), config=config)
+    with _LOCK:
+        return _VOICES.setdefault(path, voice)
+
+
+# --- noise the caller seeds -----------------------------------------------------
+#
+# A Piper (VITS) model draws its noise inside the graph (two RandomNormalLike
+# nodes: the duration predictor's and the latent's), from a generator that
+# onnxruntime seeds when it builds a session and that advances on every run.
+# Building a session per line made lines deterministic but cost as much as
+# speaking them. Instead the model is rewritten once: each RandomNormalLike
+# becomes a slice, shaped like the node's input, of a noise tensor the caller
+# passes in; the caller draws it from a generator seeded by the sentence's
+# phoneme ids. One session then speaks every line, and a sentence gets the
+# same noise (so the same samples) whatever was spoken before it.
+
+NOISE_CHANNELS = 256
+"""Channels of the noise passed in (at least the model's widest noise: 192
+for the latent of Piper's medium voices); a model wider than this is retried
+with ``WIDE_NOISE_CHANNELS``."""
+WIDE_NOISE_CHANNELS = 1024
+NOISE_FRAMES_PER_PHONEME = 24.0
+"""Frames of noise passed in per phoneme id at length scale 1.0 (Piper's
+durations stay far under it); a sentence that needs more is retried with 4x."""
+
+
+@dataclass(frozen=True)
+class _NoiseInput:
+    name: str
+    mean: float
+    scale: float
+
+
+def _varint(data: memoryview, at: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at
+        shift += 7
+
+
+def _fields(data: memoryview) -> Iterator[tuple[int, memoryview, memoryview]]:
+    """Protobuf wire format: ``(field number, payload, the field's bytes)``,
+    views into ``data`` (a model's 60 MB are never copied piece by piece)."""
+    at = 0
+    while at < len(data):
+        start = at
+        key, at = _varint(data, at)
+        kind = key & 7
+        if kind == 0:
+            _, end = _varint(data, at)
+            payload = data[at:end]
+        elif kind == 2:
+            size, at = _varint(data, at)
+            end = at + size
+            payload = data[at:end]
+        elif kind in (1, 5):
+            end = at + (8 if kind == 1 else 4)
+            payload = data[at:end]
+        else:
+            raise ValueError(f"protobuf wire type {kind} at byte {start}")
+        at = end
+        yield key >> 3, payload, data[start:end]
+
+
+def _put_varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes | str | int) -> bytes:
+    if isinstance(payload, int):
+        return _put_varint(number << 3) + _put_varint(payload)
+    data = payload.encode() if isinstance(payload, str) else payload
+    return _put_varint(number << 3 | 2) + _put_varint(len(data)) + data
+
+
+def _seedable(onnx: bytes) -> tuple[bytes, tuple[_NoiseInput, ...]]:
+    """The model with its top-level RandomNormalLike nodes fed from inputs
+    (ONNX ModelProto field 7 is the graph; GraphProto 1 node, 5 initializer,
+    11 input; NodeProto 1 input, 2 output, 3 name, 4 op_type, 5 attribute)."""
+    model = list(_fields(memoryview(onnx)))
+    graph = next(payload for number, payload, _ in model if number == 7)
+    parts: list[bytes | memoryview] = []
+    noises: list[_NoiseInput] = []
+    for number, payload, raw in _fields(graph):
+        node = _node(payload) if number == 1 else None
+        if node is None or node["op_type"] != "RandomNormalLike":
+            parts.append(raw)
+            continue
+        k = len(noises)
+        noise = _NoiseInput(f"cuecast/noise_{k}", node["mean"], node["scale"])
+        noises.append(noise)
+        shape = f"cuecast/noise_shape_{k}"
+        parts.append(_field(1, _field(1, node["input"]) + _field(2, shape)
+                            + _field(3, f"cuecast/NoiseShape_{k}") + _field(4, "Shape")))
+        parts.append(_field(1, _field(1, noise.name) + _field(1, "cuecast/zeros3")
+                            + _field(1, shape) + _field(2, node["output"])
+                            + _field(3, f"cuecast/Noise_{k}") + _field(4, "Slice")))
+        dims = b"".join(_field(1, _field(2, f"cuecast_noise_{k}_{d}")) for d in range(3))
+        tensor_type = _field(1, 1) + _field(2, dims)  # float, 3 dimensions
+        parts.append(_field(11, _field(1, noise.name) + _field(2, _field(1, tensor_type))))
+    if not noises:
+        raise EngineError("this piper model draws no noise where cuecast expects it")
+    zeros = _field(1, 3) + _field(2, 7) + _field(8, "cuecast/zeros3") + _field(9, bytes(24))
+    parts.append(_field(5, zeros))  # int64 [0, 0, 0]: where each slice starts
+    size = sum(len(part) for part in parts)
+    out: list[bytes | memoryview] = []
+    for number, _, raw in model:
+        out += [_put_varint(7 << 3 | 2), _put_varint(size), *parts] if number == 7 else [raw]
+    return b"".join(out), tuple(noises)
+
+
+def _node(payload: memoryview) -> dict[str, Any]:
+    node: dict[str, Any] = {"op_type": "", "input": "", "output": "", "mean": 0.0, "scale": 1.0}
+    for number, value, _ in _fields(payload):
+        if number in (1, 2):
+            node["input" if number == 1 else "output"] = bytes(value).decode()
+        elif number == 4:
+            node["op_type"] = bytes(value).decode()
+        elif number == 5:
+            name, f = "", None
+            for a_number, a_value, _ in _fields(value):
+                if a_number == 1:
+                    name = bytes(a_value).decode()
+                elif a_number == 2:
+                    f = float(np.frombuffer(a_value, dtype="<f4")[0])
+            if name in ("mean", "scale") and f is not None:
+                node[name] = f
+    return node
+
+
+class _SeededSession:
+    """An onnxruntime session of the rewritten model that passes each run
+    its noise, drawn from the run's phoneme ids (what ``PiperVoice`` calls)."""
+
+    def __init__(self, session: Any, noises: tuple[_NoiseInput, ...]) -> None:
+        self.session = session
+        self.noises = noises
+
+    def run(self, outputs: Any, feeds: dict[str, np.ndarray]) -> Any:
+        ids = [int(v) for v in np.asarray(feeds["input"]).reshape(-1)]
+        length_scale = float(np.asarray(feeds["scales"]).reshape(-1)[1])
+        first = int(16 + NOISE_FRAMES_PER_PHONEME * max(length_scale, 1.0) * len(ids))
+        for channels, frames in ((NOISE_CHANNELS, first), (NOISE_CHANNELS, 4 * first),
+                                 (WIDE_NOISE_CHANNELS, 4 * first)):  # fmt: skip
+            noise = {n.name: _noise(n, k, ids, channels, frames) for k, n in enumerate(self.noises)}
+            try:
+                return self.session.run(outputs, {**feeds, **noise})
+            except Exception:  # noqa: BLE001 - a noise too small fails a shape check
+                failure = sys.exc_info()[1]
+        raise EngineError(f"piper could not speak a sentence of {len(ids)} phonemes: {failure}")
+
+
+def _noise(noise: _NoiseInput, k: int, ids: list[int], channels: int,
+           frames: int) -> np.ndarray:
+    """Standard normal noise ``[1, channels, frames]`` from a generator seeded
+    by ``NOISE_SEED``, ``k`` and the phoneme ids; drawn frame by frame, so
+    more frames extend it without changing the first ones."""
+    rng = np.random.default_rng([NOISE_SEED, k, *ids])
+    z = rng.standard_normal((frames, channels), dtype=np.float32)
+    return np.ascontiguousarray(z.T[None]) * np.float32(noise.scale) + np.float32(noise.mean)
 
 
 # --- synthesis ----------------------------------------------------------------
 
 
-def _speak(model: _Model, text: str, length_scale: float) -> list[np.ndarray]:
+def _speak(path: Path, text: str, length_scale: float) -> list[np.ndarray]:
     """One float array per sentence, peak-normalised to 1.0."""
     from piper import SynthesisConfig
 
@@ -389,8 +572,10 @@ def _speak(model: _Model, text: str, length_scale: float) -> list[np.ndarray]:
         return []
     config = SynthesisConfig(length_scale=length_scale, normalize_audio=True)
     try:
-        voice = _fresh_voice(model)
+        voice = _voice(path)
         return [chunk.audio_float_array for chunk in voice.synthesize(text, config)]
+    except InputError:
+        raise
     except Exception as exc:  # onnxruntime and espeak raise assorted types
         raise EngineError(f"piper failed to speak {text[:60]!r}: {exc}") from exc
 
