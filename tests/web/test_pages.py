@@ -242,3 +242,19 @@ def test_serve_refuses_a_bad_catalogue_and_a_busy_port(tmp_path: Path,
         busy = CliRunner().invoke(main, ["serve", str(catalogue_path), "--port", port,
                                          "--store", str(tmp_path / "store")])
     assert busy.exit_code == 2 and "cannot listen on 127.0.0.1" in busy.stderr
+
+
+def test_the_session_key_follows_the_script_values_and_options(catalogue_path: Path) -> None:
+    from cuecast.catalogue import load_catalogue
+    from cuecast.web.library import Library
+
+    library = Library(load_catalogue(catalogue_path))
+    view = library.tracks["tiny"]
+    key = library.choose(view, {"hold": "5"}).key
+    assert library.choose(view, {"hold": "5s", "sets": "2"}).key == key  # same values
+    assert library.choose(view, {"hold": "0:05"}).key == key
+    assert library.choose(view, {"hold": "6"}).key != key
+    assert library.choose(library.tracks["tiny-gentle"], {"hold": "5", "sets": "2"}).key != key
+    script = catalogue_path.parent / "tiny.yaml"
+    script.write_text(script.read_text().replace("Hold for", "Now hold for"))
+    assert library.choose(view, {"hold": "5"}).key != key

