@@ -4,13 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 from cuecast.cli import main
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
-COMMANDS = [[], ["render"], ["plan"], ["check"], ["lines"], ["voices"], ["schema"], ["cache"],
-            ["cache", "info"], ["cache", "clear"]]
+FIRST = ["render", "plan", "check", "voices"]
+"""The everyday commands lead; every other command follows by name."""
+
+
+def _commands(group: click.Group, prefix: list[str]) -> list[list[str]]:
+    ctx = click.Context(group)
+    names = group.list_commands(ctx)
+    names = [n for n in FIRST if n in names and not prefix] + [
+        n for n in names if prefix or n not in FIRST
+    ]
+    out: list[list[str]] = []
+    for name in names:
+        command = group.get_command(ctx, name)
+        out.append([*prefix, name])
+        if isinstance(command, click.Group):
+            out += _commands(command, [*prefix, name])
+    return out
+
+
+COMMANDS = [[], *_commands(main, [])]
+"""Every command and sub-command, found from the group: a new one is documented too."""
 
 HEAD = """# Command reference
 

@@ -97,3 +97,42 @@ MAX_SOUND_FILE_S = 300.0
 """A ``sound`` step's audio file (a ``background`` streams, so it may be longer)."""
 MAX_COVER_BYTES = 16_000_000
 """A cover image."""
+
+
+def script_limits_table() -> list[tuple[str, str]]:
+    """The rows of docs/script-format.md's Limits table, from the values
+    above (a test keeps the doc equal to this)."""
+    return [
+        ("size of a script file (and of each included file)", f"{MAX_FILE_BYTES:,} bytes"),
+        ("YAML nesting depth in one file", f"{MAX_YAML_DEPTH} levels"),
+        ("YAML nodes read in a whole load, counting every use of an alias (`*name`)",
+         f"{MAX_YAML_NODES:,}"),
+        ("includes inside includes", f"{MAX_INCLUDE_DEPTH} deep"),
+        ("steps inside steps (`repeat`, `sides`, `include`)", f"{MAX_STEP_DEPTH} deep"),
+        ("one spoken line (after vars are filled in)", f"{MAX_TEXT_CHARS:,} characters"),
+        ("a count (`repeat`, `reps`, `cycles`, `voiced`)", f"{MAX_COUNT:,}"),
+        ("a duration", f"{MAX_DURATION_S / 3600:g} hours"),
+        ("a whole session (checked before anything is expanded)",
+         f"{MAX_SESSION_S / 3600:g} hours"),
+        ("events in a session's timeline", f"{MAX_EVENTS:,}"),
+        ("a `sound` step's audio file (longer audio: use `background`, which streams)",
+         f"{MAX_SOUND_FILE_S / 60:g} minutes"),
+        ("a cover image", f"{MAX_COVER_BYTES // 1_000_000} MB"),
+        ("a var's `label`", f"{MAX_LABEL_CHARS} characters"),
+        ("voice `rate` (words per minute, every engine; also `--rate`)", RATE_WPM.text()),
+        ("voice `pitch`", PITCH.text()),
+        ("voice `volume`", VOLUME.text()),
+        ("`background` `volume` and a `sound` step's `volume`", BED_VOLUME_DB.text()),
+        ("`background` `duck`", BED_DUCK_DB.text()),
+        ("`--bitrate` (lossy formats)", BITRATE_KBPS.text()),
+        ("`--loudness`", LOUDNESS_LUFS.text()),
+        ("`--jobs`", JOBS.text()),
+        ("files a script names", "inside the script's folder, unless `--allow-outside`"),
+    ]  # fmt: skip
+
+
+def markdown_table() -> str:
+    """``script_limits_table`` as the Markdown the docs hold."""
+    rows = ["| limit | value |", "| --- | --- |"]
+    rows += [f"| {what} | {value} |" for what, value in script_limits_table()]
+    return "\n".join(rows) + "\n"
