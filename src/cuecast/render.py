@@ -119,12 +119,7 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
 def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
            options: Options = Options(), progress: Progress | None = None) -> Result:
     """Render a script to an audio file with its timeline (and captions) beside it."""
-    fmt = format_for(str(out), options.fmt) if out else format_for("", options.fmt or "mp3")
-    out_path = str(out) if out else default_output(path, fmt)
-    # a broken ffmpeg or an unwritable folder fails now, not after the speech is made
-    ffmpeg_exe()
-    make_folder(out_path)
-    check_writable(out_path)
+    fmt, out_path = _output(path, out, options.fmt)
     prepared = prepare(path, options, progress)  # load, plan, speak
     timeline, bed = prepared.timeline, _bed(prepared.script)
     levelled = _level(timeline, _clip_source(prepared.speaker), bed, fmt, options.loudness_lufs)
@@ -132,16 +127,36 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
                       progress)  # fmt: skip
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
                               gain_db=levelled.gain_db, limiter=levelled.ffmpeg_limiter)
+    written = _encode(blocks, out_path, settings, prepared, options.captions)
+    return Result(out_path, written[0], timeline, levelled.before, written[1:], levelled.after)
+
+
+def _output(path: str | os.PathLike, out: str | os.PathLike | None,
+            fmt_option: str | None) -> tuple[str, str]:
+    """The format and the file to write, checked before any speech is made
+    (a broken ffmpeg or an unwritable folder fails now)."""
+    fmt = format_for(str(out), fmt_option) if out else format_for("", fmt_option or "mp3")
+    out_path = str(out) if out else default_output(path, fmt)
+    ffmpeg_exe()
+    make_folder(out_path)
+    check_writable(out_path)
+    return fmt, out_path
+
+
+def _encode(blocks: Iterable[np.ndarray], out_path: str, settings: EncodeSettings,
+            prepared: Prepared, captions: Sequence[str]) -> tuple[str, ...]:
+    """The track, its timeline and captions, all renamed into place together
+    (``atomic.Batch``); the sidecars' paths, the timeline's first."""
+    timeline = prepared.timeline
     timeline_path = sibling(out_path, ".timeline.json")
     with Batch() as sidecars:  # every file complete before any is renamed: see atomic.py
         sidecars.write_text(timeline_path, timeline.dumps())
-        texts = caption_texts(timeline, sibling(out_path, ""), options.captions)
+        texts = caption_texts(timeline, sibling(out_path, ""), captions)
         extra = [sidecars.write_text(p, text) for p, text in texts]
         encode(blocks, out_path, settings, meta=prepared.script.meta,
                chapters=timeline.chapters(), total_samples=timeline.length,
                before_commit=sidecars.commit)  # fmt: skip
-    return Result(out_path, timeline_path, timeline, levelled.before, tuple(extra),
-                  levelled.after)  # fmt: skip
+    return (timeline_path, *extra)
 
 
 def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None, fmt: str,
