@@ -125,9 +125,11 @@ def _script_options(f: Callable) -> Callable:
         click.option("--profile", help="Apply the script's profile NAME to its vars."),
         click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                      help="Set a var (repeatable); wins over --profile."),
-        click.option("--engine", help="Speech engine: pyttsx3 (default), piper (neural, "
-                     "the 'neural' extra) or best (piper if installed, else pyttsx3)."),
-        click.option("--voice", help="Voice name or model path (see 'cuecast voices')."),
+        click.option("--engine", help="Speech engine for every line: best (the default: piper "
+                     "when installed for the script's language, else pyttsx3), piper (neural, "
+                     "the 'neural' extra) or pyttsx3 (espeak-ng)."),
+        click.option("--voice", help="Voice name or model path (see 'cuecast voices'); with no "
+                     "--engine it brings its own (joe: piper, en-gb: pyttsx3)."),
         click.option("--rate", type=InRange(limits.RATE_WPM), metavar="WPM",
                      help=f"Speech rate in words per minute ({limits.RATE_WPM.text()})."),
         click.option("--strict", is_flag=True, help="Treat timing warnings as errors."),
