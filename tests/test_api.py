@@ -112,3 +112,13 @@ def test_audio_segment_of_the_seed_is_as_long_as_its_timeline() -> None:
     timeline = cuecast.plan(str(SEED), **PY)  # the speech is cached: no second synthesis
     assert segment.frame_count() == timeline.length
     assert abs(len(segment) - round(timeline.duration_s * 1000)) <= 1  # pydub counts ms
+
+
+def test_render_options_take_numbers_for_sets() -> None:
+    """``Options(sets={"hold": 45})`` crashed with AttributeError; a number
+    is now its text, seconds for a duration var."""
+    from cuecast.render import Options, prepare
+
+    timeline = prepare(SHORT, Options(sets={"hold": 45}, engine="pyttsx3")).timeline  # type: ignore[dict-item]
+    hold = next(e for e in timeline.events if e.kind == "hold")
+    assert hold.end - hold.start == 45 * 44100
