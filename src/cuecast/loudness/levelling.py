@@ -22,8 +22,10 @@ The mix itself is made once, by the encoder, except with a bed under it
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,8 @@ MixOf = Callable[[Timeline, ClipFor], Iterable[np.ndarray]]
 TRUE_PEAK_MARGIN_DB = 0.5
 """A levelled mix's true peak stays this far under ``MAX_TRUE_PEAK_DBTP``
 (lossy codecs overshoot it)."""
+MEASURE_THREADS = 4
+"""Clips measured at once (at most one per core)."""
 MAX_TIGHTENINGS = 2
 """Times the clip ceiling may be lowered for a bed that sums over it."""
 MISS_LU = 0.5
@@ -153,20 +157,28 @@ class _Meter:
         clips = self.clip_for if threshold is None else limited_source(self.clip_for, threshold)
         if self.mix_of is not None:
             return measure_blocks(self.mix_of(self.timeline, clips))
-        energies: dict[Hashable, ClipEnergy] = {}
-        for _, source in self.plays:
-            if source not in energies:
-                energies[source] = self._energy(source, threshold)
+        if not self.plain:
+            self._measure_clips()
+        energies = {source: self._energy(source, threshold) for source in self.plain}
         hops = HopEnergies(self.timeline.length)
         for start, source in self.plays:
             hops.add(start, energies[source])
         return hops.reading()
 
+    def _measure_clips(self) -> None:
+        """Every distinct clip K-weighted once, a few at a time: numpy's FFT
+        lets go of the GIL, and nothing else runs before the encoder starts."""
+
+        def energy(source: Hashable) -> ClipEnergy:
+            return clip_energy(self.clip_for(source))
+
+        distinct = list(dict.fromkeys(source for _, source in self.plays))
+        with ThreadPoolExecutor(max_workers=min(MEASURE_THREADS, os.cpu_count() or 1)) as pool:
+            self.plain = dict(zip(distinct, pool.map(energy, distinct), strict=True))
+
     def _energy(self, source: Hashable, threshold: float | None) -> ClipEnergy:
-        """A clip's energy as made (K-weighted once), or as limited."""
-        plain = self.plain.get(source)
-        if plain is None:
-            plain = self.plain[source] = clip_energy(self.clip_for(source))
+        """A clip's energy as made, or as limited."""
+        plain = self.plain[source]
         if threshold is None or plain.true_peak <= threshold:
             return plain
         return plain.scaled(cell_gains(plain.cell_peaks, CELL, threshold), threshold)

@@ -21,6 +21,9 @@ MIN_SAMPLES = BOX_SAMPLES + 2 * (SAMPLE_RATE // 2000)
 """...of a running minimum of the gain each sample needs over this many
 (1 ms longer), centred: the smoothed gain never exceeds what any sample
 needs, and it starts coming down 10 ms before a peak (lookahead)."""
+CONVOLVE_OVER = 32
+"""With more than one local peak to interpolate per this many samples, the
+whole clip is interpolated (three 24-tap convolutions) rather than each peak."""
 PEAKS_AT_ONCE = 2048
 """Local peaks interpolated together (each takes 2 x 24 taps of float64)."""
 ISP_DB = 3.0
@@ -87,17 +90,39 @@ def oversampled_magnitude(x: np.ndarray, floor: float = 0.0) -> np.ndarray:
                                & (inner >= a[:-2]) & (inner >= a[2:]))  # fmt: skip
     if peaks.size == 0:
         return a
+    if peaks.size * CONVOLVE_OVER > x.size:  # many peaks: interpolate the whole clip
+        between = _between_samples(x)
+        top = np.maximum(between[peaks], between[peaks + 1])
+    else:
+        top = np.concatenate([_between_peaks(x, peaks[at : at + PEAKS_AT_ONCE])
+                              for at in range(0, peaks.size, PEAKS_AT_ONCE)])  # fmt: skip
+    for shift in (-1, 0, 1):  # the peaks are distinct: no index twice in one step
+        at_shift = peaks + shift
+        a[at_shift] = np.maximum(a[at_shift], top)
+    return a
+
+
+def _between_samples(x: np.ndarray) -> np.ndarray:
+    """``[k]``: the largest magnitude at 1/4, 2/4, 3/4 from ``x[k-1]`` to
+    ``x[k]`` (zeros beyond the ends), ``k`` = 0 .. len(x)."""
+    offsets, taps = quarter_phases()
+    half = TRUE_PEAK_HALF_TAPS
+    padded = np.concatenate([np.zeros(half), x, np.zeros(half)])
+    out = np.zeros(x.size + 1)
+    for phase in range(taps.shape[1]):
+        np.maximum(out, np.abs(np.convolve(padded, taps[::-1, phase], mode="valid")), out=out)
+    return out
+
+
+def _between_peaks(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+    """The largest 4x-oversampled magnitude from ``x[p-1]`` to ``x[p+1]``
+    for each peak ``p``."""
     offsets, taps = quarter_phases()
     half = TRUE_PEAK_HALF_TAPS
     padded = np.concatenate([np.zeros(half + 1), x, np.zeros(half + 1)])
     gather = offsets[None, :] + half + 1
-    for at in range(0, peaks.size, PEAKS_AT_ONCE):  # a few at a time: memory stays small
-        some = peaks[at : at + PEAKS_AT_ONCE]
-        top = np.maximum(np.abs(padded[some[:, None] - 1 + gather] @ taps).max(axis=1),
-                         np.abs(padded[some[:, None] + gather] @ taps).max(axis=1))  # fmt: skip
-        for shift in (-1, 0, 1):
-            np.maximum.at(a, some + shift, top)
-    return a
+    return np.maximum(np.abs(padded[peaks[:, None] - 1 + gather] @ taps).max(axis=1),
+                      np.abs(padded[peaks[:, None] + gather] @ taps).max(axis=1))  # fmt: skip
 
 
 def running_min(x: np.ndarray, width: int) -> np.ndarray:
