@@ -24,7 +24,7 @@ from cuecast.cli.base import (
     main,
 )
 from cuecast.cli.lines import recording_report
-from cuecast.errors import CuecastError
+from cuecast.errors import CuecastError, InputError
 from cuecast.units import clock_text
 
 if TYPE_CHECKING:
@@ -67,9 +67,10 @@ def render(script: str, output: str | None, fmt: str | None, bitrate: int | None
         kw.pop(k, None)
     if "cover" in meta:
         meta["cover"] = os.path.abspath(meta["cover"])
+    _check_track(meta.get("track"))
     options = _options(
         fmt=fmt, bitrate_kbps=bitrate, loudness_lufs=_loudness(loudness),
-        captions=tuple(c.strip() for c in captions.split(",") if c.strip()), meta=meta, **kw,
+        captions=_captions(captions), meta=meta, **kw,
     )
     with _progress(quiet) as progress:
         result = do_render(script, output, options, progress)
@@ -81,6 +82,28 @@ def render(script: str, output: str | None, fmt: str | None, bitrate: int | None
         click.echo(line, err=True)
         for p in (result.timeline_path, *result.extra_paths):
             click.echo(f"wrote {p}", err=True)
+
+
+def _captions(text: str) -> tuple[str, ...]:
+    """``--captions vtt,srt`` as kinds; an unknown one names the option."""
+    from cuecast.captions import CAPTION_KINDS
+
+    kinds = tuple(c.strip().lower() for c in text.split(",") if c.strip())
+    unknown = [k for k in kinds if k not in CAPTION_KINDS]
+    if unknown:
+        raise InputError(f"--captions {text}: unknown caption format '{unknown[0]}'; "
+                         f"use any of {', '.join(CAPTION_KINDS)}")
+    return kinds
+
+
+def _check_track(track: str | None) -> None:
+    from cuecast.tags import track_numbers
+
+    if track is not None:
+        try:
+            track_numbers(track)
+        except InputError as err:
+            raise InputError(f"--track {track}: {err.message}", hint=err.hint) from None
 
 
 @main.command()
