@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -31,12 +30,6 @@ def run(jobs: Iterable[TrackJob], executor: cf.Executor) -> Iterator[TrackResult
             message = f"the worker rendering it failed: {type(err).__name__}: {err}"
             yield TrackResult(job.id, job.input_hash, failure=Failure(message, None, None,
                                                                       None, 1))  # fmt: skip
-
-
-def default_jobs() -> int:
-    """Tracks at a time on this machine: what the cores allow."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1)  # fmt: skip
 
 
 @contextmanager

@@ -55,6 +55,8 @@ class Manifest:
     """Client id -> token of their feed folder."""
     guid: str | None = None
     """The channel's ``podcast:guid``, kept when the link changes."""
+    listing: str | None = None
+    """Hash of what the feeds, playlist and page were last made from."""
 
     def up_to_date(self, folder: Path, track_id: str, input_hash: str) -> bool:
         """The track was rendered from these inputs and its files are all
@@ -74,6 +76,7 @@ class Manifest:
         document = {
             "format": FORMAT,
             "guid": self.guid,
+            "listing": self.listing,
             "tracks": {k: asdict(v) for k, v in sorted(self.tracks.items())},
             "clients": {k: {"token": v} for k, v in sorted(self.tokens.items())},
         }
@@ -121,7 +124,7 @@ def read(folder: Path) -> Manifest:
         files = tuple(FileEntry(**f) for f in raw.pop("files"))
         tracks[track_id] = TrackEntry(files=files, **raw)
     tokens = {k: v["token"] for k, v in document.get("clients", {}).items()}
-    return Manifest(tracks, tokens, document.get("guid"))
+    return Manifest(tracks, tokens, document.get("guid"), document.get("listing"))
 
 
 def write(folder: Path, manifest: Manifest) -> None:

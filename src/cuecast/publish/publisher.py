@@ -12,26 +12,23 @@ rest finish. Nothing here prints or exits.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import hashlib
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from cuecast import __version__
 from cuecast.atomic import TempFile, clean_stale_temps
 from cuecast.catalogue import Catalogue, load_catalogue
 from cuecast.errors import EncodeError, InputError
 from cuecast.publish import manifest as mf
-from cuecast.publish.batch import cluster_executor, default_jobs, local_executor, run
 from cuecast.publish.chapters import chapters_json
 from cuecast.publish.episodes import MIME_TYPES, TRANSCRIPT_TYPES, Episode
-from cuecast.publish.feed import feed_xml
 from cuecast.publish.inputs import TrackInfo, TrackJob, make_job
-from cuecast.publish.page import page_html
 from cuecast.publish.playlist import playlist_m3u8
 from cuecast.publish.worker import Failure, TrackResult
 from cuecast.script.yamlnodes import did_you_mean
@@ -74,9 +71,13 @@ def publish(catalogue_path: str | os.PathLike[str], out: str | os.PathLike[str] 
     stale = [job for job, _ in planned if not state.up_to_date(folder, job.id, job.input_hash)]
     checked = {job.id for job, _ in planned if job not in stale}  # files hashed just now
     report.up_to_date = [job.id for job, _ in planned if job not in stale]
-    if stale:
-        with _executor(cluster, min(jobs or default_jobs(), len(stale))) as executor:
-            for result in run(stale, executor):
+    if stale:  # processes, Dask: loaded only when something renders
+        from cuecast.publish.batch import cluster_executor, local_executor, run
+
+        executor = cluster_executor(cluster) if cluster else local_executor(
+            max(1, min(jobs or default_jobs(), len(stale))))  # fmt: skip
+        with executor as pool:
+            for result in run(stale, pool):
                 _take(folder, catalogue, state, result, report)
                 if progress is not None:
                     progress(result)
@@ -95,8 +96,11 @@ def _check_revoke(catalogue: Catalogue, revoke: Sequence[str]) -> None:
                              f"'{client_id}'", file=str(catalogue.path), hint=hint)  # fmt: skip
 
 
-def _executor(cluster: str | None, jobs: int) -> AbstractContextManager[cf.Executor]:
-    return cluster_executor(cluster) if cluster else local_executor(max(1, jobs))
+def default_jobs() -> int:
+    """Tracks at a time on this machine: what the cores allow."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 # -- one finished track ----------------------------------------------------------------------
@@ -200,6 +204,12 @@ def _list(folder: Path, catalogue: Catalogue, state: mf.Manifest, infos: dict[st
     series = catalogue.series
     episodes = _episodes(folder, catalogue, state, infos, checked)
     report.listed = len(episodes)
+    key = _listing_key(catalogue, episodes, state)
+    if not revoke and state.listing == key and _listings_there(folder, catalogue, state):
+        return  # the same listings as last time, all in place
+    from cuecast.publish.feed import feed_xml  # feedgen and Jinja2 load only when needed
+    from cuecast.publish.page import page_html
+
     cover = _copy_cover(folder, catalogue)
     state.guid = state.guid or mf.channel_guid(series.link)
     feed = feed_xml(series, episodes, self_url=series.link + "feed.xml", guid=state.guid,
@@ -209,7 +219,32 @@ def _list(folder: Path, catalogue: Catalogue, state: mf.Manifest, infos: dict[st
     _write_files(folder, [("index.html", page_html(series, episodes, cover).encode())])
     _client_feeds(folder, catalogue, state, episodes, revoke, report)
     _drop_removed_tracks(folder, catalogue, state)
+    state.listing = _listing_key(catalogue, episodes, state)
     mf.write(folder, state)
+
+
+def _listing_key(catalogue: Catalogue, episodes: Sequence[Episode], state: mf.Manifest) -> str:
+    """What the feeds, playlist and page are made from, hashed."""
+    cover = catalogue.series.cover
+    document = {
+        "cuecast": __version__,
+        "series": asdict(catalogue.series),
+        "cover": hashlib.sha256(cover.read_bytes()).hexdigest() if cover else None,
+        "episodes": [{**asdict(e), "timeline": None} for e in episodes],
+        "timelines": [state.tracks[e.id].files[1].sha256 for e in episodes],
+        "clients": [asdict(c) for c in catalogue.clients],
+        "tokens": state.tokens,
+        "guid": state.guid,
+        "tracks": [t.id for t in catalogue.tracks],
+    }
+    text = json.dumps(document, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _listings_there(folder: Path, catalogue: Catalogue, state: mf.Manifest) -> bool:
+    names = ["feed.xml", "playlist.m3u8", "index.html"]
+    names += [f"clients/{state.tokens.get(c.id)}/feed.xml" for c in catalogue.clients]
+    return all((folder / name).is_file() for name in names)
 
 
 def _episodes(folder: Path, catalogue: Catalogue, state: mf.Manifest,
@@ -254,6 +289,8 @@ def _copy_cover(folder: Path, catalogue: Catalogue) -> tuple[str, bytes] | None:
 def _client_feeds(folder: Path, catalogue: Catalogue, state: mf.Manifest,
                   episodes: Sequence[Episode], revoke: Sequence[str],
                   report: Report) -> None:  # fmt: skip
+    from cuecast.publish.feed import feed_xml
+
     clients_dir = folder / "clients"
     series = catalogue.series
     for client_id in revoke:
