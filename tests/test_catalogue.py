@@ -172,7 +172,7 @@ def test_limits_hold(tmp_path):
         f"  - {{script: short.yaml, id: t{i}}}\n" for i in range(1001))
     assert "at most 1,000" in str(_error(tmp_path, many))
     (tmp_path / "big.yaml").write_bytes(b"#" * 1_000_001)
-    with pytest.raises(InputError, match="byte limit"):
+    with pytest.raises(InputError, match="byte limit for a catalogue"):
         load_catalogue(tmp_path / "big.yaml")
 
 

@@ -56,7 +56,12 @@ class _Loader:
         self.reader.fail(node, message, hint)
 
     def load(self) -> Catalogue:
-        text = read_text(os.path.realpath(self.display), self.display)
+        try:
+            text = read_text(os.path.realpath(self.display), self.display)
+        except InputError as err:  # the YAML reader speaks of scripts
+            err.message = err.message.replace("for a script", "for a catalogue").replace(
+                "a script file", "a catalogue file")
+            raise
         if not text.strip() or all(
             not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
         ):
@@ -64,7 +69,12 @@ class _Loader:
                 "the catalogue is empty; it needs 'series' and 'tracks'",
                 file=self.display, line=1, column=1,
             )  # fmt: skip
-        root = compose(text, self.display)
+        try:
+            root = compose(text, self.display)
+        except InputError as err:
+            err.message = err.message.replace("the script has", "the catalogue has").replace(
+                "one routine per file", "one catalogue per file")
+            raise
         if not isinstance(root, yaml.MappingNode):
             self.fail(root, "the top level of a catalogue must be a mapping with 'series:' and "
                             "'tracks:'")  # fmt: skip
