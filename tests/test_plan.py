@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cuecast.errors import InputError
-from cuecast.plan import MAX_EVENTS, lines, plan, walk
+from cuecast.plan import MAX_EVENTS, plan, walk
 from cuecast.script.model import (
     Breath,
     Breathe,
@@ -228,7 +228,8 @@ def test_events_are_ordered_and_times_never_drift():
 
 def test_lines_are_distinct_in_order_with_where_first_spoken():
     s = script(Say("b", src(2)), Say("a", src(3)), Say("b", src(4)))
-    assert [(x.utterance.text, x.src.line) for x in lines(s)] == [("b", 2), ("a", 3)]
+    listed = walk(s, lambda utt: None, fake_sound).lines
+    assert [(x.utterance.text, x.src.line) for x in listed] == [("b", 2), ("a", 3)]
 
 
 def test_one_walk_lists_unmeasured_lines_and_a_second_gives_the_timeline():

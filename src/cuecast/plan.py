@@ -391,12 +391,6 @@ def plan(script: Script, measure: Callable[[Utterance], int],
     return walk(script, measure, sound_length).timeline
 
 
-def lines(script: Script) -> tuple[SpokenLine, ...]:
-    """Every distinct line the script speaks, in order of first use, with
-    where it is first spoken (no lengths needed)."""
-    return walk(script, lambda utt: 0, lambda ref: (0, 0)).lines
-
-
 # -- limits -----------------------------------------------------------------
 
 
