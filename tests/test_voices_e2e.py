@@ -254,3 +254,11 @@ def test_script_naming_a_piper_voice_not_installed_is_exit_2(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert "unknown piper voice 'en_GB-alba-medium'" in result.stderr
     assert "rhasspy/piper-voices" in result.stderr
+
+
+def test_voices_errors_and_empty_languages_say_so() -> None:
+    wrong = run("voices", "--engine", "espek")
+    assert wrong.exit_code == 2 and "--engine espek: unknown speech engine" in wrong.stderr
+    none = run("voices", "--language", "xx")
+    assert none.exit_code == 0 and none.stdout == ""
+    assert "No installed voice for language 'xx'" in none.stderr

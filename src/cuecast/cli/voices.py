@@ -18,6 +18,7 @@ import click
 
 from cuecast.cli.base import main
 from cuecast.cli.tables import columns
+from cuecast.errors import InputError
 
 if TYPE_CHECKING:
     from cuecast.voices.registry import VoiceRow
@@ -41,12 +42,19 @@ def voices(engine: str | None, language: str | None, all_voices: bool, as_json: 
     """
     from cuecast.voices.registry import voice_listing
 
-    listing = voice_listing(engine, language, all_voices)
+    try:
+        listing = voice_listing(engine, language, all_voices)
+    except InputError as err:  # only --engine can be wrong here
+        raise InputError(f"--engine {engine}: {err.message}", hint=err.hint) from None
     if as_json:
         click.echo(json.dumps([asdict(r) for r in listing.rows], indent=2))
         return
-    for line in table(listing.rows):
-        click.echo(line)
+    if listing.rows:
+        for line in table(listing.rows):
+            click.echo(line)
+    else:
+        click.echo(f"No installed voice for language '{language}'; "
+                   "cuecast voices --all lists every one.", err=True)
     for note in listing.notes:
         click.echo(note, err=True)
     _footer(listing.hidden, language)
