@@ -192,7 +192,7 @@ def _short_clip(path: str, mtime_ns: int, size: int) -> np.ndarray | None:  # no
 @functools.lru_cache(maxsize=8)
 def _file_lufs(path: str, mtime_ns: int, size: int) -> float:  # noqa: ARG001
     """Integrated loudness of the file, decoded as the mixer gets it."""
-    args = ffmpeg.bed_args(path, ",ebur128=framelog=quiet", ["-f", "null", "-"])
+    args = ffmpeg.bed_args(path, ",ebur128=framelog=quiet", ffmpeg.NULL_OUTPUT)
     proc = ffmpeg.run(args, loglevel="info")
     text = proc.stderr.decode("utf-8", "replace")
     found = re.findall(r"I:\s+(\S+) LUFS", text[text.rfind("Summary:") :])

@@ -51,13 +51,7 @@ import numpy as np
 from cuecast import limits, tags
 from cuecast.atomic import TempFile, clean_stale_temps
 from cuecast.errors import EncodeError, InputError
-from cuecast.ffmpeg import (
-    LIMITER_HEADROOM,
-    PCM_INPUT,
-    FfmpegRun,
-    limiter_filter,
-    stream,
-)
+from cuecast.ffmpeg import LIMITER_HEADROOM, FfmpegRun, encoder_args, stream
 from cuecast.script.model import Meta
 from cuecast.timeline import Chapter
 
@@ -159,7 +153,9 @@ def encoder_input(
     ``encode`` and the benchmark's bare-ffmpeg floor both use this, so the
     floor always measures exactly the encoder cuecast runs."""
     fmt = _check_settings(settings)
-    args = _ffmpeg_args(fmt, settings, out_path, chapters_file)
+    kbps = settings.bitrate_kbps or DEFAULT_KBPS.get(fmt)
+    args = encoder_args(fmt, kbps, out_path, chapters_file=chapters_file,
+                        limiter=settings.limiter)  # fmt: skip
     gain_lin = 10.0 ** ((settings.gain_db + _level_trim_db(fmt, settings)) / 20.0)
     clip = LIMITER_HEADROOM if settings.limiter else 1.0
     return args, gain_lin, clip
@@ -197,42 +193,6 @@ def _clean_chapters(chapters: Sequence[Chapter], total_samples: int) -> list[Cha
         end = min(max(ch.end, start), total_samples)
         out.append(Chapter(ch.title, start, end))
     return out
-
-
-def _codec_args(fmt: str, kbps: int | None) -> list[str]:
-    rate = f"{kbps or DEFAULT_KBPS.get(fmt, 0)}k"
-    if fmt == "mp3":
-        return ["-c:a", "libmp3lame", "-b:a", rate, "-write_xing", "1", "-f", "mp3"]
-    if fmt in ("m4a", "m4b"):
-        # the 'fast' coder: the default (twoloop) decoded 4 dB over its input on
-        # a loud espeak vowel at 96k (its noise substitution), fast stays within 0.5
-        aac = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", rate]
-        return [*aac, "-movflags", "+faststart", "-f", "ipod"]
-    if fmt == "ogg":
-        quality = ["-b:a", rate] if kbps else ["-q:a", "4"]
-        return ["-c:a", "libvorbis", *quality, "-serial_offset", "0", "-f", "ogg"]
-    if fmt == "opus":
-        ogg = ["-serial_offset", "0", "-f", "opus"]
-        # constrained VBR: unconstrained ran at twice the asked rate on tonal voices
-        return ["-c:a", "libopus", "-b:a", rate, "-vbr", "constrained", "-ar", "48000", *ogg]
-    if fmt == "flac":
-        return ["-c:a", "flac", "-f", "flac"]
-    return ["-c:a", "pcm_s16le", "-f", "wav"]
-
-
-def _ffmpeg_args(
-    fmt: str, settings: EncodeSettings, out: str, chapters_file: str | None
-) -> list[str]:
-    args = list(PCM_INPUT)
-    if chapters_file is not None:
-        args += ["-f", "ffmetadata", "-i", chapters_file, "-map", "0:a"]
-        args += ["-map_metadata", "1", "-map_chapters", "1"]
-    else:
-        args += ["-map", "0:a", "-map_metadata", "-1", "-map_chapters", "-1"]
-    args += ["-fflags", "+bitexact", "-flags:a", "+bitexact", "-ac", "1"]
-    if settings.limiter:
-        args += ["-af", limiter_filter()]
-    return [*args, *_codec_args(fmt, settings.bitrate_kbps), "-y", out]
 
 
 def _write_text(path: str, text: str) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from cuecast.errors import EncodeError
-from cuecast.ffmpeg import LIMITER_HEADROOM, PCM_INPUT, FfmpegRun, limiter_filter, stream
+from cuecast.ffmpeg import LIMITER_HEADROOM, FfmpegRun, limiter_filter, meter_args, stream
 from cuecast.loudness.settings import (
     CODEC_MARGIN_DB,
     MAX_TRUE_PEAK_DBTP,
@@ -40,7 +40,7 @@ def measure_loudness(blocks: Iterable[np.ndarray], *, gain_db: float = 0.0,
     chain = "ebur128=peak=true:framelog=quiet"
     if limiter:
         chain = f"{limiter_filter()},{chain}"
-    args = [*PCM_INPUT, "-af", chain, "-f", "null", "-"]
+    args = meter_args(chain)
     clip = LIMITER_HEADROOM if limiter else (1.0 if gain_db else UNCLIPPED)
     with FfmpegRun(args, what="loudness measurement", loglevel="info") as run:
         stream(run, blocks, gain_lin=db_to_gain(gain_db), clip=clip)
