@@ -12,7 +12,7 @@ import numpy as np
 
 from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.script.model import VoiceSpec
-from cuecast.voices.clip import PEAK_DBFS, normalise, trim
+from cuecast.voices.clip import PEAK_DBFS, scale_to_peak, trim
 from cuecast.voices.recordings import decode, line_id
 from cuecast.voices.registry import get_engine
 
@@ -51,4 +51,4 @@ def record_lines(folder: Path, texts: list[str], exts: tuple[str, ...] = ("wav",
 
 def trimmed(path: Path) -> np.ndarray:
     """What cuecast should play for a recording: decoded, levelled, trimmed."""
-    return trim(normalise(decode(str(path), path.name), PEAK_DBFS))
+    return trim(scale_to_peak(decode(str(path), path.name), PEAK_DBFS))

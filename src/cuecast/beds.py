@@ -50,8 +50,8 @@ READ_SAMPLES = 1 << 16
 """Samples read from the decoder at a time."""
 
 
-class Levelled:
-    """Another bed source times a fixed gain."""
+class AmbienceBed:
+    """A synthesised ambience (rain, ocean) at a fixed gain in dB."""
 
     def __init__(self, source: sounds.Ambience, gain_db: float) -> None:
         self.source = source
@@ -133,11 +133,11 @@ def loop(one_pass: Callable[[], Iterator[np.ndarray]], fade: int) -> Iterator[np
         tail = held
 
 
-def bed_source(ref: SoundRef, seed: int = 0) -> Levelled | LoopedFile:
+def bed_source(ref: SoundRef, seed: int = 0) -> AmbienceBed | LoopedFile:
     """The bed for ``background.sound``, at ``VOICE_LUFS``."""
     if ref.path is None:
         ambience = sounds.Ambience(ref.name, seed)
-        return Levelled(ambience, VOICE_LUFS - AMBIENCE_LUFS[ref.name])
+        return AmbienceBed(ambience, VOICE_LUFS - AMBIENCE_LUFS[ref.name])
     return LoopedFile(ref.path)
 
 

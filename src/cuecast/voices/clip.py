@@ -31,13 +31,14 @@ def finish(synthesis: Synthesis, volume: float | None = 1.0) -> np.ndarray:
     """The trimmed, levelled clip at ``SAMPLE_RATE`` as float32."""
     audio = synthesis.samples.astype(np.float32) / 32768.0
     audio = resample(audio, synthesis.rate)
-    audio = normalise(audio, PEAK_DBFS)
+    audio = scale_to_peak(audio, PEAK_DBFS)
     audio = trim(audio)
     gain = 1.0 if volume is None else float(volume)
     return (audio * np.float32(gain)).astype(np.float32)
 
 
-def normalise(audio: np.ndarray, peak_dbfs: float) -> np.ndarray:
+def scale_to_peak(audio: np.ndarray, peak_dbfs: float) -> np.ndarray:
+    """``audio`` scaled so its sample peak is ``peak_dbfs`` (silence as is)."""
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
     if peak <= 0.0:
         return audio

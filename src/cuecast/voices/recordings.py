@@ -55,7 +55,7 @@ from cuecast import ffmpeg
 from cuecast.errors import EngineError, InputError
 from cuecast.script.files import inside
 from cuecast.timeline import SAMPLE_RATE, Timeline, Utterance
-from cuecast.voices.clip import PEAK_DBFS, normalise, trim
+from cuecast.voices.clip import PEAK_DBFS, scale_to_peak, trim
 from cuecast.voices.speaker import Speaker
 
 RECORDING_FORMAT = 1
@@ -323,7 +323,7 @@ def decode(path: str, name: str) -> np.ndarray:
 
 def finish_recording(audio: np.ndarray, path: str, name: str) -> np.ndarray:
     """Trimmed and levelled as a synthesised clip is (``clip.finish``)."""
-    out = trim(normalise(audio, PEAK_DBFS))
+    out = trim(scale_to_peak(audio, PEAK_DBFS))
     if out.size == 0 or float(np.max(np.abs(audio))) < 10 ** (-60 / 20):
         raise InputError(f"recording {name} is silent", file=path)
     return out
