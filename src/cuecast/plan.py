@@ -47,7 +47,7 @@ from cuecast.script.model import (
 from cuecast.timeline import Event, SoundPlay, Timeline, Tone, Utterance, Warning_
 from cuecast.units import SAMPLE_RATE, clock_text, to_samples
 
-Measure = Callable[[Utterance], "int | None"]
+SpeechLength = Callable[[Utterance], "int | None"]
 """Samples of the trimmed speech clip for a line; ``None`` while the clip
 is not made (the line then counts as zero and is listed as unmeasured)."""
 
@@ -117,7 +117,7 @@ class _Line:
 
 
 class _Planner:
-    def __init__(self, script: Script, measure: Measure, sound_length: SoundLength) -> None:
+    def __init__(self, script: Script, measure: SpeechLength, sound_length: SoundLength) -> None:
         self.script = script
         self.measure = measure
         self.sound_length = sound_length
@@ -364,7 +364,7 @@ class _Planner:
         return t + to_samples(reps.count * tempo)
 
 
-def walk(script: Script, measure: Measure, sound_length: SoundLength) -> Plan:
+def walk(script: Script, measure: SpeechLength, sound_length: SoundLength) -> Plan:
     """Lay out ``script`` and list its lines; raises ``InputError`` if it
     would be too long."""
     check_size(script)
