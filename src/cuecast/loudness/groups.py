@@ -1,10 +1,10 @@
 """Plays that sound together, made one: what the meter and limiter work on.
 
 Takes a timeline and its clips; gives the timeline with each run of plays
-whose sound overlaps (a chime under a countdown, or clips closer than the
-K-weighting filter's tail) played as one ``Group``, and a clip source that
-mixes a group. After it, no two plays of the timeline overlap, so the mix
-is measured from its clips and a group is limited as the one sound it is.
+whose sound overlaps (a chime still ringing under the next line) played as
+one ``Group``, and a clip source that mixes a group. After it, no two plays
+of the timeline overlap, so the mix is measured from its clips and a group
+is limited as the one sound it is.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from cuecast.loudness.measure import IR_SAMPLES
 from cuecast.timeline import Event, Timeline
 
 ClipFor = Callable[[Any], np.ndarray]
@@ -30,9 +29,11 @@ class Group:
 
 
 def grouped(timeline: Timeline, clip_for: ClipFor) -> Timeline:
-    """``timeline`` with each run of plays within ``IR_SAMPLES`` of each
-    other played as one ``Group`` (the members' events keep their place
-    but lose their source)."""
+    """``timeline`` with each run of plays that overlap played as one
+    ``Group`` (the members' events keep their place but lose their source).
+    Plays that only touch stay apart: the K-weighting filter's tail of one
+    under the start of the next adds a cross term far under 0.01 LU, and
+    chaining them would make a whole breathing section one clip."""
     lengths: dict[Hashable, int] = {}
     playing = sorted((e for e in timeline.events if e.source is not None), key=lambda e: e.start)
     runs: list[list[Event]] = []
@@ -40,7 +41,7 @@ def grouped(timeline: Timeline, clip_for: ClipFor) -> Timeline:
     for ev in playing:
         if ev.source not in lengths:
             lengths[ev.source] = len(clip_for(ev.source))
-        end = ev.start + lengths[ev.source] + IR_SAMPLES
+        end = ev.start + lengths[ev.source]
         if runs and ev.start < run_end:
             runs[-1].append(ev)
             run_end = max(run_end, end)

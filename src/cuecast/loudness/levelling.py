@@ -23,7 +23,6 @@ The mix itself is made once, by the encoder, except with a bed under it
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -149,7 +148,10 @@ class _Meter:
         self.timeline = grouped(timeline, clip_for)
         self.clip_for = group_source(clip_for)
         self.mix_of = mix_of
-        self.plays = [(e.start, e.source) for e in self.timeline.events if e.source is not None]
+        self.starts: dict[Hashable, list[int]] = {}
+        for event in self.timeline.events:
+            if event.source is not None:
+                self.starts.setdefault(event.source, []).append(event.start)
         self.plain: dict[Hashable, ClipEnergy] = {}
 
     def reading(self, threshold: float | None) -> Reading:
@@ -159,10 +161,9 @@ class _Meter:
             return measure_blocks(self.mix_of(self.timeline, clips))
         if not self.plain:
             self._measure_clips()
-        energies = {source: self._energy(source, threshold) for source in self.plain}
         hops = HopEnergies(self.timeline.length)
-        for start, source in self.plays:
-            hops.add(start, energies[source])
+        for source, starts in self.starts.items():
+            hops.add(starts, self._energy(source, threshold))
         return hops.reading()
 
     def _measure_clips(self) -> None:
@@ -172,7 +173,7 @@ class _Meter:
         def energy(source: Hashable) -> ClipEnergy:
             return clip_energy(self.clip_for(source))
 
-        distinct = list(dict.fromkeys(source for _, source in self.plays))
+        distinct = list(self.starts)
         with ThreadPoolExecutor(max_workers=min(MEASURE_THREADS, os.cpu_count() or 1)) as pool:
             self.plain = dict(zip(distinct, pool.map(energy, distinct), strict=True))
 
@@ -198,19 +199,13 @@ class _Meter:
         return _Settled(gain_db, limited_source(self.clip_for, threshold), last[gain_db])
 
 
-def limited_source(clip_for: ClipFor, threshold: float, keep: int = 8) -> ClipFor:
+def limited_source(clip_for: ClipFor, threshold: float) -> ClipFor:
     """``clip_for`` with every clip limited to ``threshold`` (full scale
-    1.0); the last ``keep`` limited clips are remembered."""
-    recent: OrderedDict[Any, np.ndarray] = OrderedDict()
+    1.0). Nothing is kept: the mixer keeps a clip while it will play again
+    soon (``mix.KEEP_AHEAD``)."""
 
     def clip(source: Any) -> np.ndarray:
-        done = recent.get(source)
-        if done is None:
-            done = limit(clip_for(source), threshold)
-            recent[source] = done
-            if len(recent) > keep:
-                recent.popitem(last=False)
-        return done
+        return limit(clip_for(source), threshold)
 
     return clip
 

@@ -254,11 +254,12 @@ def true_peak(x: np.ndarray, floor: float = 0.0, lo: int = 0, hi: int | None = N
 
 @dataclass(frozen=True)
 class ClipEnergy:
-    """What a clip adds to a mix's measurement wherever it plays."""
+    """What a clip adds to a mix's measurement wherever it plays (about 0.4
+    bytes per sample of clip)."""
 
     cells: np.ndarray
     """Energy (sum of squares) of the K-weighted clip, tail included, in
-    cells of ``CELL`` samples, float64."""
+    cells of ``CELL`` samples, float32."""
     cell_peaks: np.ndarray
     """Largest ``|sample|`` of the clip in each cell (0 in the tail), float32."""
     length: int
@@ -266,17 +267,12 @@ class ClipEnergy:
     sample_peak: float
     true_peak: float
 
-    @functools.cached_property
-    def running(self) -> np.ndarray:
-        """Energy up to each cell boundary, starting at 0."""
-        return np.concatenate([[0.0], np.cumsum(self.cells)])
-
     def scaled(self, cell_gains: np.ndarray, peak_limit: float) -> ClipEnergy:
         """The clip with each cell's samples multiplied by ``cell_gains`` and
         its peaks held at ``peak_limit`` (what a limiter makes of it: its
         gain changes over 20 ms, so the K-weighting of the limited clip is
         the K-weighted clip times the gain, within a few hundredths of a LU)."""
-        gains = np.ones(self.cells.size)
+        gains = np.ones(self.cells.size, dtype=np.float32)
         gains[: cell_gains.size] = cell_gains
         return ClipEnergy(self.cells * np.square(gains), self.cell_peaks * cell_gains,
                           self.length, min(self.sample_peak, peak_limit),
@@ -290,7 +286,7 @@ def clip_energy(clip: np.ndarray) -> ClipEnergy:
     cells = -(-weighted.size // CELL)
     squares = np.zeros(cells * CELL, dtype=np.float32)
     np.square(weighted, out=squares[: weighted.size])
-    energy = squares.reshape(cells, CELL).sum(axis=1, dtype=np.float64)
+    energy = squares.reshape(cells, CELL).sum(axis=1, dtype=np.float64).astype(np.float32)
     length = weighted.size
     del squares, weighted
     own = -(-x.size // CELL)
@@ -301,18 +297,9 @@ def clip_energy(clip: np.ndarray) -> ClipEnergy:
     return ClipEnergy(energy, cell_peaks, length, sample_peak, true_peak(x))
 
 
-def _energy_to(energy: ClipEnergy, at: np.ndarray) -> np.ndarray:
-    """Energy of the K-weighted clip's first ``at`` samples (interpolated in a cell)."""
-    running = energy.running
-    cell, frac = np.divmod(np.clip(at, 0, energy.length), CELL)
-    lo = running[cell]
-    hi = running[np.minimum(cell + 1, running.size - 1)]
-    return lo + (hi - lo) * (frac / CELL)
-
-
 class HopEnergies:
     """The K-weighted energy of each 100 ms hop of a mix of ``length`` samples,
-    built from clip plays that do not overlap (filter tails included)."""
+    built from clip plays that do not overlap."""
 
     def __init__(self, length: int) -> None:
         self.hops = np.zeros(length // HOP)
@@ -320,16 +307,20 @@ class HopEnergies:
         self.sample_peak = 0.0
         self.true_peak = 0.0
 
-    def add(self, start: int, energy: ClipEnergy) -> None:
-        """A play of the clip at sample ``start``."""
+    def add(self, starts: Iterable[int], energy: ClipEnergy) -> None:
+        """The plays of one clip, at the samples ``starts``."""
+        running = np.concatenate([[0.0], np.cumsum(energy.cells, dtype=np.float64)])
         self.sample_peak = max(self.sample_peak, energy.sample_peak)
         self.true_peak = max(self.true_peak, energy.true_peak)
-        end = min(start + energy.length, self.end)
-        if end <= start:
-            return
-        first, last = start // HOP, (end - 1) // HOP
-        edges = np.arange(first, last + 2) * HOP - start
-        self.hops[first : last + 1] += np.diff(_energy_to(energy, edges))
+        for start in starts:
+            end = min(start + energy.length, self.end)
+            if end <= start:
+                continue
+            first, last = start // HOP, (end - 1) // HOP
+            edges = np.clip(np.arange(first, last + 2) * HOP - start, 0, energy.length)
+            cell, frac = np.divmod(edges, CELL)  # interpolated within a cell
+            lo, hi = running[cell], running[np.minimum(cell + 1, running.size - 1)]
+            self.hops[first : last + 1] += np.diff(lo + (hi - lo) * (frac / CELL))
 
     def reading(self) -> Reading:
         return Reading(integrated_lufs(self.hops), loudness_range(self.hops),
