@@ -54,7 +54,8 @@ import numpy as np
 from cuecast import ffmpeg
 from cuecast.errors import EngineError, InputError
 from cuecast.script.files import inside
-from cuecast.timeline import SAMPLE_RATE, Timeline, Utterance
+from cuecast.timeline import Timeline, Utterance
+from cuecast.units import SAMPLE_RATE
 from cuecast.voices.clip import PEAK_DBFS, scale_to_peak, trim
 from cuecast.voices.speaker import Speaker
 
