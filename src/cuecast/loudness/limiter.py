@@ -38,15 +38,15 @@ def limit(clip: np.ndarray, threshold: float) -> np.ndarray:
     of a centred running minimum of that need, so it is never above it,
     looks ahead, and changes smoothly. Only the stretches around samples
     over the threshold are worked on (elsewhere the gain is exactly 1).
-    float64 inside, float32 out; ``clip`` itself if nothing is over."""
-    x = np.asarray(clip, dtype=np.float64)
+    float32 samples, the gain in float64; ``clip`` itself if nothing is over."""
+    x = np.asarray(clip, dtype=np.float32)
     a = oversampled_magnitude(x, threshold)
     over = np.flatnonzero(a > threshold)
     if over.size == 0:
         return clip
     reach = MIN_SAMPLES // 2 + BOX_SAMPLES // 2  # how far a sample's need is felt
     gaps = np.flatnonzero(np.diff(over) > 2 * reach)
-    out = x.astype(np.float32)
+    out = x.copy()
     for first, last in zip(over[np.r_[0, gaps + 1]], over[np.r_[gaps, over.size - 1]], strict=True):
         lo, hi = max(0, first - reach), min(x.size, last + reach + 1)
         need = np.minimum(1.0, threshold / np.maximum(a[lo:hi], 1e-30))
@@ -107,10 +107,11 @@ def _between_samples(x: np.ndarray) -> np.ndarray:
     ``x[k]`` (zeros beyond the ends), ``k`` = 0 .. len(x)."""
     offsets, taps = quarter_phases()
     half = TRUE_PEAK_HALF_TAPS
-    padded = np.concatenate([np.zeros(half), x, np.zeros(half)])
-    out = np.zeros(x.size + 1)
+    padded = np.concatenate([np.zeros(half, dtype=x.dtype), x, np.zeros(half, dtype=x.dtype)])
+    out = np.zeros(x.size + 1, dtype=x.dtype)
     for phase in range(taps.shape[1]):
-        np.maximum(out, np.abs(np.convolve(padded, taps[::-1, phase], mode="valid")), out=out)
+        phase_taps = taps[::-1, phase].astype(x.dtype)
+        np.maximum(out, np.abs(np.convolve(padded, phase_taps, mode="valid")), out=out)
     return out
 
 
