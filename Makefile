@@ -25,13 +25,16 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(VENV)/bin/cuecast render $(SEED) --engine best -o audio/lower-back-relief.mp3
 
-# test: lint, types, the layering contracts, then the whole suite.
+# test: lint, types, the layering contracts, then the whole suite on JOBS
+# pytest-xdist workers (most of its time is engines and ffmpeg waiting on
+# each other; two workers keep two cores busy).
 # test-fast: the same checks and the suite without the e2e, browser, cluster
 # and slow tests (no real engines, no browser): under 20 s, for every edit.
 FAST := not e2e and not browser and not cluster and not slow
+JOBS ?= 2
 
 test: check
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(JOBS)
 
 test-fast: check
 	$(PY) -m pytest -q -m "$(FAST)"

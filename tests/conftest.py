@@ -19,3 +19,25 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_sep("-", "cuecast robustness tally")
         for what, n in sorted(COUNTS.items()):
             terminalreporter.write_line(f"{what}: {n}")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist (``make test`` runs two workers), each worker hands
+    its tally to the controller, which prints the sum."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from tests.tally import COUNTS
+
+        workeroutput["tally"] = dict(COUNTS)
+
+
+class _TallyFromWorkers:
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        from tests.tally import COUNTS
+
+        COUNTS.update(getattr(node, "workeroutput", {}).get("tally", {}))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_TallyFromWorkers())
