@@ -1,4 +1,4 @@
-"""loudness/measure.py, limiter.py and levelling.py: loudness in numpy agrees
+"""loudness/bs1770.py, limiter.py and levelling.py: loudness in numpy agrees
 with ffmpeg's ebur128, measured from the clips as well as from the mix, and
 the limiter holds its ceiling, deterministically."""
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from cuecast.loudness import measure, measure_loudness
+from cuecast.loudness.bs1770 import Reading, kweight, kweight_ir, measure_blocks, true_peak
 from cuecast.loudness.levelling import level
 from cuecast.loudness.limiter import limit, running_min
-from cuecast.loudness.measure import Reading, kweight, kweight_ir, measure_blocks, true_peak
 from cuecast.loudness.settings import CEILING_DBFS, SILENT_LUFS
 from cuecast.mix import mix
 from cuecast.timeline import Event, Timeline, Tone

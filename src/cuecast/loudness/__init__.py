@@ -5,7 +5,7 @@ Takes a timeline and its clips (and a way to make the mix); gives a
 
     settings.py      the target, ceilings and limits; the gain rule and the
                      correcting loop (``settle``), each written once
-    measure.py       numpy BS.1770: K-weighting, gating, true peak; a mix
+    bs1770.py        numpy BS.1770: K-weighting, gating, true peak; a mix
                      measured from its clips, or as blocks
     groups.py        plays that sound together made one
     limiter.py       a clip held under a ceiling, true peak included
@@ -15,9 +15,9 @@ Takes a timeline and its clips (and a way to make the mix); gives a
 
 from __future__ import annotations
 
+from cuecast.loudness.bs1770 import Reading
 from cuecast.loudness.ffmpeg_meter import gain_for, measure_loudness, parse_summary
 from cuecast.loudness.levelling import LevelledMix, level, measure
-from cuecast.loudness.measure import Reading
 from cuecast.loudness.settings import (
     CEILING_DBFS,
     CODEC_CEILING_DBFS,

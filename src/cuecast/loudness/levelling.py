@@ -7,7 +7,7 @@ pass the ceiling), the gain in dB, whether the encoder must run ffmpeg's
 limiter, and the loudness before and after.
 
 1. Plays that sound together become one (``groups``); the mix is measured
-   from its clips (``measure``: each distinct clip K-weighted once).
+   from its clips (``bs1770``: each distinct clip K-weighted once).
 2. If the plain gain keeps every sample under the ceiling, that is all.
 3. Else each clip over the ceiling is limited (``limiter``) and only those
    are measured again; ``settings.settle`` raises the gain by what the
@@ -30,10 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from cuecast.loudness.ffmpeg_meter import gain_for, measure_loudness
-from cuecast.loudness.groups import ClipFor, group_source, grouped
-from cuecast.loudness.limiter import cell_gains, limit
-from cuecast.loudness.measure import (
+from cuecast.loudness.bs1770 import (
     CELL,
     ClipEnergy,
     HopEnergies,
@@ -41,6 +38,9 @@ from cuecast.loudness.measure import (
     clip_energy,
     measure_blocks,
 )
+from cuecast.loudness.ffmpeg_meter import gain_for, measure_loudness
+from cuecast.loudness.groups import ClipFor, group_source, grouped
+from cuecast.loudness.limiter import cell_gains, limit
 from cuecast.loudness.settings import (
     CEILING_DBFS,
     MAX_TRUE_PEAK_DBTP,

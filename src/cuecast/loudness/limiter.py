@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cuecast.loudness.measure import TRUE_PEAK_HALF_TAPS, quarter_phases
+from cuecast.loudness.bs1770 import TRUE_PEAK_HALF_TAPS, quarter_phases
 from cuecast.units import SAMPLE_RATE
 
 BOX_SAMPLES = 2 * (SAMPLE_RATE // 100) + 1

@@ -336,7 +336,7 @@ def finish_recording(audio: np.ndarray, path: str, name: str) -> np.ndarray:
 def speech_lufs(clips: Iterable[np.ndarray]) -> float | None:
     """Integrated loudness (BS.1770, gated as the mix is) of the clips
     played one after another, or None if they are silent."""
-    from cuecast.loudness.measure import HOP, integrated_lufs, kweight
+    from cuecast.loudness.bs1770 import HOP, integrated_lufs, kweight
 
     played = [np.asarray(c, dtype=np.float32) for c in clips if len(c)]
     if not played:
