@@ -159,3 +159,26 @@ def test_input_hash_follows_every_input(tmp_path):
     assert second["alpha"] != first["alpha"] and second["beta"] == first["beta"]
     path.write_text(path.read_text().replace("captions: [vtt]", "captions: [vtt, srt]"))
     assert all(h != second[k] for k, h in hashes().items())
+
+
+def test_a_catalogue_recordings_folder_travels_and_is_hashed(tmp_path):
+    """The teacher's folder named in the catalogue's defaults goes to the
+    worker with the job (relative to its root), and a re-recorded line
+    renders the track again."""
+    path = make_catalogue(tmp_path)
+    (tmp_path / "teacher").mkdir()
+    take = tmp_path / "teacher" / "hello-0123456789.wav"
+    take.write_bytes(b"first take")
+    text = path.read_text()
+    assert "defaults: {engine" in text
+    path.write_text(text.replace("defaults: {engine", "defaults: {recordings: teacher, engine"))
+
+    def job():
+        cat = load_catalogue(path)
+        return make_job(cat, cat.tracks[0])[0]
+
+    first = job()
+    assert ("teacher/hello-0123456789.wav", b"first take") in first.files
+    assert first.options["recordings"] == "teacher"
+    take.write_bytes(b"second take")
+    assert job().input_hash != first.input_hash

