@@ -211,7 +211,7 @@ def voice_listing(
     found, notes = list_voices(engine)
     wanted = (primary(language),) if language else SUPPORTED
     defaults: dict[tuple[str, str], list[str]] = {}
-    for lang in wanted:
+    for lang in (language,) if language else SUPPORTED:  # pt-BR's default is not pt's
         try:
             voice = default_voice(lang)
         except CuecastError:
