@@ -100,6 +100,16 @@ def test_pieces_for_durations_are_listed_in_the_scripts_language(tmp_path):
     assert {"seconds", "minutes", "and"} <= set(pieces)
 
 
+def test_pieces_follow_the_scripts_own_phrases(tmp_path):
+    """A studio that says "secs" in its phrases records "secs", not "seconds"."""
+    path = write_script(tmp_path)
+    text = path.read_text()
+    assert text.startswith("title:")
+    path.write_text("phrases: {seconds: secs}\n" + text)
+    pieces = [r["text"] for r in lines_of(path, "--pieces") if r["piece"]]
+    assert "secs" in pieces and "seconds" not in pieces
+
+
 def test_round_trip_a_folder_recorded_from_the_list_voices_every_line(tmp_path):
     path = write_script(tmp_path)
     folder = tmp_path / "teacher"

@@ -19,6 +19,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cuecast.language import Phrases
 from cuecast.plan import walk
 from cuecast.script.load import load_with_vars
 from cuecast.script.model import Script
@@ -67,9 +68,11 @@ def script_lines(
     """
     tally: dict[tuple[str, str], _Tally] = {}
     folders: dict[tuple[str, str], Folder] = {}
+    phrases: dict[str, Phrases] = {}  # a language's first script's, with its phrases:
     for path in paths:
         for script in _renders(path, profile, sets, allow_outside):
             respell = compile_lexicon(script.lexicon)
+            phrases.setdefault(script.language, script.phrases)
             counts: dict[tuple[str, str], int] = {}
             for utt, where in _spoken(script):
                 key = (script.language, utt.text)
@@ -81,7 +84,7 @@ def script_lines(
                 entry.folder = entry.folder or recordings or script.voice.recordings
     if pieces:
         for language in dict.fromkeys(lang for lang, _ in tally) or ["en"]:
-            for text in number_pieces(language):
+            for text in number_pieces(language, phrases.get(language)):
                 tally.setdefault((language, text), _Tally(text, text, language, piece=True))
     return tuple(_line(entry, folders) for entry in tally.values())
 

@@ -53,6 +53,7 @@ import numpy as np
 
 from cuecast import ffmpeg
 from cuecast.errors import EngineError, InputError
+from cuecast.language import Phrases
 from cuecast.script.files import inside
 from cuecast.timeline import Timeline, Utterance
 from cuecast.units import SAMPLE_RATE
@@ -117,17 +118,19 @@ def piece_text(ws: Iterable[str]) -> str:
     return " ".join(ws)
 
 
-def number_pieces(language: str) -> list[str]:
+def number_pieces(language: str, phrases: Phrases | None = None) -> list[str]:
     """What a studio records to have customised durations assembled, in the
-    script's language (``cuecast.language``): the numbers one to sixty, then
-    every other word durations are said with ("seconds", "minute", "and",
-    and forms such as German "eine" before a noun)."""
+    script's language (``cuecast.language``) and with its ``phrases:`` when
+    given: the numbers one to sixty, then every other word durations are
+    said with ("seconds", "minute", "and", and forms such as German "eine"
+    before a noun)."""
     from cuecast.language import LanguageError, phrases_for
 
-    try:
-        phrases = phrases_for(language)
-    except LanguageError:
-        return []
+    if phrases is None:
+        try:
+            phrases = phrases_for(language)
+        except LanguageError:
+            return []
     numbers = [piece_text(words(phrases.number(n))) for n in range(1, 61)]
     known = set(numbers)
     others: dict[str, None] = {}
