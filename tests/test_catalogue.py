@@ -102,6 +102,7 @@ def test_typed_defaults(tmp_path):
         ("defaults: {captions: [vtt, srtt]}\n", (10, 28), "Did you mean 'srt'?"),
         ("defaults: {engine: pipr}\n", (10, 20), "piper"),
         ("defaults: {loudness: -60}\n", (10, 22), "from -40 to -5"),
+        ("defaults: {rate: 60}\n", (10, 18), "from 80 to 400"),  # the CLI's range
     ],
 )
 def test_mistakes_point_at_the_line_with_a_way_out(tmp_path, patch, where, words):

@@ -3,6 +3,8 @@ the loader, the JSON Schema and the tests (so they cannot drift)."""
 
 from __future__ import annotations
 
+from cuecast import limits
+
 TOP_KEYS = ("series", "defaults", "tracks", "clients")
 SERIES_KEYS = (
     "title",
@@ -27,9 +29,10 @@ CLIENT_KEYS = ("id", "name", "tracks")
 FORMATS = ("mp3", "m4a", "m4b", "ogg", "opus", "flac")
 """What a podcast player can play from a feed (no WAV: no tags, no chapters)."""
 CAPTIONS = ("vtt", "srt", "lrc")
-BITRATE_KBPS = (16, 320)
-RATE_WPM = (40.0, 400.0)
-LOUDNESS_LUFS = (-40.0, -5.0)
+# The ranges are the command line's, stated once in cuecast.limits.
+BITRATE_KBPS = (int(limits.BITRATE_KBPS.low), int(limits.BITRATE_KBPS.high))
+RATE_WPM = (limits.RATE_WPM.low, limits.RATE_WPM.high)
+LOUDNESS_LUFS = (limits.LOUDNESS_LUFS.low, limits.LOUDNESS_LUFS.high)
 
 MAX_TRACKS = 1000
 MAX_CLIENTS = 1000
