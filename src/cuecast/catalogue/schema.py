@@ -8,15 +8,7 @@ the loader's own; the loader stays the judge of files, scripts and ids.
 from __future__ import annotations
 
 from cuecast.catalogue import keys
-
-
-def _obj(props: dict, required: tuple[str, ...] = (), doc: str = "") -> dict:
-    out: dict = {"type": "object", "properties": props, "additionalProperties": False}
-    if required:
-        out["required"] = list(required)
-    if doc:
-        out["description"] = doc
-    return out
+from cuecast.script.schema import object_schema
 
 
 def _categories() -> list[str]:
@@ -39,11 +31,11 @@ def _series() -> dict:
         "language": {"type": "string", "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"},
         "category": {"enum": _categories()},
         "explicit": {"type": "boolean"},
-        "owner": _obj({"name": text, "email": {"type": "string", "format": "email"}}),
+        "owner": object_schema({"name": text, "email": {"type": "string", "format": "email"}}),
         "copyright": text,
     }
     assert tuple(props) == keys.SERIES_KEYS
-    return _obj(props, keys.SERIES_REQUIRED)
+    return object_schema(props, keys.SERIES_REQUIRED)
 
 
 def _defaults() -> dict:
@@ -64,7 +56,7 @@ def _defaults() -> dict:
                        "description": "folder of the teacher's recorded lines"},
     }
     assert tuple(props) == keys.DEFAULTS_KEYS
-    return _obj(props, doc="render options for every track (the command line's names)")
+    return object_schema(props, doc="render options for every track (the command line's names)")
 
 
 def _track() -> dict:
@@ -78,7 +70,7 @@ def _track() -> dict:
         "published": {"type": "string", "format": "date"},
     }
     assert tuple(props) == keys.TRACK_KEYS
-    return _obj(props, ("script",))
+    return object_schema(props, ("script",))
 
 
 def _client() -> dict:
@@ -87,7 +79,7 @@ def _client() -> dict:
         "name": {"type": "string", "minLength": 1},
         "tracks": {"type": "array", "items": {"type": "string"}},
     }
-    return _obj(props, ("id",))
+    return object_schema(props, ("id",))
 
 
 def schema() -> dict:

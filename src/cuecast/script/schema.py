@@ -31,7 +31,9 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/$defs/{name}"}
 
 
-def _obj(props: dict, required: tuple[str, ...] = (), doc: str = "") -> dict:
+def object_schema(props: dict, required: tuple[str, ...] = (), doc: str = "") -> dict:
+    """A closed JSON Schema object (no keys but ``props``); the catalogue's
+    schema builds its objects with it too."""
     out: dict = {"type": "object", "properties": props, "additionalProperties": False}
     if required:
         out["required"] = list(required)
@@ -61,12 +63,12 @@ def _defs() -> dict:
             "anyOf": [{"enum": list(STEP_SOUNDS)}, {"type": "string"}],
             "description": "a built-in sound or an audio file next to the script",
         },
-        "voice": _obj({
+        "voice": object_schema({
             k: text if k in ("engine", "name", "recordings") else _ref("number")
             for k in VOICE_KEYS
         }),
         "countdown": _off(
-            _obj(
+            object_schema(
                 {
                     "halfway": {"type": "boolean"},
                     "remaining": {
@@ -84,15 +86,15 @@ def _defs() -> dict:
         "pattern": {
             "anyOf": [
                 {"type": "string", "pattern": r"^[^-]+(-[^-]+){1,3}$"},
-                _obj({k: _ref("duration") for k in PATTERN_KEYS}, ("inhale", "exhale")),
+                object_schema({k: _ref("duration") for k in PATTERN_KEYS}, ("inhale", "exhale")),
             ]
         },
-        "prompts": _off(_obj({k: _off(text) for k in PROMPT_KEYS})),
+        "prompts": _off(object_schema({k: _off(text) for k in PROMPT_KEYS})),
         "breath": {
             "anyOf": [
                 _ref("pattern"),
                 {"const": True},
-                _obj(_breath_props(), doc="a pattern with its prompts"),
+                object_schema(_breath_props(), doc="a pattern with its prompts"),
             ]
         },
         "steps": {"type": "array", "minItems": 1, "items": _ref("step")},
@@ -114,7 +116,7 @@ def _breath_props() -> dict:
 
 def _options() -> dict[str, dict]:
     text, off_text = _ref("text"), _off(_ref("text"))
-    cue = _obj(
+    cue = object_schema(
         {
             "at": {
                 "anyOf": [
@@ -169,7 +171,7 @@ def _step(kind: str) -> dict:
     options = _options()
     required = {"repeat": ("steps",), "sides": ("steps",), "reps": ("tempo",)}.get(kind, ())
     props = {kind: value, **{k: options[k] for k in STEP_OPTIONS[kind]}}
-    return _obj(props, (kind, *required), doc=f"a '{kind}' step")
+    return object_schema(props, (kind, *required), doc=f"a '{kind}' step")
 
 
 def _var_descriptor() -> dict:
@@ -177,7 +179,7 @@ def _var_descriptor() -> dict:
         "type": ["string", "number"],
         "description": "in the var's unit: a duration for a duration var, else a number",
     }
-    return _obj(
+    return object_schema(
         {
             "value": {"type": ["string", "number"], "description": "the default"},
             "label": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL_CHARS},
@@ -210,7 +212,7 @@ def _top_props() -> dict:
                     "additionalProperties": {"type": ["string", "number"]},
                 },
             },
-            "defaults": _obj(
+            "defaults": object_schema(
                 {
                     "gap": _ref("duration"),
                     "chime": _off(_ref("sound")),
@@ -222,7 +224,7 @@ def _top_props() -> dict:
                 "anyOf": [
                     {"enum": list(AMBIENCES)},
                     {"type": "string"},
-                    _obj(
+                    object_schema(
                         {
                             "sound": {"type": "string"},
                             "volume": _ref("number"),
@@ -234,7 +236,7 @@ def _top_props() -> dict:
                 ]
             },
             "lexicon": {"type": "object", "additionalProperties": {"type": "string"}},
-            "phrases": _obj(
+            "phrases": object_schema(
                 {k: {"type": "string"} for k in PHRASE_KEYS},
                 doc="the lines cuecast says by itself, in the script's own words",
             ),
