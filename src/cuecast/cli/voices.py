@@ -4,7 +4,8 @@ Recommended voices first (each language's default), then grouped by
 engine; the espeak-ng languages cuecast has no phrases for only with
 ``--all``; ``--language`` picks one language. Columns are sized to what is
 shown. The table goes to stdout, the notes (defaults, how to get more) to
-stderr.
+stderr. ``voices`` is a group: with no sub-command it lists; its
+sub-commands live in modules of their own (``voices_get``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 COLUMNS = ("ENGINE", "VOICE", "LANGUAGE", "DEFAULT FOR", "DESCRIPTION")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option("--engine", help="Only this engine's voices (piper, pyttsx3).")
 @click.option("-l", "--language", metavar="TAG",
               help="Only voices for this language (de, pt-BR: by its first part).")
@@ -34,12 +35,21 @@ COLUMNS = ("ENGINE", "VOICE", "LANGUAGE", "DEFAULT FOR", "DESCRIPTION")
               help="Every espeak-ng voice, not only those for the languages cuecast "
                    "has phrases for.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def voices(engine: str | None, language: str | None, all_voices: bool, as_json: bool) -> None:
+@click.pass_context
+def voices(ctx: click.Context, engine: str | None, language: str | None, all_voices: bool,
+           as_json: bool) -> None:
     """List the voices usable in scripts and with --voice, recommended first.
 
     A voice named with --voice (or in a script) brings its engine: --voice joe
-    speaks with piper, --voice en-gb with pyttsx3 (espeak-ng).
+    speaks with piper, --voice en-gb with pyttsx3 (espeak-ng). With a
+    sub-command (get) the listing options are not used.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    _list(engine, language, all_voices, as_json)
+
+
+def _list(engine: str | None, language: str | None, all_voices: bool, as_json: bool) -> None:
     from cuecast.voices.registry import voice_listing
 
     try:
