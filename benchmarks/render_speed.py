@@ -45,7 +45,7 @@ sys.path.insert(0, str(HERE))
 
 from sessions import session_yaml  # noqa: E402
 
-import cuecast.render as render_mod  # noqa: E402
+import cuecast.pipeline as render_mod  # noqa: E402
 from cuecast.encode import encoder_input  # noqa: E402
 from cuecast.ffmpeg import as_pcm, ffmpeg_exe  # noqa: E402
 from cuecast.voices.cache import wav_header  # noqa: E402

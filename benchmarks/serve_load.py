@@ -84,7 +84,7 @@ def values(i: int, round_no: int) -> dict[str, str]:
 
 
 def planned_samples(folder: Path, sets: dict[str, str]) -> int:
-    from cuecast.render import Options, prepare
+    from cuecast.pipeline import Options, prepare
 
     options = Options(sets=sets, engine="pyttsx3", bitrate_kbps=96, fmt="mp3")
     return prepare(folder / SEED.name, options).timeline.length

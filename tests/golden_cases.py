@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cuecast.plan import plan
+from cuecast.planner import plan
 from cuecast.script import load
 from cuecast.timeline import SAMPLE_RATE, Timeline, to_samples
 

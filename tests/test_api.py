@@ -22,16 +22,20 @@ SEED = ROOT / "scripts" / "lower-back-relief.yaml"
 PY = {"engine": "pyttsx3"}  # fast; the default engine (best) is Piper
 
 
-def test_the_stage_modules_keep_working_beside_the_functions() -> None:
-    import cuecast.plan as plan_module
-    import cuecast.render as render_module
-    from cuecast.render import Options, prepare
+def test_the_verbs_are_functions_and_the_stages_modules_of_their_own() -> None:
+    import inspect
 
-    assert render_module is cuecast.render and plan_module is cuecast.plan
-    assert cuecast.render.Options is Options and cuecast.render.prepare is prepare
-    assert callable(cuecast.render) and callable(cuecast.plan)
-    assert cuecast.plan.plan is not cuecast.plan  # the planner function is still there
-    assert cuecast.Result.__name__ == "Result" and cuecast.Timeline.__name__ == "Timeline"
+    import cuecast.pipeline
+    import cuecast.planner
+    from cuecast import api
+
+    assert cuecast.plan is api.plan and cuecast.render is api.render
+    assert cuecast.audio_segment is api.audio_segment and cuecast.Result is api.Result
+    for verb in (cuecast.plan, cuecast.render, cuecast.audio_segment):
+        assert inspect.isfunction(verb) and verb.__module__ == "cuecast.api"
+    assert type(cuecast.pipeline) is type(inspect) and type(cuecast.planner) is type(inspect)
+    assert not callable(cuecast.pipeline) and not callable(cuecast.planner)
+    assert cuecast.Timeline.__name__ == "Timeline"
     with pytest.raises(AttributeError):
         cuecast.nothing_here  # noqa: B018
 
@@ -117,7 +121,7 @@ def test_audio_segment_of_the_seed_is_as_long_as_its_timeline() -> None:
 def test_render_options_take_numbers_for_sets() -> None:
     """``Options(sets={"hold": 45})`` crashed with AttributeError; a number
     is now its text, seconds for a duration var."""
-    from cuecast.render import Options, prepare
+    from cuecast.pipeline import Options, prepare
 
     timeline = prepare(SHORT, Options(sets={"hold": 45}, engine="pyttsx3")).timeline  # type: ignore[dict-item]
     hold = next(e for e in timeline.events if e.kind == "hold")

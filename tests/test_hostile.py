@@ -196,7 +196,7 @@ def test_devices_stay_out_even_when_allowed(tmp_path) -> None:
 
 
 def test_threat_model_states_the_limits_in_force() -> None:
-    from cuecast import ffmpeg, plan, sounds
+    from cuecast import ffmpeg, planner, sounds
     from cuecast.script import context, durations, files, yamlnodes
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "threat-model.md").read_text()
@@ -205,7 +205,7 @@ def test_threat_model_states_the_limits_in_force() -> None:
         f"| {yamlnodes.MAX_NODES:,} |", f"| {context.MAX_INCLUDE_DEPTH} deep |",
         f"| {context.MAX_STEP_DEPTH} deep |", f"| {context.MAX_TEXT_CHARS:,} characters |",
         f"| {context.MAX_COUNT:,} |", f"| {durations.MAX_DURATION_S / 3600:g} hours |",
-        f"| {plan.MAX_SESSION_S // 3600} hours |", f"| {plan.MAX_EVENTS:,} |",
+        f"| {planner.MAX_SESSION_S // 3600} hours |", f"| {planner.MAX_EVENTS:,} |",
         f"| {files.MAX_COVER_BYTES // 1_000_000} MB |", f"| {files.PROBE_TIMEOUT_S:g} s |",
         f"| {ffmpeg.FFMPEG_TIMEOUT_S:g} |", f"| {sounds.MAX_SOUND_FILE_S / 60:g} minutes |",
     ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cuecast.render import Options, prepare
+from cuecast.pipeline import Options, prepare
 from cuecast.voices.registry import default_voice
 from tests.audio import rms
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cuecast.cli import main
 from cuecast.lines import script_lines
-from cuecast.render import Options, prepare
+from cuecast.pipeline import Options, prepare
 from cuecast.voices.recordings import line_id
 from tests.teacher import record
 

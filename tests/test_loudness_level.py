@@ -115,7 +115,7 @@ def test_fallback_lands_on_target_through_ffmpegs_limiter(numpy_gives_up, tmp_pa
 
 
 def test_render_falls_back_to_ffmpeg_and_still_lands(numpy_gives_up, tmp_path, monkeypatch):
-    from cuecast.render import Options, render
+    from cuecast.pipeline import Options, render
 
     monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path / "cache"))
     fallbacks = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cuecast.errors import InputError
-from cuecast.plan import MAX_EVENTS, plan, walk
+from cuecast.planner import MAX_EVENTS, plan, walk
 from cuecast.script.model import (
     Breath,
     Breathe,

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cuecast.errors import InputError
-from cuecast.plan import plan, walk
+from cuecast.planner import plan, walk
 from cuecast.script import load
 from cuecast.script.model import (
     Breath,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from cuecast.ffmpeg import ffmpeg_exe
-from cuecast.render import Options, prepare, render
+from cuecast.pipeline import Options, prepare, render
 from cuecast.script.model import VoiceSpec
 from cuecast.timeline import SAMPLE_RATE, Utterance
 from cuecast.voices.recordings import PIECE_GAP_S, line_id

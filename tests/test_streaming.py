@@ -15,7 +15,7 @@ import pytest
 
 from cuecast.encode import EncodeSettings, encode
 from cuecast.mix import mix
-from cuecast.render import Options, _bed, _clip_source, prepare
+from cuecast.pipeline import Options, _bed, _clip_source, prepare
 from cuecast.timeline import Timeline
 
 pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from cuecast.cli import main
-from cuecast.render import Options, prepare, render
+from cuecast.pipeline import Options, prepare, render
 from cuecast.script.model import VoiceSpec
 from cuecast.timeline import Utterance
 from cuecast.voices import piper

@@ -7,15 +7,16 @@ The Python API (see docs/api.md)::
     result = cuecast.render("routine.yaml")            # routine.mp3 here
     segment = cuecast.audio_segment("routine.yaml")    # a pydub.AudioSegment
 
-``cuecast.plan`` and ``cuecast.render`` are also the modules of those
-stages, made callable (``cuecast/_callable.py``), so ``from cuecast.render
-import Options`` and ``import cuecast.render`` work as before. Everything is
-imported when first used, so ``import cuecast`` stays light.
+``cuecast.plan``, ``cuecast.render`` and ``cuecast.audio_segment`` are the
+functions of ``cuecast.api``; the stages have modules of their own names
+(``cuecast.planner``, ``cuecast.pipeline``). They are imported when first
+used (PEP 562), with plain ``from`` imports that import-linter sees, so
+``import cuecast.units`` in a speech worker or a spawned publish process
+does not load the API, the script loader and numpy.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -27,10 +28,12 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("plan", "render"):
-        return importlib.import_module(f"cuecast.{name}")  # callable: see _callable.py
-    if name in ("audio_segment", "Result"):
-        return getattr(importlib.import_module("cuecast.api"), name)
+    if name in ("plan", "render", "audio_segment", "Result"):
+        from cuecast import api
+
+        return getattr(api, name)
     if name == "Timeline":
-        return importlib.import_module("cuecast.timeline").Timeline
+        from cuecast.timeline import Timeline
+
+        return Timeline
     raise AttributeError(f"module 'cuecast' has no attribute {name!r}")

@@ -13,9 +13,9 @@ tag options, ``jobs``, ``strict``, ``allow_outside``, ``progress``); gives a
 ``cuecast.errors`` family, as on the command line (``InputError`` naming the
 option or the script's line). Nothing here prints.
 
-``cuecast.render`` and ``cuecast.plan`` are also the modules of those
-stages (``from cuecast.render import Options`` keeps working): the package
-makes those two modules callable, and calling one calls the function here.
+The package exposes these functions as ``cuecast.plan``, ``cuecast.render``
+and ``cuecast.audio_segment``; the stages they call are the modules
+``cuecast.planner`` and ``cuecast.pipeline``.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from cuecast.units import clock_text
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
-    from cuecast.render import Options
+    from cuecast.pipeline import Options
 
 Script = str | os.PathLike[str] | Mapping[str, Any]
 """A routine: the path of a YAML file, or the same structure as a mapping."""
@@ -79,7 +79,7 @@ def plan(script: Script, **options: Any) -> Timeline:
     samples, without encoding audio. Speech is synthesised (and cached) to
     measure it, with the engine the render would use, so the length is the
     rendered length to the sample."""
-    from cuecast.render import prepare
+    from cuecast.pipeline import prepare
 
     progress = options.pop("progress", None)
     with _script_path(script) as path:
@@ -90,7 +90,7 @@ def render(script: Script, out: str | os.PathLike[str] | None = None, **options:
     """Render ``script`` to ``out`` (default: ``NAME.FORMAT`` in the current
     folder, NAME the script's file name, or its title for a mapping; folders
     are made) with the timeline beside it."""
-    from cuecast.render import render as render_file
+    from cuecast.pipeline import render as render_file
 
     progress = options.pop("progress", None)
     settings = to_options(options)
@@ -151,9 +151,9 @@ def _pydub() -> type[AudioSegment]:
 
 
 def to_options(options: Mapping[str, Any]) -> Options:
-    """Command-line-style keyword options -> ``cuecast.render.Options``;
+    """Command-line-style keyword options -> ``cuecast.pipeline.Options``;
     ``InputError`` naming an unknown option or a value out of its range."""
-    from cuecast.render import Options
+    from cuecast.pipeline import Options
 
     for name in options:
         if name not in OPTION_NAMES:

@@ -6,7 +6,7 @@ once: its id (``voices/recordings.py``: from its text and language, a
 contract), its text as displayed and as spoken (after the lexicon), how
 often and where it is spoken, and the recording that would play for it.
 
-The lines come from the planner's walk (``plan.walk``) with every line
+The lines come from the planner's walk (``planner.walk``) with every line
 counted as taking no time, so countdown words that a long line might push
 aside are listed too: a teacher records them once, whatever the timing.
 Lines said with a voice of their own (another engine or voice name) are
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cuecast.language import Phrases
-from cuecast.plan import walk
+from cuecast.planner import walk
 from cuecast.script.load import load_with_vars
 from cuecast.script.model import Script
 from cuecast.timeline import Utterance

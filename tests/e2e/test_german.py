@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cuecast import sounds
-from cuecast.render import Options, prepare, render
+from cuecast.pipeline import Options, prepare, render
 from cuecast.timeline import SAMPLE_RATE
 from tests.audio import (
     THRESHOLD,

@@ -20,7 +20,7 @@ from cuecast.cli import main
 from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.loudness import Loudness, parse_summary
 from cuecast.mix import mix
-from cuecast.render import Options, _bed, _clip_source, prepare, render
+from cuecast.pipeline import Options, _bed, _clip_source, prepare, render
 from cuecast.timeline import SAMPLE_RATE as SR
 from tests.audio_check import decode, ffmpeg_chapters
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from cuecast.render import render
+from cuecast.pipeline import render
 from cuecast.web import sessions as sessions_module
 from cuecast.web.library import serve_options
 from tests.audio import decode

@@ -1,6 +1,6 @@
 """A catalogue track -> the render ``Options`` that make it.
 
-Takes the catalogue and one of its tracks; gives ``cuecast.render.Options``
+Takes the catalogue and one of its tracks; gives ``cuecast.pipeline.Options``
 with the catalogue's defaults, the track's profile and ``set`` values, and
 the tags that make the tracks one album: album = the series' title,
 artist = the series' author, track number = the place in ``tracks``, the
@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from cuecast.catalogue.model import Catalogue, Track
 
 if TYPE_CHECKING:
-    from cuecast.render import Options
+    from cuecast.pipeline import Options
 
 
 def track_options(catalogue: Catalogue, track: Track, **overrides: Any) -> Options:
     """The render options for ``track``; ``overrides`` replace any field."""
-    from cuecast.render import Options  # the render stack loads only when a track is made
+    from cuecast.pipeline import Options  # the render stack loads only when a track is made
 
     return Options(**{**track_option_fields(catalogue, track), **overrides})
 

@@ -21,7 +21,7 @@ from cuecast.units import clock_text, to_seconds
 
 if TYPE_CHECKING:
     from cuecast.loudness import Loudness
-    from cuecast.render import Options
+    from cuecast.pipeline import Options
 
 FORMATS = ["mp3", "m4a", "m4b", "ogg", "opus", "flac", "wav"]
 META_OPTIONS = (
@@ -148,7 +148,7 @@ def _script_options(f: Callable) -> Callable:
 
 
 def _options(**kw: Any) -> Options:
-    from cuecast.render import Options
+    from cuecast.pipeline import Options
     from cuecast.script import parse_set
     from cuecast.voices.registry import check_options
 

@@ -28,7 +28,7 @@ from cuecast.errors import CuecastError, InputError
 from cuecast.units import clock_text
 
 if TYPE_CHECKING:
-    from cuecast.render import Options
+    from cuecast.pipeline import Options
 
 
 @main.command()
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 def render(script: str, output: str | None, fmt: str | None, bitrate: int | None,
            loudness: str, captions: str, quiet: bool, **kw: Any) -> None:
     """Render SCRIPT to an audio track, with its timeline beside it."""
-    from cuecast.render import render as do_render
+    from cuecast.pipeline import render as do_render
 
     meta = {k: kw.pop(k) for k in META_OPTIONS if kw.get(k) is not None}
     for k in META_OPTIONS:
@@ -115,7 +115,7 @@ def _check_track(track: str | None) -> None:
 @_script_options
 def plan(script: str, as_json: bool, list_vars: bool, **kw: Any) -> None:
     """Show SCRIPT's timeline without encoding any audio."""
-    from cuecast.render import prepare
+    from cuecast.pipeline import prepare
 
     options = _options(**kw)
     if list_vars:
@@ -150,7 +150,7 @@ def _print_vars(script: str, options: Options, as_json: bool) -> None:
 @_script_options
 def check(scripts: tuple[str, ...], **kw: Any) -> None:
     """Validate SCRIPTS and list their timing warnings."""
-    from cuecast.render import prepare
+    from cuecast.pipeline import prepare
 
     options = _options(**kw)
     worst: CuecastError | None = None

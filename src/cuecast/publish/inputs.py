@@ -54,7 +54,7 @@ class TrackJob:
     script: str
     """The script's path among ``files``."""
     options: Mapping[str, Any]
-    """``cuecast.render.Options`` as keyword arguments (the render stack is
+    """``cuecast.pipeline.Options`` as keyword arguments (the render stack is
     loaded only where a track renders); paths in ``meta['cover']`` and
     ``voice`` are relative to the job's root."""
     fmt: str

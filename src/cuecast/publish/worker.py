@@ -2,7 +2,7 @@
 
 Runs in a local process or on a Dask worker, which may be another machine:
 the job's input files are written to a fresh temporary folder, the track
-is rendered there through the library (``cuecast.render.render``), and
+is rendered there through the library (``cuecast.pipeline.render``), and
 the track, its timeline and captions come back as bytes. The temporary
 folder's path is taken out of everything that comes back (the timeline
 names included files relative to the job's root, errors name the files on
@@ -74,7 +74,7 @@ def _unpack(job: TrackJob, root: str) -> None:
 
 
 def _render(job: TrackJob, root: str, out_dir: str) -> tuple[tuple[tuple[str, bytes], ...], float]:
-    from cuecast.render import Options, render
+    from cuecast.pipeline import Options, render
 
     os.makedirs(out_dir)
     meta = dict(job.options["meta"])

@@ -59,7 +59,7 @@ class Job:
     work: Work | None = field(default=None, repr=False)
 
     def progress(self, stage: str, done: int, total: int) -> None:
-        """The render's progress callback (``cuecast.render.Progress``)."""
+        """The render's progress callback (``cuecast.pipeline.Progress``)."""
         self.stage, self.done, self.total = stage, done, total
         if stage == "audio" and total > 0 and done >= total:
             self.audio_complete = True

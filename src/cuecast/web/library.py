@@ -23,7 +23,7 @@ from pathlib import Path
 from cuecast import __version__
 from cuecast.catalogue import Catalogue, Track, track_options
 from cuecast.errors import InputError
-from cuecast.render import Options
+from cuecast.pipeline import Options
 from cuecast.script import VarInfo, describe_vars, load
 from cuecast.script.reads import files_read
 from cuecast.units import SAMPLE_RATE, clock_text, to_ms, to_samples

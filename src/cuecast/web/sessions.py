@@ -4,7 +4,7 @@ Takes a ``Choice`` (see ``library``); gives its total length (the
 library's own plan, with the speech cache, remembered per key) and its
 file: straight from the store when the same session was made before,
 otherwise a ``Job`` on the bounded queue that renders with
-``cuecast.render.render`` into a work folder and moves the finished file
+``cuecast.pipeline.render`` into a work folder and moves the finished file
 into the store.
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cuecast.errors import CuecastError
-from cuecast.render import prepare, render
+from cuecast.pipeline import prepare, render
 from cuecast.web.jobs import Job, JobQueue
 from cuecast.web.library import BadChoice, Choice, Library
 from cuecast.web.store import Store

@@ -1,7 +1,7 @@
 """The whole pipeline, as the library's entry points.
 
     script   = load(path, profile, sets)         # script/: YAML -> resolved Script
-    timeline = plan(script, speech lengths)      # plan.py: pure; voices/ speak the lines
+    timeline = plan(script, speech lengths)      # planner.py: pure; voices/ speak the lines
     levelled = level(timeline, clips)            # loudness/: gain, limited clips, measured
                                                  #   from the clips (no mix is made)
     blocks   = mix(levelled.timeline, clips)     # mix.py: streamed PCM, made once
@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 
 from cuecast import sounds
-from cuecast._callable import callable_module
 from cuecast.atomic import Batch, check_writable, make_folder
 from cuecast.beds import bed_source
 from cuecast.captions import caption_texts
@@ -30,8 +29,8 @@ from cuecast.errors import EngineError, InputError
 from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, level
 from cuecast.mix import Bed, ClipFor, mix
-from cuecast.plan import Plan, walk
-from cuecast.script import load
+from cuecast.planner import Plan, walk
+from cuecast.script.load import load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
 from cuecast.timeline import SoundPlay, Source, Timeline, Tone, Utterance
 from cuecast.units import SAMPLE_RATE, db_to_gain
@@ -243,6 +242,3 @@ def _with_meta(script: Script, overrides: Mapping[str, str]) -> Script:
     if not overrides:
         return script
     return replace(script, meta=replace(script.meta, **dict(overrides)))
-
-
-callable_module(__name__, "render")  # cuecast.render(script, out, **options): see cuecast/api.py

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from cuecast import limits
-from cuecast._callable import callable_module
 from cuecast.errors import InputError
 from cuecast.script.model import (
     Breath,
@@ -473,6 +472,3 @@ def _close_sections(events: list[Event], length: int) -> list[Event]:
 
 def _overlaps(a: _Line, b: _Line) -> bool:
     return a.start < b.start + b.length and b.start < a.start + a.length
-
-
-callable_module(__name__, "plan")  # cuecast.plan(script, **options): see cuecast/api.py
