@@ -286,7 +286,7 @@ class _Loader:
         return self.reader.boolean(node, "defaults strict")
 
     def default_recordings(self, node: yaml.Node) -> str:
-        """A folder of recorded lines (``voices/recordings.py``), kept inside
+        """A folder of recorded lines (``voices/recordings/``), kept inside
         the catalogue's folder like its files."""
         raw = self.reader.scalar(node, "defaults recordings").strip()
         real, problem = resolve(raw, self.folder, self.folder, self.allow_outside)

@@ -11,6 +11,7 @@ Takes a timeline and its clips (and a way to make the mix); gives a
     limiter.py       a clip held under a ceiling, true peak included
     levelling.py     the levelling: measure once, limit, settle the gain
     ffmpeg_meter.py  the fallback: ffmpeg's ebur128 (and its limiter)
+    match.py         recorded and synthesised lines made one loudness
 """
 
 from __future__ import annotations

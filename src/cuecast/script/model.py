@@ -31,7 +31,7 @@ class VoiceSpec:
 
     ``rate_wpm`` is words per minute, ``pitch`` 0-100 (50 neutral),
     ``volume`` 0.0-1.0. ``recordings`` (the script's voice only) is the
-    real path of a folder of recorded lines (``voices/recordings.py``).
+    real path of a folder of recorded lines (``voices/recordings/``).
     """
 
     engine: str | None = None

@@ -24,7 +24,7 @@ import numpy as np
 
 from cuecast.errors import EngineError
 from cuecast.script.model import VoiceSpec
-from cuecast.timeline import Utterance
+from cuecast.timeline import Timeline, Utterance
 from cuecast.voices.cache import Cache, cache_key
 from cuecast.voices.registry import canonical_name, get_engine
 from cuecast.voices.workers import Job, run_jobs
@@ -93,6 +93,12 @@ class Speaker:
             key = cache_key(engine, self._version(engine), voice, text)
             self._jobs[utt] = Job(engine, voice, text, key)
         return self._jobs[utt]
+
+    def with_origins(self, timeline: Timeline) -> Timeline:
+        """``timeline`` with each speech event saying where its clip comes
+        from; every line is the engine's here (a speaker that plays
+        recordings says which, ``voices/recordings``)."""
+        return timeline
 
     # --- clips -------------------------------------------------------------
 
