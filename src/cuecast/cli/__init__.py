@@ -7,6 +7,7 @@ here and is imported below.
 
 from cuecast.cli import (
     commands,  # noqa: F401  (registers the commands)
+    edit,  # noqa: F401
     lines,  # noqa: F401
     publish,  # noqa: F401
     serve,  # noqa: F401

@@ -1,0 +1,68 @@
+"""``cuecast edit [FOLDER]``: the routines of a folder, in the browser, on uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+
+import click
+
+from cuecast.cli.base import _options, _script_options, main
+from cuecast.errors import InputError
+
+
+@main.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Another than this machine's own (127.0.0.1, ::1) "
+                   "lets anyone who can reach it and has the link edit the folder.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@_script_options
+def edit(folder: str, host: str, port: int, **kw: Any) -> None:
+    """Write the routines in FOLDER in the browser [default: the current folder].
+
+    Prints a link with a secret token: open it in a browser on this
+    machine. The options say how the routines are checked, heard and
+    rendered, as for 'cuecast render'.
+    """
+    import uvicorn
+
+    from cuecast.edit import create_app, new_token
+
+    token = new_token()
+    app = create_app(folder, _options(**kw), token)
+    sock = _listen(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    if not _loopback(host):
+        click.echo(f"cuecast: warning: listening on {host}, not only this machine: anyone who "
+                   "can reach it and has the link can read and change the routines in "
+                   f"{folder}", err=True)  # fmt: skip
+    click.echo(f"cuecast: editing {folder} at "
+               f"http://{shown}:{sock.getsockname()[1]}/?token={token} (Ctrl-C to stop)")
+    config = uvicorn.Config(app, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=3)  # fmt: skip
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bound before the link is printed, so the port in it is the one listening."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(64)
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"--host/--port: cannot listen on {host}:{port}: "
+                         f"{exc.strerror or exc}") from None  # fmt: skip
+    return sock

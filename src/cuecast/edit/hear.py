@@ -1,0 +1,204 @@
+"""Hearing a routine while it is written: one line, the timeline from a point, the file.
+
+Takes a check that passed (``check.Checked``: its timeline and the speaker
+that measured it); gives WAV bytes. ``line_audio`` is the spoken line at
+(or last before) a line of the file, in the script's voice, from the
+speech cache. ``Pieces`` mixes the timeline in pieces of ``PIECE_S`` on a
+fixed grid, each kept (by the timeline's content and its place) so
+playing from another point, or again, mixes only what is new. A piece is
+the mix as rendered (the clips, sounds, breathing and the bed, ducked)
+without the loudness stage, which needs the whole session: a preview, not
+the file. ``Renders`` runs ``cuecast render``'s own call in a thread and
+reports its progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+import threading
+import wave
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cuecast.edit.check import Checked
+from cuecast.errors import CuecastError, InputError
+from cuecast.mix import Bed, mix
+from cuecast.render import Options, _bed, _clip_source, render
+from cuecast.timeline import Event, Timeline, Utterance
+from cuecast.units import SAMPLE_RATE, clock_text, to_samples
+
+PIECE_S = 15.0
+"""Seconds per piece: short enough that the first is mixed in a moment."""
+TAIL_S = 30.0
+"""How long before a piece an event may start and still sound in it (a
+bowl rings on after its event; no built-in sound or clip is longer)."""
+KEPT_BYTES = 200 * 1024 * 1024
+"""Pieces kept in memory (a piece is 1.3 MB: about 150 of them)."""
+
+
+def wav_bytes(samples: np.ndarray) -> bytes:
+    """float32 samples in [-1, 1] -> a 16-bit mono WAV file's bytes."""
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        w.writeframes(pcm.tobytes())
+    return out.getvalue()
+
+
+def speech_at(timeline: Timeline, line: int) -> Event | None:
+    """The spoken line written on ``line`` of the script (its first event),
+    else the last one written above it, else the first one."""
+    own = [e for e in timeline.events
+           if e.kind == "speech" and e.file in (None, timeline.file)]  # fmt: skip
+    if not own:
+        return None
+    exact = [e for e in own if e.line == line]
+    if exact:
+        return exact[0]
+    above = [e for e in own if e.line < line]
+    return max(above, key=lambda e: (e.line, -e.start)) if above else own[0]
+
+
+def line_audio(checked: Checked, line: int) -> tuple[Event, bytes]:
+    event = speech_at(checked.prepared.timeline, line)
+    if event is None or not isinstance(event.source, Utterance):
+        raise InputError("this routine says nothing to play")
+    return event, wav_bytes(checked.prepared.speaker.clip(event.source))
+
+
+def piece_count(timeline: Timeline) -> int:
+    return max(1, -(-timeline.length // to_samples(PIECE_S)))
+
+
+class Pieces:
+    """The timeline's audio on a grid of ``PIECE_S`` pieces, kept in memory."""
+
+    def __init__(self, kept_bytes: int = KEPT_BYTES) -> None:
+        self.kept_bytes = kept_bytes
+        self._kept: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def piece(self, checked: Checked, index: int) -> bytes:
+        timeline = checked.prepared.timeline
+        if not 0 <= index < piece_count(timeline):
+            raise InputError(f"there is no piece {index} in this timeline")
+        key = (fingerprint(checked), index)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+            data = wav_bytes(self._mix(checked, index))
+            self._kept[key] = data
+            while sum(len(v) for v in self._kept.values()) > self.kept_bytes:
+                self._kept.popitem(last=False)
+            return data
+
+    def _mix(self, checked: Checked, index: int) -> np.ndarray:
+        timeline = checked.prepared.timeline
+        step = to_samples(PIECE_S)
+        start, end = index * step, min((index + 1) * step, timeline.length)
+        excerpt = _excerpt(timeline, start, end)
+        bed = _bed(checked.prepared.script)
+        if bed is not None:
+            bed = replace(bed, source=_Offset(bed, start), fade_s=0.0)
+        blocks = mix(excerpt, _clip_source(checked.prepared.speaker), bed=bed)
+        return np.concatenate(list(blocks)) if excerpt.length else np.zeros(0, np.float32)
+
+
+def fingerprint(checked: Checked) -> str:
+    """What the pieces' sound depends on: the timeline (texts, voices,
+    times) and the background."""
+    timeline = checked.prepared.timeline
+    what = timeline.dumps() + repr(checked.prepared.script.background)
+    return hashlib.sha256(what.encode()).hexdigest()
+
+
+def _excerpt(timeline: Timeline, start: int, end: int) -> Timeline:
+    """The events sounding in [start, end), moved so that ``start`` is 0
+    (an event begun before it starts at a negative place: the mixer plays
+    the rest of it)."""
+    tail = to_samples(TAIL_S)
+    events = tuple(
+        replace(e, start=e.start - start, end=e.end - start)
+        for e in timeline.events
+        if e.start < end and max(e.end, e.start + tail) > start
+    )
+    return replace(timeline, length=end - start, events=events)
+
+
+class _Offset:
+    """The bed's samples from ``start`` on (a piece's 0 is the session's ``start``)."""
+
+    def __init__(self, bed: Bed, start: int) -> None:
+        self.source = bed.source
+        self.start = start
+
+    def block(self, start: int, n: int) -> np.ndarray:
+        return self.source.block(self.start + start, n)
+
+
+@dataclass
+class Job:
+    """A render under way or finished, as the page polls it."""
+
+    id: str
+    name: str
+    stage: str = "starting"
+    done: int = 0
+    total: int = 0
+    finished: bool = False
+    error: str | None = None
+    wrote: tuple[str, ...] = ()
+    length: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Renders:
+    """One render at a time, in a thread, as ``cuecast render`` makes it."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.jobs: dict[str, Job] = {}
+        self._running: Job | None = None
+        self._lock = threading.Lock()
+
+    def start(self, name: str, script: Path, root: Path) -> Job:
+        with self._lock:
+            if self._running is not None and not self._running.finished:
+                raise InputError(f"{self._running.name} is being rendered; wait for it to end")
+            job = Job(secrets.token_hex(8), name)
+            self.jobs[job.id] = job
+            self._running = job
+        out = script.with_suffix("." + (self.options.fmt or "mp3"))
+        threading.Thread(target=self._run, args=(job, script, out, root),
+                         name="cuecast-edit-render", daemon=True).start()  # fmt: skip
+        return job
+
+    def _run(self, job: Job, script: Path, out: Path, root: Path) -> None:
+        def progress(stage: str, done: int, total: int) -> None:
+            job.stage, job.done, job.total = stage, done, total
+
+        try:
+            result = render(str(script), str(out), self.options, progress)
+            job.wrote = tuple(Path(p).relative_to(root).as_posix()
+                              for p in (result.path, result.timeline_path, *result.extra_paths))
+            job.length = clock_text(result.timeline.length)
+        except CuecastError as err:
+            job.error = str(err).replace(str(root) + "/", "")
+        except Exception as exc:  # noqa: BLE001 - a bug is shown, the server goes on
+            job.error = f"the render failed: {exc}"
+        finally:
+            job.stage = "done" if job.error is None else "failed"
+            job.finished = True
+
