@@ -7,8 +7,10 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Point ``CUECAST_CACHE_DIR`` at a fresh temporary folder."""
+    """Point ``CUECAST_CACHE_DIR`` and ``CUECAST_VOICES_DIR`` (the voices
+    ``cuecast voices get`` installs) at fresh temporary folders."""
     monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path_factory.mktemp("cuecast-cache")))
+    monkeypatch.setenv("CUECAST_VOICES_DIR", str(tmp_path_factory.mktemp("cuecast-voices")))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

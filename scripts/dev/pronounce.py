@@ -124,7 +124,7 @@ def piper_phonemes(texts: list[str], voice: str = "joe") -> list[str]:
 
     from cuecast.voices import piper
 
-    path, _ = piper._model_for(piper._canonical_name(voice))
+    path, _ = piper.model_for(piper.canonical_name(voice))
     config = PiperConfig.from_dict(json.loads(open(f"{path}.json", encoding="utf-8").read()))
     speaker = PiperVoice(session=None, config=config)
     return [" | ".join("".join(s).strip() for s in speaker.phonemize(t)) for t in texts]
