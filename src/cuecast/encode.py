@@ -114,12 +114,16 @@ def encode(
     chapters: Sequence[Chapter],
     total_samples: int,
     before_commit: Callable[[], None] | None = None,
+    audio_out: Callable[[bytes], None] | None = None,
 ) -> None:
     """Stream ``blocks`` (float32 mono, 44100 Hz, ``total_samples`` in all)
     through ffmpeg into ``out_path``, tag it, and rename it into place.
     ``before_commit`` runs once the file is complete, just before that
     rename (``render`` renames the sidecars there: ``atomic.Batch``); if it
-    raises, the file is not renamed."""
+    raises, the file is not renamed. ``audio_out`` (mp3 only) gets the
+    encoder's audio frames as it makes them, on a thread of its own: the
+    finished file's audio exactly (it ends with them), for a listener who
+    plays the session while it is made (``web/live.py``)."""
     fmt = _check_settings(settings)
     cover = tags.read_cover(meta.cover) if meta is not None and meta.cover else None
     chapters = _clean_chapters(chapters, total_samples)
@@ -131,8 +135,10 @@ def encode(
         if chapters and fmt in ("m4a", "m4b"):
             chapters_file = tmp.sibling(".chapters.txt")
             _write_text(chapters_file, tags.ffmetadata(chapters))
-        args, gain_lin, clip = encoder_input(settings, tmp.path, chapters_file)
-        with FfmpegRun(args, what=f"encoding {out_path}") as run:
+        tap = audio_out is not None and fmt == "mp3"
+        args, gain_lin, clip = encoder_input(settings, tmp.path, chapters_file, tap=tap)
+        with FfmpegRun(args, what=f"encoding {out_path}",
+                       on_output=audio_out if tap else None) as run:
             written = stream(run, blocks, gain_lin, clip)
             run.finish()
         if written != total_samples:
@@ -146,7 +152,8 @@ def encode(
 
 
 def encoder_input(
-    settings: EncodeSettings, out_path: str, chapters_file: str | None = None
+    settings: EncodeSettings, out_path: str, chapters_file: str | None = None, *,
+    tap: bool = False,
 ) -> tuple[list[str], float, float]:
     """How the mix goes into ffmpeg: its arguments (after the binary and the
     log options), the linear gain applied to each block and the clip level.
@@ -155,7 +162,7 @@ def encoder_input(
     fmt = _check_settings(settings)
     kbps = settings.bitrate_kbps or DEFAULT_KBPS.get(fmt)
     args = encoder_args(fmt, kbps, out_path, chapters_file=chapters_file,
-                        limiter=settings.limiter)  # fmt: skip
+                        limiter=settings.limiter, tap=tap)  # fmt: skip
     gain_lin = 10.0 ** ((settings.gain_db + _level_trim_db(fmt, settings)) / 20.0)
     clip = LIMITER_HEADROOM if settings.limiter else 1.0
     return args, gain_lin, clip

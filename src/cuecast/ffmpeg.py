@@ -24,7 +24,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
@@ -72,12 +72,16 @@ def limiter_filter() -> str:
 
 def encoder_args(
     fmt: str, kbps: int | None, out: str, *, chapters_file: str | None = None,
-    limiter: bool = False,
+    limiter: bool = False, tap: bool = False,
 ) -> list[str]:
     """The raw mix on stdin encoded as ``fmt`` into ``out``: mono,
     bit-exact (no version strings, fixed Ogg serials, no MP4 creation time),
     no metadata but the chapters of ``chapters_file`` (ffmetadata), after
-    the limiter if asked. ``kbps`` None: the codec's quality default (ogg)."""
+    the limiter if asked. ``kbps`` None: the codec's quality default (ogg).
+    ``tap`` (mp3 only): the encoded frames also go to stdout as they are
+    made (ffmpeg's tee muxer: encoded once, written twice; the file is
+    byte for byte the one without the tap, stdout gets its audio frames
+    without the ID3 tag and the LAME/Info frame)."""
     args = list(PCM_INPUT)
     if chapters_file is not None:
         args += ["-f", "ffmetadata", "-i", chapters_file, "-map", "0:a"]
@@ -87,7 +91,17 @@ def encoder_args(
     args += ["-fflags", "+bitexact", "-flags:a", "+bitexact", "-ac", "1"]
     if limiter:
         args += ["-af", limiter_filter()]
+    if tap and fmt == "mp3":
+        codec = _codec_args(fmt, kbps)[:-4]  # without -write_xing 1 -f mp3: on the file's side
+        both = (f"[f=mp3:write_xing=1:fflags=+bitexact]{_tee_escaped(out)}|"
+                "[f=mp3:write_xing=0:id3v2_version=0:fflags=+bitexact:onfail=ignore]pipe\\:1")
+        return [*args, *codec, "-f", "tee", "-y", both]
     return [*args, *_codec_args(fmt, kbps), "-y", out]
+
+
+def _tee_escaped(path: str) -> str:
+    """A file name as one output of ffmpeg's tee muxer (its separators escaped)."""
+    return "".join("\\" + c if c in "\\'[]|:;,=@" else c for c in path)
 
 
 def _codec_args(fmt: str, kbps: int | None) -> list[str]:
@@ -231,7 +245,10 @@ class FfmpegRun:
     raises EncodeError (with ffmpeg's last lines) if ffmpeg failed.
     """
 
-    def __init__(self, args: list[str], *, what: str, loglevel: str = "warning") -> None:
+    def __init__(self, args: list[str], *, what: str, loglevel: str = "warning",
+                 on_output: Callable[[bytes], None] | None = None) -> None:
+        """``on_output`` gets ffmpeg's stdout as it comes (on a thread of
+        its own; it must not block), else stdout is discarded."""
         self.what = what
         self.lines: collections.deque[str] = collections.deque(maxlen=STDERR_KEEP_LINES)
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", loglevel, *args]
@@ -240,7 +257,7 @@ class FfmpegRun:
             self.proc = subprocess.Popen(
                 cmd,
                 stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL if on_output is None else subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
             )
@@ -249,12 +266,22 @@ class FfmpegRun:
         _widen(self.proc.stdin)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
+        self._output: threading.Thread | None = None
+        if on_output is not None:
+            self._output = threading.Thread(target=self._pass_on, args=(on_output,), daemon=True)
+            self._output.start()
         self._watchdog = _Watchdog(self.proc, timeout_s)
 
     def _drain(self) -> None:
         assert self.proc.stderr is not None
         for raw in self.proc.stderr:
             self.lines.append(raw.decode("utf-8", "replace").rstrip())
+
+    def _pass_on(self, on_output: Callable[[bytes], None]) -> None:
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        while data := os.read(fd, 64 * 1024):
+            on_output(data)
 
     def __enter__(self) -> FfmpegRun:
         return self
@@ -281,6 +308,8 @@ class FfmpegRun:
         with self._watchdog.armed():
             self.proc.wait()
             self._reader.join()
+            if self._output is not None:
+                self._output.join()
         self._watchdog.stop()
         if self.proc.returncode != 0 or self._watchdog.fired:
             self._fail()
@@ -291,7 +320,9 @@ class FfmpegRun:
         kill_group(self.proc)
         self.proc.wait()
         self._reader.join(timeout=5)
-        for pipe in (self.proc.stdin, self.proc.stderr):
+        if self._output is not None:
+            self._output.join(timeout=5)
+        for pipe in (self.proc.stdin, self.proc.stderr, self.proc.stdout):
             try:
                 if pipe is not None:
                     pipe.close()

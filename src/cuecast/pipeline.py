@@ -88,6 +88,28 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
             progress: Progress | None = None) -> Prepared:
     """Load, voice and plan a script. Warnings are on the timeline; with
     ``strict`` they are an ``InputError``."""
+    script, speaker = _script_and_speaker(path, options)
+    timeline = _plan(script, speaker, progress)
+    timeline = replace(mark_origins(timeline, speaker), voice=speaker.describe())
+    if options.strict and timeline.warnings:
+        first = timeline.warnings[0]
+        raise InputError(
+            "; ".join(str(w) for w in timeline.warnings) + " (--strict makes warnings errors)",
+        ) if len(timeline.warnings) > 1 else InputError(
+            first.message + " (--strict makes warnings errors)",
+            file=first.file, line=first.line, column=first.column,
+        )
+    return Prepared(script, timeline, speaker)
+
+
+def speech_ready(path: str | os.PathLike, options: Options = Options()) -> bool:
+    """Whether every line the script speaks is in the speech cache already,
+    so that a render makes no speech (never synthesises; milliseconds)."""
+    script, speaker = _script_and_speaker(path, options)
+    return not walk(script, speaker.length, _sound_length).unmeasured
+
+
+def _script_and_speaker(path: str | os.PathLike, options: Options) -> tuple[Script, Speaker]:
     script = load(path, profile=options.profile, sets=options.sets,
                   allow_outside=options.allow_outside)
     script = _with_meta(script, options.meta)
@@ -102,22 +124,14 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
         override=VoiceSpec(engine=options.engine, name=options.voice, rate_wpm=options.rate_wpm),
         jobs=options.jobs,
     )
-    timeline = _plan(script, speaker, progress)
-    timeline = replace(mark_origins(timeline, speaker), voice=speaker.describe())
-    if options.strict and timeline.warnings:
-        first = timeline.warnings[0]
-        raise InputError(
-            "; ".join(str(w) for w in timeline.warnings) + " (--strict makes warnings errors)",
-        ) if len(timeline.warnings) > 1 else InputError(
-            first.message + " (--strict makes warnings errors)",
-            file=first.file, line=first.line, column=first.column,
-        )
-    return Prepared(script, timeline, speaker)
+    return script, speaker
 
 
 def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
-           options: Options = Options(), progress: Progress | None = None) -> Result:
-    """Render a script to an audio file with its timeline (and captions) beside it."""
+           options: Options = Options(), progress: Progress | None = None, *,
+           audio_out: Callable[[bytes], None] | None = None) -> Result:
+    """Render a script to an audio file with its timeline (and captions) beside it.
+    ``audio_out``: the MP3 encoder's audio frames as they are made (``encode``)."""
     fmt, out_path = _output(path, out, options.fmt)
     prepared = prepare(path, options, progress)  # load, plan, speak
     timeline, bed = prepared.timeline, _bed(prepared.script)
@@ -126,7 +140,7 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
                       progress)  # fmt: skip
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
                               gain_db=levelled.gain_db, limiter=levelled.ffmpeg_limiter)
-    written = _encode(blocks, out_path, settings, prepared, options.captions)
+    written = _encode(blocks, out_path, settings, prepared, options.captions, audio_out)
     return Result(out_path, written[0], timeline, levelled.before, written[1:], levelled.after)
 
 
@@ -143,7 +157,8 @@ def _output(path: str | os.PathLike, out: str | os.PathLike | None,
 
 
 def _encode(blocks: Iterable[np.ndarray], out_path: str, settings: EncodeSettings,
-            prepared: Prepared, captions: Sequence[str]) -> tuple[str, ...]:
+            prepared: Prepared, captions: Sequence[str],
+            audio_out: Callable[[bytes], None] | None = None) -> tuple[str, ...]:
     """The track, its timeline and captions, all renamed into place together
     (``atomic.Batch``); the sidecars' paths, the timeline's first."""
     timeline = prepared.timeline
@@ -154,7 +169,7 @@ def _encode(blocks: Iterable[np.ndarray], out_path: str, settings: EncodeSetting
         extra = [sidecars.write_text(p, text) for p, text in texts]
         encode(blocks, out_path, settings, meta=prepared.script.meta,
                chapters=timeline.chapters(), total_samples=timeline.length,
-               before_commit=sidecars.commit)  # fmt: skip
+               before_commit=sidecars.commit, audio_out=audio_out)  # fmt: skip
     return (timeline_path, *extra)
 
 

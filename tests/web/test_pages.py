@@ -181,6 +181,7 @@ def test_queue_full_is_503_with_retry_after(make_client, monkeypatch) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sessions_module, "render", slow_render)
+    monkeypatch.setattr(sessions_module, "speech_ready", lambda *a: False)  # all real work
     client = make_client(queue_bound=1)
     first = client.post(TRACK, data={"hold": "4"}, follow_redirects=False)
     assert first.status_code == 303
@@ -193,6 +194,37 @@ def test_queue_full_is_503_with_retry_after(make_client, monkeypatch) -> None:
     release.set()
     url = first.headers["location"].removeprefix("http://testserver")
     assert wait_done(client, url)["state"] == "done"
+
+
+def test_sessions_needing_no_new_speech_pass_a_full_render_queue(make_client,
+                                                                  monkeypatch) -> None:
+    """The 503 is for real rendering work: a session whose lines are all in
+    the speech cache (only holds, rests or counts changed) has its own,
+    larger bound."""
+    release = threading.Event()
+    real = sessions_module.render
+    new_speech = {"4"}
+
+    def slow_render(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    def ready(path, options):
+        return options.sets.get("hold") not in new_speech
+
+    monkeypatch.setattr(sessions_module, "render", slow_render)
+    monkeypatch.setattr(sessions_module, "speech_ready", ready)
+    client = make_client(queue_bound=1, assembly_bound=2)
+    assert client.post(TRACK, data={"hold": "4"}, follow_redirects=False).status_code == 303
+    new_speech.add("5")
+    assert client.post(TRACK, data={"hold": "5"}, follow_redirects=False).status_code == 503
+    made = [client.post(TRACK, data={"hold": h}, follow_redirects=False) for h in ("6", "7")]
+    assert [m.status_code for m in made] == [303, 303]
+    assert client.post(TRACK, data={"hold": "8"}, follow_redirects=False).status_code == 503
+    release.set()
+    for m in made:
+        assert wait_done(client, m.headers["location"].removeprefix("http://testserver"))[
+            "state"] == "done"
 
 
 def test_rate_limits(make_client) -> None:

@@ -1,17 +1,20 @@
-"""The store's disk budget, the queue's bound, and audio sent while it is made."""
+"""The store's disk budget, the queue's bound, audio sent while it is made, rate limits."""
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from cuecast.ffmpeg import ffmpeg_exe
+from cuecast.encode import EncodeSettings, encode
+from cuecast.script.model import Meta
+from cuecast.units import SAMPLE_RATE
+from cuecast.web.guard import RateLimits
 from cuecast.web.jobs import Job, JobQueue, QueueFull
-from cuecast.web.live import frame_length, id3_length, live_bytes
+from cuecast.web.live import LiveAudio
 from cuecast.web.store import Store
 
 KEYS = [f"{i:032x}" for i in range(5)]
@@ -83,44 +86,75 @@ def test_a_failing_render_fails_its_job_only(tmp_path: Path) -> None:
     queue.close()
 
 
-def encoded(tmp_path: Path) -> bytes:
-    """Five seconds of tone as the encoder writes it (ID3 header, Info frame, audio)."""
-    out = tmp_path / "tone.mp3"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=d=5",
-                    "-fflags", "+bitexact", "-flags:a", "+bitexact", "-ac", "1", "-c:a",
-                    "libmp3lame", "-b:a", "96k", "-write_xing", "1", "-f", "mp3", "-y", str(out)],
-                   check=True)
-    return out.read_bytes()
+def tone_blocks(seconds: float = 5.0) -> list[np.ndarray]:
+    t = np.arange(int(seconds * SAMPLE_RATE), dtype=np.float32) / SAMPLE_RATE
+    samples = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    return [samples[at:at + 8192] for at in range(0, len(samples), 8192)]
 
 
-def test_live_audio_is_the_finished_files_audio(tmp_path: Path) -> None:
-    raw = encoded(tmp_path)
-    head = id3_length(raw)
-    assert head is not None and frame_length(raw[head:head + 4]) == 313  # 96k at 44.1 kHz
-    tagged = b"ID3\x04\x00\x00\x00\x00\x07\x76" + b"\x00" * 1014 + raw[head:]
-    job = Job(KEYS[0], tmp_path / "work")
-    job.work_dir.mkdir()
-    growing = job.work_dir / ".session.cuecast-tmp-1-abcd.mp3"
+def test_the_encoders_own_output_is_the_finished_files_audio(tmp_path: Path) -> None:
+    """What the encoder hands the live listener is the file's audio frames
+    exactly (the file only adds its tag and Info frame in front), and
+    tapping it changes no byte of the file."""
+    blocks = tone_blocks()
+    total = sum(len(b) for b in blocks)
+    meta = Meta(title="Tone")
+    plain, tapped = tmp_path / "plain.mp3", tmp_path / "odd [1]:a|b'c" / "tapped.mp3"
+    tapped.parent.mkdir()
+    encode(blocks, str(plain), EncodeSettings("mp3", 96), meta=meta, chapters=[],
+           total_samples=total)
+    heard: list[bytes] = []
+    encode(blocks, str(tapped), EncodeSettings("mp3", 96), meta=meta, chapters=[],
+           total_samples=total, audio_out=heard.append)
+    audio = b"".join(heard)
+    assert tapped.read_bytes() == plain.read_bytes()
+    assert len(audio) > 50_000 and plain.read_bytes().endswith(audio)
+    assert audio[:2] == b"\xff\xfb"  # starts on an MPEG-1 Layer III frame, no tag, no Info
+
+
+def test_live_audio_gives_every_reader_every_byte_as_it_comes(tmp_path: Path) -> None:
+    live = LiveAudio(tmp_path)
+    parts = [bytes([i]) * 5000 for i in range(40)]
+    first_seen = threading.Event()
 
     def encoder() -> None:
-        with growing.open("wb") as f:
-            for at in range(0, len(raw), 4000):
-                f.write(raw[at:at + 4000])
-                f.flush()
-                time.sleep(0.01)
-        job.audio_complete = True
-        growing.write_bytes(b"garbage while the tags are written" * 100)
-        final = tmp_path / "final.mp3"
-        final.write_bytes(tagged)
-        job.result, job.state = final, "done"
-        job.finished.set()
+        for part in parts[:20]:
+            live.write(part)
+        first_seen.wait(10)  # the early reader has had bytes before the encode ends
+        for part in parts[20:]:
+            live.write(part)
+        live.close()
 
-    started = time.monotonic()
-    threading.Thread(target=encoder).start()
-    chunks = []
-    first_s = None
-    for chunk in live_bytes(job, timeout_s=30):
-        first_s = first_s if first_s is not None else time.monotonic() - started
-        chunks.append(chunk)
-    assert b"".join(chunks) == tagged[1024 + 313:]
-    assert first_s is not None and first_s < 0.5  # long before the encode ended
+    early: list[bytes] = []
+    writer = threading.Thread(target=encoder)
+    writer.start()
+    for chunk in live.follow(timeout_s=30):
+        early.append(chunk)
+        first_seen.set()
+    writer.join()
+    late = b"".join(live.follow(timeout_s=5))  # opened after the end: still from the start
+    assert b"".join(early) == late == b"".join(parts)
+    assert live.closed and live.length == 200_000
+    live.write(b"after the end")  # ignored
+    assert b"".join(live.follow(timeout_s=5)) == late
+
+
+def test_live_audio_of_a_render_that_gave_none_ends_empty(tmp_path: Path) -> None:
+    live = LiveAudio(tmp_path)
+    live.close()
+    assert list(live.follow(timeout_s=5)) == []
+
+
+def test_the_rate_limit_of_a_busy_listener_survives_a_crowd() -> None:
+    """The hand-written limiter forgot the oldest address once 10,000 were
+    seen, so a crowd reset a busy listener's count; the library's windows
+    are forgotten only when they expire."""
+    limits = RateLimits({"renders": 2})
+    busy = "203.0.113.7"
+    assert limits.allow("renders", busy) == 0 and limits.allow("renders", busy) == 0
+    assert limits.allow("renders", busy) >= 1
+    for i in range(12_000):
+        assert limits.allow("renders", f"10.{i // 65536}.{i // 256 % 256}.{i % 256}") == 0
+    assert 1 <= limits.allow("renders", busy) <= 60
+    assert limits.allow("renders", "198.51.100.1") == 0  # per listener
+    assert limits.allow("requests", busy) == 0  # no such limit: never refused

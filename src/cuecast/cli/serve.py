@@ -23,9 +23,17 @@ from cuecast.cli.base import main
 @click.option("--workers", type=click.IntRange(min=1),
               help="Sessions rendered at once [default: CPU count].")
 @click.option("--queue", "queue_bound", type=click.IntRange(min=1),
-              help="Sessions waiting or rendering before answering 503 [default: 4 per worker].")
+              help="Sessions needing new speech, waiting or rendering, before answering 503 "
+                   "[default: 4 per worker].")
+@click.option("--forwarded-allow-ips", "proxies", default="127.0.0.1,::1", show_default=True,
+              metavar="ADDRESSES",
+              help="Reverse proxies (comma-separated addresses or networks, * for any) whose "
+                   "X-Forwarded-For names the listener, for rate limits; '' trusts none.")
+@click.option("--cluster", metavar="ADDRESS",
+              help="Render sessions on the Dask scheduler at ADDRESS (the cluster extra).")
 def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budget: int,
-          workers: int | None, queue_bound: int | None) -> None:
+          workers: int | None, queue_bound: int | None, proxies: str,
+          cluster: str | None) -> None:
     """Serve CATALOGUE as a page where listeners customise and download tracks."""
     import socket
 
@@ -37,8 +45,14 @@ def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budg
     loaded = load_catalogue(catalogue)
     store = store_dir or os.path.join(os.path.dirname(os.path.abspath(catalogue)),
                                       ".cuecast-serve")
+    remote = None
+    if cluster:
+        from cuecast.publish.remote import ClusterRenderer
+
+        remote = ClusterRenderer(loaded, cluster)
     settings = Settings(store_dir=Path(store), disk_budget_bytes=disk_budget * 1024 * 1024,
-                        workers=workers or os.cpu_count() or 1, queue_bound=queue_bound or 0)
+                        workers=workers or os.cpu_count() or 1, queue_bound=queue_bound or 0,
+                        remote=remote)
     app = create_app(loaded, settings)
     # bind first, so the URL printed is the one listening (also with --port 0)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -55,8 +69,11 @@ def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budg
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"cuecast: serving {loaded.series.title} at http://{shown}:{bound}/ "
                "(Ctrl-C to stop)")
+    # the listener's address for the rate limits: the peer's, or the one a
+    # trusted proxy reports (uvicorn's proxy-header middleware; docs/serve.md)
     config = uvicorn.Config(app, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=5)
+                            timeout_graceful_shutdown=5, proxy_headers=bool(proxies.strip()),
+                            forwarded_allow_ips=proxies.strip() or None)
     _give_memory_back()
     _quiet_stop()
     uvicorn.Server(config).run(sockets=[sock])

@@ -2,30 +2,34 @@
 
 An ASGI middleware in front of the app. It reads a request's body itself,
 up to ``max_body_bytes`` (a longer one is answered 413 before the app sees
-it), counts requests per client address in a sliding minute (``limits``:
-a name -> requests per minute, checked by ``RateLimits.allow``; over it is
-429 with ``Retry-After``) and adds the security headers to every answer: a
-content security policy that allows only this server's own scripts,
-styles and media, no framing, no sniffing, no referrer.
+it), counts requests per listener address in a moving one-minute window
+(``limits``: a name -> requests per minute, checked by ``RateLimits.allow``;
+over it is 429 with ``Retry-After``) and adds the security headers to every
+answer: a content security policy that allows only this server's own
+scripts, styles and media, no framing, no sniffing, no referrer.
+
+The listener's address is the ASGI scope's ``client``: the peer, or, behind
+a reverse proxy that ``cuecast serve --forwarded-allow-ips`` trusts, the
+address the proxy reports in ``X-Forwarded-For`` (uvicorn's proxy-header
+middleware sets it before this sees the request; docs/serve.md).
 """
 
 from __future__ import annotations
 
-import threading
+import math
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-WINDOW_S = 60.0
-MAX_CLIENTS = 10_000
-"""Addresses remembered by the rate limits; the oldest are forgotten first."""
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -38,29 +42,23 @@ SECURITY_HEADERS = [
 
 
 class RateLimits:
-    """Sliding one-minute windows per (limit name, client address)."""
+    """A moving one-minute window per (limit name, listener address), kept by
+    the ``limits`` library in memory. An address's window is forgotten only
+    once its last request is a minute old (the storage's expiry), never to
+    make room for other addresses: a crowd cannot reset a busy listener."""
 
     def __init__(self, per_minute: dict[str, int]) -> None:
         self.per_minute = per_minute
-        self._seen: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
+        self._items = {name: RateLimitItemPerMinute(n) for name, n in per_minute.items() if n}
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def allow(self, name: str, client: str) -> int:
-        """0 if the request may go ahead, else seconds to wait."""
-        limit = self.per_minute.get(name)
-        if not limit:
+        """0 if the request may go ahead (and it is counted), else seconds to wait."""
+        item = self._items.get(name)
+        if item is None or self._limiter.hit(item, name, client):
             return 0
-        now = time.monotonic()
-        with self._lock:
-            times = self._seen.setdefault((name, client), deque())
-            while times and times[0] <= now - WINDOW_S:
-                times.popleft()
-            if len(times) >= limit:
-                return max(1, int(times[0] + WINDOW_S - now) + 1)
-            times.append(now)
-            if len(self._seen) > MAX_CLIENTS:
-                self._seen.pop(next(iter(self._seen)))
-        return 0
+        reset_at = self._limiter.get_window_stats(item, name, client).reset_time
+        return max(1, math.ceil(reset_at - time.time()))
 
 
 def client_of(scope: Scope) -> str:

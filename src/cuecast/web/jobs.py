@@ -1,18 +1,19 @@
 """The render queue: a bounded number of sessions rendering at once.
 
 Takes work (a key and a function that renders into a folder and gives the
-finished file's path); gives a ``Job`` whose state, progress and live file
-the pages read. ``workers`` renders run at a time, each on its own thread
-(the heavy parts, speech and ffmpeg, are other processes and numpy, so
-threads are enough, and they share the progress with the pages without
-any pickling); at most ``bound`` jobs wait or run, and past that
-``submit`` raises ``QueueFull`` with how long to wait. The same key
-submitted twice while it is queued or running gets the same job.
+finished file's path); gives a ``Job`` whose state, progress and live
+audio the pages read. The work runs on a ``concurrent.futures`` thread pool
+of ``workers`` threads (the heavy parts, speech, ffmpeg and a cluster's
+renders, are other processes or numpy, so threads are enough, and they
+share the progress with the pages without any pickling); at most ``bound``
+jobs wait or run, and past that ``submit`` raises ``QueueFull`` with how
+long to wait. The same key submitted twice while it is queued or running
+gets the same job.
 """
 
 from __future__ import annotations
 
-import queue
+import concurrent.futures as cf
 import threading
 import time
 from collections import OrderedDict
@@ -21,9 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cuecast.errors import CuecastError
+from cuecast.web.live import LiveAudio
 
 Work = Callable[["Job"], Path]
-"""Renders the job (reporting through ``job.progress``), returns its file."""
+"""Renders the job (reporting through ``job.progress``, feeding
+``job.live``), returns its file."""
 
 KEEP_FINISHED = 256
 """Finished jobs remembered for their status pages (the files are in the store)."""
@@ -49,20 +52,20 @@ class Job:
     total: int = 0
     error: str | None = None
     result: Path | None = None
-    audio_complete: bool = False
-    """Every sample has gone to the encoder: the file being written may now
-    be rewritten (tags), so a live reader must switch to the finished file."""
+    live: LiveAudio = field(init=False, repr=False)
+    """The MP3's audio frames as the encoder gives them (``live``)."""
     created_s: float = field(default_factory=time.monotonic)
     started_s: float | None = None
     finished_s: float | None = None
     finished: threading.Event = field(default_factory=threading.Event)
-    work: Work | None = field(default=None, repr=False)
+    future: cf.Future[Path] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.live = LiveAudio(self.work_dir)
 
     def progress(self, stage: str, done: int, total: int) -> None:
         """The render's progress callback (``cuecast.pipeline.Progress``)."""
         self.stage, self.done, self.total = stage, done, total
-        if stage == "audio" and total > 0 and done >= total:
-            self.audio_complete = True
 
     @property
     def fraction(self) -> float:
@@ -78,22 +81,15 @@ class Job:
 
 
 class JobQueue:
-    def __init__(self, *, workers: int, bound: int,
-                 on_done: Callable[[Job], None] | None = None) -> None:
+    def __init__(self, *, workers: int, bound: int, name: str = "render") -> None:
         self.workers = max(1, workers)
         self.bound = max(self.workers, bound)
-        self._on_done = on_done
         self._lock = threading.Lock()
         self._active: dict[str, Job] = {}
         self._finished: OrderedDict[str, Job] = OrderedDict()
-        self._todo: queue.Queue[Job | None] = queue.Queue()
         self._recent_s: list[float] = []
-        self._threads = [
-            threading.Thread(target=self._run, name=f"cuecast-render-{i}", daemon=True)
-            for i in range(self.workers)
-        ]
-        for t in self._threads:
-            t.start()
+        self._pool = cf.ThreadPoolExecutor(max_workers=self.workers,
+                                           thread_name_prefix=f"cuecast-{name}")
 
     def submit(self, key: str, work_dir: Callable[[], Path], work: Work) -> Job:
         """The job for ``key``: the one already queued or running, or a new
@@ -104,10 +100,11 @@ class JobQueue:
                 return job
             if len(self._active) >= self.bound:
                 raise QueueFull(self._retry_after_s())
-            job = Job(key, work_dir(), work=work)
+            job = Job(key, work_dir())
             self._active[key] = job
             self._finished.pop(key, None)
-        self._todo.put(job)
+            job.future = self._pool.submit(self._run, job, work)
+        job.future.add_done_callback(lambda _: self._retire(job))
         return job
 
     def get(self, key: str) -> Job | None:
@@ -128,29 +125,28 @@ class JobQueue:
             return len(self._active)
 
     def close(self) -> None:
-        """Let the workers end once the queue is empty."""
-        for _ in self._threads:
-            self._todo.put(None)
+        """Drop the jobs still waiting; the running ones end on their own."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self) -> None:
-        while True:
-            job = self._todo.get()
-            if job is None:
-                return
-            job.state, job.started_s = "running", time.monotonic()
-            try:
-                assert job.work is not None
-                job.result = job.work(job)
-                job.state = "done"
-            except CuecastError as err:
-                job.state, job.error = "failed", err.message
-            except Exception as err:  # noqa: BLE001  a render bug must not kill the worker
-                job.state, job.error = "failed", f"the render failed ({type(err).__name__})"
+    @staticmethod
+    def _run(job: Job, work: Work) -> Path:
+        job.state, job.started_s = "running", time.monotonic()
+        try:
+            job.result = work(job)
+            job.state = "done"
+        except CuecastError as err:
+            job.state, job.error = "failed", err.message
+        except Exception as err:  # noqa: BLE001  a render bug must fail its job only
+            job.state, job.error = "failed", f"the render failed ({type(err).__name__})"
+        finally:
             job.finished_s = time.monotonic()
-            job.work = None  # let the choice it carried go
-            self._retire(job)
+            job.live.close()
+        return job.result or job.work_dir
 
     def _retire(self, job: Job) -> None:
+        if job.future is not None and job.future.cancelled():
+            job.state, job.error = "failed", "the server is stopping"
+            job.live.close()
         with self._lock:
             self._active.pop(job.key, None)
             self._finished[job.key] = job
@@ -158,8 +154,6 @@ class JobQueue:
                 self._finished.popitem(last=False)
             if job.state == "done" and job.started_s is not None and job.finished_s is not None:
                 self._recent_s = [*self._recent_s[-9:], job.finished_s - job.started_s]
-        if self._on_done is not None:
-            self._on_done(job)
         job.finished.set()
 
     def _retry_after_s(self) -> int:

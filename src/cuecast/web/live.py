@@ -1,134 +1,107 @@
-"""Audio while it is being made: the MP3 a render is writing, as it grows.
+"""Audio while it is being made: the encoder's own output, as it comes.
 
-Takes a running ``Job``; gives MP3 bytes a player can start on before the
-render ends. The encoder writes its file front to back (the mix is
-streamed), so the bytes it has written are read as they come; only its
-first frame (the LAME/Info header, rewritten when the encode ends) is left
-out. Once every sample has gone to the encoder the file is about to get
-its tags (written in place, which moves the audio), so the rest is read
-from the finished file instead, at the same audio offset past its (new)
-ID3 tag. A read is only kept if the encoder was still running after it
-(checked again after reading), so no byte of a file being re-tagged is sent.
+The render is given ``LiveAudio.write`` as the encoder's audio sink
+(``cuecast.pipeline.render(..., audio_out=...)``): the MP3 encoder hands it
+every audio frame it produces, in order, besides writing its file (see
+``encode.py``). Those bytes are the finished file's audio exactly (the
+file adds its ID3 tag and LAME/Info frame in front), so a player can
+start on them before the render ends, and nothing here reads a file being
+written, guesses its name or parses a frame header.
+
+The bytes are spooled to an unnamed temporary file (in the job's work
+folder), not held in memory: a long session is megabytes, and a listener
+who opens the audio late still gets it from the first frame. Each reader
+reads at its own offset (``os.pread``), so any number follow one render.
+The spool's disk space is freed when the last reader and the job let go.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
-
-from cuecast.web.jobs import Job
 
 CHUNK_BYTES = 64 * 1024
-POLL_S = 0.05
-TEMP_GLOB = ".session.cuecast-tmp-*.mp3"
-"""What ``cuecast.atomic.TempFile`` calls the encoder's file for ``session.mp3``."""
-
-_MP3_KBPS = {
-    1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
-_MP3_RATES = {1: (44100, 48000, 32000), 2: (22050, 24000, 16000)}
 
 
-def id3_length(head: bytes) -> int | None:
-    """Bytes of the ID3v2 tag at the start of ``head`` (0 if none); None
-    if ``head`` is too short to tell."""
-    if len(head) < 10:
-        return None
-    if head[:3] != b"ID3":
-        return 0
-    size = 0
-    for b in head[6:10]:
-        size = (size << 7) | (b & 0x7F)
-    footer = 10 if head[5] & 0x10 else 0
-    return 10 + size + footer
+class LiveAudio:
+    """An append-only byte stream: one writer (the encoder), many readers."""
+
+    def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
+        self._folder = folder
+        self._fd: int | None = None
+        self._length = 0
+        self._closed = False
+        self._changed = threading.Condition()
+
+    @property
+    def length(self) -> int:
+        return self._length
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def write(self, data: bytes) -> None:
+        """Append ``data`` (the encoder's output thread calls this)."""
+        if not data:
+            return
+        with self._changed:
+            if self._closed:
+                return
+            if self._fd is None:
+                self._fd = _spool(self._folder)
+                weakref.finalize(self, os.close, self._fd)
+            at, view = self._length, memoryview(data)
+            while view:
+                written = os.pwrite(self._fd, view, at)
+                at, view = at + written, view[written:]
+            self._length = at
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """No more bytes will come (the render ended, well or not)."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def follow(self, *, timeout_s: float = 3600.0) -> Iterator[bytes]:
+        """Every byte written, from the first, as it comes; ends once the
+        stream is closed and read to its end (or after ``timeout_s``)."""
+        deadline = time.monotonic() + timeout_s
+        offset = 0
+        while True:
+            with self._changed:
+                while offset >= self._length and not self._closed:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return
+                    self._changed.wait(min(left, 1.0))
+                fd, length = self._fd, self._length
+            if offset >= length or fd is None:
+                return  # closed and fully read
+            chunk = os.pread(fd, min(CHUNK_BYTES, length - offset), offset)
+            offset += len(chunk)
+            yield chunk
 
 
-def frame_length(header: bytes) -> int | None:
-    """Bytes of the MPEG Layer III frame whose 4-byte header this is, or None."""
-    if len(header) < 4 or header[0] != 0xFF or (header[1] & 0xE0) != 0xE0:
-        return None
-    version = {3: 1, 2: 2, 0: 2}.get((header[1] >> 3) & 3)
-    layer = (header[1] >> 1) & 3
-    kbps_i, rate_i, padding = header[2] >> 4, (header[2] >> 2) & 3, (header[2] >> 1) & 1
-    if version is None or layer != 1 or kbps_i in (0, 15) or rate_i == 3:
-        return None
-    kbps, rate = _MP3_KBPS[version][kbps_i], _MP3_RATES[version][rate_i]
-    per_frame = 144 if version == 1 else 72
-    return per_frame * kbps * 1000 // rate + padding
+def _spool(folder: str | os.PathLike[str] | None) -> int:
+    where = str(folder) if folder is not None and Path(folder).is_dir() else None
+    with tempfile.TemporaryFile(dir=where) as handle:  # unnamed: gone from the disk on close
+        return os.dup(handle.fileno())
 
 
-def live_bytes(job: Job, *, timeout_s: float = 3600.0) -> Iterator[bytes]:
-    """The job's MP3 as it is written, then the rest of the finished file."""
-    deadline = time.monotonic() + timeout_s
-    growing: BinaryIO | None = None
-    audio_start: int | None = None  # where the frames after the Info frame begin
-    offset = 0  # bytes of audio (after the Info frame) already sent
-    try:
-        while not job.finished.is_set() and time.monotonic() < deadline:
-            if growing is None:
-                growing = _open_growing(job.work_dir)
-                if growing is None:
-                    time.sleep(POLL_S)
-                    continue
-            if audio_start is None:
-                audio_start = _audio_start(growing, job)
-                if audio_start is None:
-                    time.sleep(POLL_S)
-                    continue
-            growing.seek(audio_start + offset)
-            data = growing.read(CHUNK_BYTES)
-            if job.audio_complete:
-                break  # the file may have been re-tagged during that read: use the finished one
-            if data:
-                offset += len(data)
-                yield data
-            else:
-                time.sleep(POLL_S)
-    finally:
-        if growing is not None:
-            growing.close()
-    job.finished.wait(max(0.0, deadline - time.monotonic()))
-    if job.state == "done" and job.result is not None:
-        yield from _rest_of_finished(job.result, offset, skip_info=audio_start is not None)
-
-
-def _open_growing(folder: Path) -> BinaryIO | None:
-    for path in sorted(folder.glob(TEMP_GLOB)):
-        try:
-            return path.open("rb")
-        except OSError:
-            return None
-    return None
-
-
-def _audio_start(f: BinaryIO, job: Job) -> int | None:
-    """Offset of the second frame, once the ID3 tag and first frame are written."""
-    f.seek(0)
-    head = f.read(4096)
-    if job.audio_complete:
-        return None
-    tag = id3_length(head)
-    if tag is None or len(head) < tag + 4:
-        return None
-    first = frame_length(head[tag : tag + 4])
-    if first is None:
-        return tag  # not an Info frame we know: send from the first byte of audio
-    return tag + first if len(head) >= tag + first else None
-
-
-def _rest_of_finished(path: Path, offset: int, *, skip_info: bool) -> Iterator[bytes]:
+def finished_file(path: Path, *, skip: int) -> Iterator[bytes]:
+    """``path`` from byte ``skip`` on (nothing if it is gone already)."""
     try:
         f = path.open("rb")
     except OSError:
-        return  # evicted already: the listener still has what was sent
+        return
     with f:
-        head = f.read(4096)
-        start = id3_length(head) or 0
-        if skip_info:
-            start += frame_length(head[start : start + 4]) or 0
-        f.seek(start + offset)
+        f.seek(skip)
         while chunk := f.read(CHUNK_BYTES):
             yield chunk

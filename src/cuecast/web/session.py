@@ -10,6 +10,7 @@ looked up, in the queue and the store, never turned into a path.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from starlette.concurrency import iterate_in_threadpool
@@ -19,7 +20,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from cuecast.web.jobs import Job
-from cuecast.web.live import live_bytes
+from cuecast.web.live import finished_file
 from cuecast.web.pages import page, track_of, web
 from cuecast.web.store import KEY_RE
 
@@ -48,7 +49,7 @@ async def show(request: Request) -> Response:
                     size_mb=stored.stat().st_size / 1e6, job=None, position=0)
     assert job is not None
     status = 500 if job.state == "failed" else 200
-    position = web(request).sessions.queue.position(job)
+    position = web(request).sessions.position(job)
     return page(request, "session.html", status, view=view, state=job.state, job=job,
                 base=base, size_mb=0.0, position=position)
 
@@ -61,7 +62,7 @@ async def status(request: Request) -> Response:
     return JSONResponse({
         "state": job.state, "stage": job.stage, "fraction": round(job.fraction, 4),
         "live": job.state == "running" and job.stage == "audio",
-        "position": web(request).sessions.queue.position(job), "error": job.error,
+        "position": web(request).sessions.position(job), "error": job.error,
     }, headers={"Cache-Control": "no-store"})
 
 
@@ -72,7 +73,7 @@ async def live(request: Request) -> Response:
         return _file(stored, job)
     if job.state == "failed":
         raise HTTPException(500, f"This session could not be made: {job.error}")
-    return StreamingResponse(iterate_in_threadpool(live_bytes(job)), media_type="audio/mpeg",
+    return StreamingResponse(iterate_in_threadpool(_live_then_file(job)), media_type="audio/mpeg",
                              headers={"Cache-Control": "no-store"})
 
 
@@ -87,6 +88,17 @@ async def download(request: Request) -> Response:
     stored, job = _lookup(request)
     name = f"{view.id}-{request.path_params['key'][:8]}.mp3"
     return _file(stored, job, filename=name)
+
+
+def _live_then_file(job: Job) -> Iterator[bytes]:
+    """The encoder's audio as it comes; the whole finished file instead if
+    the encoder gave none (a session rendered on a cluster)."""
+    sent = 0
+    for chunk in job.live.follow():
+        sent += len(chunk)
+        yield chunk
+    if not sent and job.finished.wait(3600) and job.state == "done" and job.result:
+        yield from finished_file(job.result, skip=0)
 
 
 def _file(stored: Path | None, job: Job | None, filename: str | None = None) -> Response:

@@ -1,11 +1,18 @@
-"""Making sessions: plans for the live total, renders through the queue.
+"""Making sessions: plans for the live total, renders through the queues.
 
 Takes a ``Choice`` (see ``library``); gives its total length (the
 library's own plan, with the speech cache, remembered per key) and its
 file: straight from the store when the same session was made before,
-otherwise a ``Job`` on the bounded queue that renders with
-``cuecast.pipeline.render`` into a work folder and moves the finished file
-into the store.
+otherwise a ``Job`` that renders with ``cuecast.pipeline.render`` (or on a
+Dask cluster, ``Settings.remote``) into a work folder and moves the
+finished file into the store.
+
+Two queues (``jobs.JobQueue``), so that a crowd asking for small changes
+is never refused because of real rendering work: a session whose every
+spoken line is in the speech cache already (only holds, rests or counts
+changed) goes to the *assembly* queue, bounded generously
+(``Settings.assembly_bound``); one that needs new speech goes to the
+*render* queue, bounded by ``--queue``, past which the answer is 503.
 """
 
 from __future__ import annotations
@@ -13,11 +20,13 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cuecast.catalogue import Track
 from cuecast.errors import CuecastError
-from cuecast.pipeline import prepare, render
+from cuecast.pipeline import Options, prepare, render, speech_ready
 from cuecast.web.jobs import Job, JobQueue
 from cuecast.web.library import BadChoice, Choice, Library
 from cuecast.web.store import Store
@@ -25,6 +34,10 @@ from cuecast.web.store import Store
 PLANS_KEPT = 512
 PLANS_AT_ONCE = 2
 """Plans (for the live total) running at the same time; more wait."""
+
+Remote = Callable[[Track, Options, Path], None]
+"""Renders a catalogue track with these options into this file elsewhere
+(``cuecast serve --cluster``: ``publish.remote``); raises ``CuecastError``."""
 
 
 @dataclass(frozen=True)
@@ -34,12 +47,16 @@ class Settings:
     store_dir: Path
     workers: int = os.cpu_count() or 1
     queue_bound: int = 0
-    """Jobs waiting or running before 503; 0: four per worker."""
+    """Jobs needing new speech waiting or running before 503; 0: four per worker."""
+    assembly_bound: int = 1024
+    """Jobs needing no new speech waiting or running before 503."""
     disk_budget_bytes: int = 2 * 1024**3
     max_body_bytes: int = 16 * 1024
     renders_per_minute: int = 30
     plans_per_minute: int = 240
     requests_per_minute: int = 1200
+    remote: Remote | None = None
+    """Where sessions render, if not in this process (a Dask cluster)."""
 
     @property
     def bound(self) -> int:
@@ -52,9 +69,12 @@ class Sessions:
         self.settings = settings
         self.store = Store(settings.store_dir, settings.disk_budget_bytes)
         self.queue = JobQueue(workers=settings.workers, bound=settings.bound)
+        self.assembly = JobQueue(workers=settings.workers, bound=settings.assembly_bound,
+                                 name="assemble")
         self._plans: OrderedDict[str, float] = OrderedDict()
         self._plans_lock = threading.Lock()
         self._planning = threading.BoundedSemaphore(PLANS_AT_ONCE)
+        self._starting = threading.Lock()
 
     def total_s(self, choice: Choice) -> float:
         """The session's length in seconds (planned once per key)."""
@@ -83,15 +103,25 @@ class Sessions:
 
     def start(self, choice: Choice) -> Job | Path:
         """The stored file for the choice, or its job (new or running).
-        ``QueueFull`` when too many are waiting."""
+        ``QueueFull`` when too many are waiting. Reads the speech cache to
+        choose the queue: call it off the event loop."""
         stored = self.store.get(choice.key)
         if stored is not None:
             return stored
-        return self.queue.submit(choice.key, lambda: self.store.work_dir(choice.key),
-                                 lambda job: self._render(job, choice))
+        lane = self.assembly if self._needs_no_speech(choice) else self.queue
+        with self._starting:  # one job per key, whichever queue it is in
+            running = self.job(choice.key)
+            if running is not None and running.state in ("queued", "running"):
+                return running
+            return lane.submit(choice.key, lambda: self.store.work_dir(choice.key),
+                               lambda job: self._render(job, choice))
 
     def job(self, key: str) -> Job | None:
-        return self.queue.get(key)
+        return self.assembly.get(key) or self.queue.get(key)
+
+    def position(self, job: Job) -> int:
+        """Jobs ahead of ``job`` in its queue (0 once it runs)."""
+        return self.assembly.position(job) + self.queue.position(job)
 
     def warm(self) -> None:
         """Plan every track as the catalogue gives it (fills the speech cache
@@ -104,11 +134,22 @@ class Sessions:
 
     def close(self) -> None:
         self.queue.close()
+        self.assembly.close()
+
+    def _needs_no_speech(self, choice: Choice) -> bool:
+        try:
+            return speech_ready(choice.track.track.script, choice.options)
+        except CuecastError:
+            return False  # the render reports it, in its own queue
 
     def _render(self, job: Job, choice: Choice) -> Path:
+        out = job.work_dir / "session.mp3"
         try:
-            result = render(choice.track.track.script, job.work_dir / "session.mp3",
-                            choice.options, job.progress)
-            return self.store.put(choice.key, Path(result.path))
+            if self.settings.remote is not None:
+                self.settings.remote(choice.track.track, choice.options, out)
+            else:
+                render(choice.track.track.script, out, choice.options, job.progress,
+                       audio_out=job.live.write)
+            return self.store.put(choice.key, out)
         finally:
             self.store.discard_work(choice.key)

@@ -50,7 +50,7 @@ async def make(request: Request) -> Response:
         return _form(request, view, form.get("profile", view.default_profile),
                      form, None, bad, status=bad.status)
     try:
-        sessions.start(choice)
+        await run_in_threadpool(sessions.start, choice)
     except QueueFull as full:
         return page(request, "busy.html", 503, headers={"Retry-After": str(full.retry_after_s)},
                     view=view, retry_after_s=full.retry_after_s)

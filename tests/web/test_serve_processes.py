@@ -1,0 +1,119 @@
+"""``cuecast serve`` as a real process: whose address the rate limits count
+(behind a trusted proxy, the one it reports in X-Forwarded-For), and
+sessions rendered on a real Dask cluster (a scheduler and a worker on
+127.0.0.1) with the bytes of a local render."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cuecast.catalogue import load_catalogue
+from cuecast.pipeline import render
+from cuecast.web.library import serve_options
+
+BIN = Path(sys.executable).parent
+TRACK = "/t/tiny"
+
+
+@contextmanager
+def serving(catalogue: Path, store: Path, *args: str) -> Iterator[str]:
+    """``cuecast serve`` on 127.0.0.1 (any free port); its base URL."""
+    process = subprocess.Popen([str(BIN / "cuecast"), "serve", str(catalogue), "--port", "0",
+                                "--store", str(store), *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        found = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert found, f"no URL: {line!r} {process.stderr.read() if process.stderr else ''}"
+        yield found.group(0)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def post_as(client: httpx.Client, address: str) -> int:
+    """A form the page refuses (400, nothing rendered), counted as a render."""
+    return client.post(TRACK, data={"nothing": "1"},
+                       headers={"X-Forwarded-For": address}).status_code
+
+
+def test_rate_limits_count_the_address_a_trusted_proxy_reports(catalogue_path: Path,
+                                                               tmp_path: Path) -> None:
+    with serving(catalogue_path, tmp_path / "store1") as base, \
+            httpx.Client(base_url=base, timeout=30) as client:
+        assert [post_as(client, "203.0.113.1") for _ in range(30)] == [400] * 30
+        assert post_as(client, "203.0.113.1") == 429  # that listener's 30 a minute
+        assert post_as(client, "203.0.113.2") == 400  # another listener behind the proxy
+        # the listener is the first address the proxy (127.0.0.1, trusted) did not add
+        assert post_as(client, "203.0.113.9, 203.0.113.1") == 429
+    with serving(catalogue_path, tmp_path / "store2", "--forwarded-allow-ips", "") as base, \
+            httpx.Client(base_url=base, timeout=30) as client:
+        codes = [post_as(client, f"203.0.113.{i}") for i in range(31)]
+        assert codes == [400] * 30 + [429]  # a proxy not trusted: its header is ignored
+
+
+def _dask(args: list[str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN / "dask"), *args], stdout=subprocess.DEVNULL,
+                            stderr=open(log, "wb"), start_new_session=True, cwd=log.parent)
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.cluster
+def test_serve_on_a_dask_cluster_gives_the_bytes_of_a_local_render(catalogue_path: Path,
+                                                                   tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    from distributed import Client
+
+    scheduler_file = tmp_path / "scheduler.json"
+    processes = [_dask(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                        "--scheduler-file", str(scheduler_file)], tmp_path / "scheduler.log")]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        processes.append(_dask(["worker", address, "--nthreads", "1", "--nworkers", "1",
+                                "--no-dashboard", "--host", "127.0.0.1",
+                                "--local-directory", str(tmp_path / "w")],
+                               tmp_path / "worker.log"))
+        with Client(address, timeout="30s") as dask_client:
+            dask_client.wait_for_workers(1, timeout=60)
+        with serving(catalogue_path, tmp_path / "store", "--cluster", address) as base, \
+                httpx.Client(base_url=base, timeout=60) as client:
+            made = client.post(TRACK, data={"hold": "7", "sets": "3"})
+            session = made.headers["location"].removeprefix(base)
+            assert made.status_code == 303 and session.startswith(f"{TRACK}/s/")
+            live = client.get(session + "/live.mp3")  # no live audio from afar: the whole file
+            deadline = time.monotonic() + 240
+            while client.get(session + "/status").json()["state"] not in ("done", "failed"):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            download = client.get(session + "/download")
+    finally:
+        for process in reversed(processes):
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+    assert download.status_code == 200
+    catalogue = load_catalogue(catalogue_path)
+    options = serve_options(catalogue, catalogue.tracks[0], "", {"hold": "7", "sets": "3"})
+    local = render(catalogue.tracks[0].script, tmp_path / "local.mp3", options)
+    assert download.content == Path(local.path).read_bytes()
+    assert live.status_code == 200 and live.content == download.content
