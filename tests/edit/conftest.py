@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from cuecast.edit import create_app
-from cuecast.render import Options
+from cuecast.pipeline import Options
 
 TOKEN = "test-token-0123456789abcdef"
 TINY = """\

@@ -31,8 +31,8 @@ from typing import Any
 from cuecast.catalogue import load_catalogue
 from cuecast.edit.files import Folder
 from cuecast.errors import CuecastError
+from cuecast.pipeline import Options, Prepared, prepare
 from cuecast.publish.picture import timeline_svg
-from cuecast.render import Options, Prepared, prepare
 from cuecast.script import VarInfo, describe_vars
 from cuecast.script.vars import compact_duration, number_text
 from cuecast.timeline import Timeline

@@ -29,7 +29,7 @@ import numpy as np
 from cuecast.edit.check import Checked
 from cuecast.errors import CuecastError, InputError
 from cuecast.mix import Bed, mix
-from cuecast.render import Options, _bed, _clip_source, render
+from cuecast.pipeline import Options, _bed, _clip_source, render
 from cuecast.timeline import Event, Timeline, Utterance
 from cuecast.units import SAMPLE_RATE, clock_text, to_samples
 
