@@ -193,3 +193,19 @@ def test_cli_schema_catalogue():
     result = CliRunner().invoke(main, ["schema", "--catalogue"])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["title"] == "cuecast catalogue (format 1)"
+
+
+def test_a_track_may_offer_lengths(tmp_path):
+    cat = load_catalogue(_write(tmp_path, GOOD + "    lengths: [20m, 10m, '1:30:00', 30m]\n"))
+    assert cat.tracks[0].lengths_s == ()
+    assert cat.tracks[1].lengths_s == (600.0, 1200.0, 1800.0, 5400.0)
+
+
+@pytest.mark.parametrize(("lengths", "words"), [
+    ("[ten]", "'ten' is not a duration"),
+    ("[0s]", "must be more than 0"),
+    ("10m", "must be a list"),
+])
+def test_a_bad_length_is_an_error_at_its_line(tmp_path, lengths, words):
+    err = _error(tmp_path, GOOD + f"    lengths: {lengths}\n")
+    assert err.line == 10 and words in err.message, err

@@ -8,7 +8,8 @@
 Takes a script (a path, or a mapping built in Python) and options named and
 valued as on the command line (``set``/``sets``, ``profile``, ``engine``,
 ``voice``, ``rate``, ``format``, ``bitrate``, ``loudness``, ``captions``, the
-tag options, ``jobs``, ``strict``, ``allow_outside``, ``progress``); gives a
+tag options, ``jobs``, ``strict``, ``allow_outside``, ``progress``, and
+``length``: fit the vars to a length, see ``fit``); gives a
 ``Timeline``, a ``Result`` or an ``AudioSegment``. Errors are the
 ``cuecast.errors`` family, as on the command line (``InputError`` naming the
 option or the script's line). Nothing here prints.
@@ -42,6 +43,7 @@ from cuecast.units import clock_text
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
+    from cuecast.fit import Fitted
     from cuecast.pipeline import Options
 
 Script = str | os.PathLike[str] | Mapping[str, Any]
@@ -49,8 +51,8 @@ Script = str | os.PathLike[str] | Mapping[str, Any]
 
 META = ("title", "subtitle", "author", "album", "year", "genre", "description", "track", "cover")
 OPTION_NAMES = (
-    "profile", "set", "sets", "engine", "voice", "rate", "strict", "allow_outside", "format",
-    "bitrate", "loudness", "captions", "jobs", "recordings", "progress", *META,
+    "profile", "set", "sets", "length", "engine", "voice", "rate", "strict", "allow_outside",
+    "format", "bitrate", "loudness", "captions", "jobs", "recordings", "progress", *META,
 )  # fmt: skip
 
 
@@ -82,8 +84,10 @@ def plan(script: Script, **options: Any) -> Timeline:
     from cuecast.pipeline import prepare
 
     progress = options.pop("progress", None)
+    length = options.pop("length", None)
     with _script_path(script) as path:
-        return _named(prepare(path, to_options(options), progress).timeline, script)
+        settings = fitted_options(path, to_options(options), length)
+        return _named(prepare(path, settings, progress).timeline, script)
 
 
 def render(script: Script, out: str | os.PathLike[str] | None = None, **options: Any) -> Result:
@@ -93,10 +97,12 @@ def render(script: Script, out: str | os.PathLike[str] | None = None, **options:
     from cuecast.pipeline import render as render_file
 
     progress = options.pop("progress", None)
+    length = options.pop("length", None)
     settings = to_options(options)
     if out is None and not isinstance(script, (str, os.PathLike)):
         out = f"{_slug(str(script.get('title', 'session')))}.{settings.fmt or 'mp3'}"
     with _script_path(script) as path:
+        settings = fitted_options(path, settings, length)
         done = render_file(path, out, settings, progress)
     final = done.final_loudness or done.loudness
     return Result(
@@ -107,6 +113,76 @@ def render(script: Script, out: str | os.PathLike[str] | None = None, **options:
         loudness_lufs=None if final is None else final.integrated_lufs,
         true_peak_dbtp=None if final is None else final.true_peak_dbtp,
     )
+
+
+def fit(script: Script, length: str | float, **options: Any) -> Fitted:
+    """The values that make ``script`` ``length`` long (a duration: ``"20m"``,
+    ``"1:30:00"``, or seconds), within 5 s, as ``cuecast.fit`` finds them
+    with the render's own plans; vars given in ``set`` stay as given. A
+    ``Fitted`` that says whether the length was reached (else the nearest)."""
+    with _script_path(script) as path:
+        return _fit(path, to_options(options), parse_length(length))
+
+
+def fitted_options(path: str, options: Options, length: str | float | None,
+                   name: str = "length") -> Options:
+    """``options`` with the vars fitted to ``length`` added to its sets (the
+    ``set`` ones stay); unchanged when ``length`` is None. ``InputError``
+    naming the option (``name``) when the script cannot be made that long."""
+    if length is None:
+        return options
+    from dataclasses import replace
+
+    fitted = _fit(path, options, parse_length(length, name))
+    if not fitted.reached:
+        raise InputError(f"{name} {_length_text(length)}: {path} {fitted.message}",
+                         hint=_fit_hint(fitted))
+    return replace(options, sets={**options.sets, **fitted.values})
+
+
+def parse_length(length: str | float, name: str = "length") -> float:
+    """A length as seconds: a duration (``20m``, ``1:30:00``, ``600``)
+    greater than zero; ``InputError`` naming the option otherwise."""
+    from cuecast.script import parse_duration
+    from cuecast.script.durations import DurationError
+
+    text = _length_text(length)
+    try:
+        seconds = float(length) if isinstance(length, (int, float)) and \
+            not isinstance(length, bool) else parse_duration(str(length))
+    except (DurationError, ValueError) as err:
+        raise InputError(f"{name} {text}: {err}") from None
+    if not 0 < seconds <= limits.MAX_DURATION_S:
+        raise InputError(f"{name} {text}: a length must be more than 0 and at most 24 hours")
+    return seconds
+
+
+def _fit(path: str, options: Options, asked_s: float) -> Fitted:
+    from dataclasses import replace
+
+    from cuecast.fit import fit_length
+    from cuecast.pipeline import prepare
+    from cuecast.script import describe_vars
+
+    infos = describe_vars(path, profile=options.profile, sets=options.sets,
+                          allow_outside=options.allow_outside)
+
+    def planner(values: Mapping[str, str]) -> float:
+        planned = replace(options, sets={**options.sets, **values})
+        return prepare(path, planned).timeline.duration_s
+
+    return fit_length(asked_s, infos, planner, fixed=options.sets)
+
+
+def _length_text(length: object) -> str:
+    return f"{length:g}" if isinstance(length, float) else str(length)
+
+
+def _fit_hint(fitted: Fitted) -> str:
+    if not fitted.values:
+        return "Give the script's vars a min and a max to let a length choose their values."
+    sets = " ".join(f"--set {k}={v}" for k, v in fitted.values.items())
+    return f"The nearest is: {sets}"
 
 
 def audio_segment(script: Script, **options: Any) -> AudioSegment:

@@ -23,7 +23,7 @@ OWNER_KEYS = ("name", "email")
 DEFAULTS_KEYS = (
     "format", "bitrate", "engine", "voice", "rate", "loudness", "captions", "strict", "recordings",
 )
-TRACK_KEYS = ("script", "id", "profile", "title", "set", "published")
+TRACK_KEYS = ("script", "id", "profile", "title", "set", "published", "lengths")
 CLIENT_KEYS = ("id", "name", "tracks")
 
 FORMATS = ("mp3", "m4a", "m4b", "ogg", "opus", "flac")
@@ -34,6 +34,8 @@ BITRATE_KBPS = (int(limits.BITRATE_KBPS.low), int(limits.BITRATE_KBPS.high))
 RATE_WPM = (limits.RATE_WPM.low, limits.RATE_WPM.high)
 LOUDNESS_LUFS = (limits.LOUDNESS_LUFS.low, limits.LOUDNESS_LUFS.high)
 
+MAX_LENGTHS = 12
+"""Length choices a track may offer the listener."""
 MAX_TRACKS = 1000
 MAX_CLIENTS = 1000
 MAX_TEXT_CHARS = 4000

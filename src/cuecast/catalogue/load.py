@@ -342,6 +342,7 @@ class _Loader:
             sets=self.sets(get["set"]) if "set" in get else {},
             title=self.text(get["title"], "track title") if "title" in get else None,
             published=self.published(get["published"]) if "published" in get else None,
+            lengths_s=self.lengths(get["lengths"]) if "lengths" in get else (),
             line=node.start_mark.line + 1,
         ), id_node
 
@@ -359,6 +360,25 @@ class _Loader:
                 self.fail(key, f"'{name}' is not a var name")
             out[name] = self.reader.scalar(value, f"set {name}").strip()
         return out
+
+    def lengths(self, node: yaml.Node) -> tuple[float, ...]:
+        from cuecast.script import parse_duration
+        from cuecast.script.durations import DurationError
+
+        items = self.reader.sequence(node, "track lengths")
+        if len(items) > keys.MAX_LENGTHS:
+            self.fail(node, f"track lengths lists {len(items)}; at most {keys.MAX_LENGTHS}")
+        out = []
+        for item in items:
+            raw = self.reader.scalar(item, "a track length").strip()
+            try:
+                seconds = parse_duration(raw)
+            except DurationError as err:
+                self.fail(item, f"track length: {err}")
+            if seconds <= 0:
+                self.fail(item, f"track length '{raw}' must be more than 0")
+            out.append(seconds)
+        return tuple(sorted(set(out)))
 
     def published(self, node: yaml.Node) -> date:
         raw = self.reader.scalar(node, "track published").strip()

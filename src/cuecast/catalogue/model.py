@@ -49,6 +49,8 @@ class Track:
     """Overrides the script's title; ``None`` keeps it."""
     published: date | None = None
     """The pubDate; ``None``: the day it was first published."""
+    lengths_s: tuple[float, ...] = ()
+    """Lengths the listener's page offers to fit the track to, in seconds."""
     line: int = 0
     """Line of the track's entry in the catalogue file."""
 

@@ -68,6 +68,9 @@ def _track() -> dict:
         "set": {"type": "object", "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
                 "additionalProperties": {"type": ["string", "number"]}},  # fmt: skip
         "published": {"type": "string", "format": "date"},
+        "lengths": {"type": "array", "maxItems": keys.MAX_LENGTHS,
+                    "items": {"type": ["string", "number"]},
+                    "description": "lengths the listener's page offers (durations: 10m)"},
     }
     assert tuple(props) == keys.TRACK_KEYS
     return object_schema(props, ("script",))

@@ -56,9 +56,12 @@ if TYPE_CHECKING:
 @click.option("--cover", type=click.Path(exists=True, dir_okay=False),
               help="Cover image (JPEG or PNG).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--length", metavar="DURATION",
+              help="Fit the session to this length (20m, 1:30:00): the vars not given "
+                   "with --set are scaled within their bounds to plan within 5 s of it.")
 @_script_options
 def render(script: str, output: str | None, fmt: str | None, bitrate: int | None,
-           loudness: str, captions: str, quiet: bool, **kw: Any) -> None:
+           loudness: str, captions: str, quiet: bool, length: str | None, **kw: Any) -> None:
     """Render SCRIPT to an audio track, with its timeline beside it."""
     from cuecast.pipeline import render as do_render
 
@@ -72,6 +75,7 @@ def render(script: str, output: str | None, fmt: str | None, bitrate: int | None
         fmt=fmt, bitrate_kbps=bitrate, loudness_lufs=_loudness(loudness),
         captions=_captions(captions), meta=meta, **kw,
     )
+    options = _fitted(script, options, length, quiet)
     with _progress(quiet) as progress:
         result = do_render(script, output, options, progress)
     if not quiet:
@@ -112,12 +116,16 @@ def _check_track(track: str | None) -> None:
 @click.option("--vars", "list_vars", is_flag=True,
               help="List the script's vars instead: label, value, bounds and what each "
                    "profile sets (no speech is made).")
+@click.option("--length", metavar="DURATION",
+              help="Fit the session to this length (20m, 1:30:00): the vars not given "
+                   "with --set are scaled within their bounds to plan within 5 s of it.")
 @_script_options
-def plan(script: str, as_json: bool, list_vars: bool, **kw: Any) -> None:
+def plan(script: str, as_json: bool, list_vars: bool, length: str | None, **kw: Any) -> None:
     """Show SCRIPT's timeline without encoding any audio."""
     from cuecast.pipeline import prepare
 
     options = _options(**kw)
+    options = _fitted(script, options, length, False)
     if list_vars:
         _print_vars(script, options, as_json)
         return
@@ -128,6 +136,21 @@ def plan(script: str, as_json: bool, list_vars: bool, **kw: Any) -> None:
     else:
         click.echo(format_table(timeline))
     _print_warnings(timeline)
+
+
+def _fitted(script: str, options: Options, length: str | None, quiet: bool) -> Options:
+    """The options with the vars fitted to ``--length`` (the values chosen
+    are printed to stderr, as the ``--set``s that give the same session)."""
+    if length is None:
+        return options
+    from cuecast.api import fitted_options
+
+    fitted = fitted_options(script, options, length, "--length")
+    if not quiet:
+        chosen = {k: v for k, v in fitted.sets.items() if options.sets.get(k) != v}
+        sets = " ".join(f"--set {k}={v}" for k, v in chosen.items())
+        click.echo(f"--length {length}: {sets or 'the values as they are'}", err=True)
+    return fitted
 
 
 def _print_vars(script: str, options: Options, as_json: bool) -> None:
