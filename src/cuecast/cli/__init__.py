@@ -12,6 +12,7 @@ from cuecast.cli import (
     publish,  # noqa: F401
     serve,  # noqa: F401
     voices,  # noqa: F401
+    voices_get,  # noqa: F401
 )
 from cuecast.cli.base import format_table, main
 
