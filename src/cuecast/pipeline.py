@@ -102,11 +102,11 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
     return Prepared(script, timeline, speaker)
 
 
-def speech_ready(path: str | os.PathLike, options: Options = Options()) -> bool:
-    """Whether every line the script speaks is in the speech cache already,
-    so that a render makes no speech (never synthesises; milliseconds)."""
+def lines_to_speak(path: str | os.PathLike, options: Options = Options()) -> int:
+    """How many distinct lines a render of the script would have to speak
+    (those not in the speech cache yet). Never synthesises; milliseconds."""
     script, speaker = _script_and_speaker(path, options)
-    return not walk(script, speaker.length, _sound_length).unmeasured
+    return len(walk(script, speaker.length, _sound_length).unmeasured)
 
 
 def _script_and_speaker(path: str | os.PathLike, options: Options) -> tuple[Script, Speaker]:

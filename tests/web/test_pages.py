@@ -181,7 +181,7 @@ def test_queue_full_is_503_with_retry_after(make_client, monkeypatch) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sessions_module, "render", slow_render)
-    monkeypatch.setattr(sessions_module, "speech_ready", lambda *a: False)  # all real work
+    monkeypatch.setattr(sessions_module, "lines_to_speak", lambda *a: 99)  # all real work
     client = make_client(queue_bound=1)
     first = client.post(TRACK, data={"hold": "4"}, follow_redirects=False)
     assert first.status_code == 303
@@ -198,9 +198,9 @@ def test_queue_full_is_503_with_retry_after(make_client, monkeypatch) -> None:
 
 def test_sessions_needing_no_new_speech_pass_a_full_render_queue(make_client,
                                                                   monkeypatch) -> None:
-    """The 503 is for real rendering work: a session whose lines are all in
-    the speech cache (only holds, rests or counts changed) has its own,
-    larger bound."""
+    """The 503 is for real rendering work: a session that needs a few new
+    lines at most (only holds, rests or counts changed) has its own, larger
+    bound."""
     release = threading.Event()
     real = sessions_module.render
     new_speech = {"4"}
@@ -209,11 +209,11 @@ def test_sessions_needing_no_new_speech_pass_a_full_render_queue(make_client,
         release.wait(30)
         return real(*args, **kwargs)
 
-    def ready(path, options):
-        return options.sets.get("hold") not in new_speech
+    def new_lines(path, options):
+        return 99 if options.sets.get("hold") in new_speech else 1
 
     monkeypatch.setattr(sessions_module, "render", slow_render)
-    monkeypatch.setattr(sessions_module, "speech_ready", ready)
+    monkeypatch.setattr(sessions_module, "lines_to_speak", new_lines)
     client = make_client(queue_bound=1, assembly_bound=2)
     assert client.post(TRACK, data={"hold": "4"}, follow_redirects=False).status_code == 303
     new_speech.add("5")

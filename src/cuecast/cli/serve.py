@@ -23,7 +23,7 @@ from cuecast.cli.base import main
 @click.option("--workers", type=click.IntRange(min=1),
               help="Sessions rendered at once [default: CPU count].")
 @click.option("--queue", "queue_bound", type=click.IntRange(min=1),
-              help="Sessions needing new speech, waiting or rendering, before answering 503 "
+              help="Sessions needing much new speech, waiting or rendering, before answering 503 "
                    "[default: 4 per worker].")
 @click.option("--forwarded-allow-ips", "proxies", default="127.0.0.1,::1", show_default=True,
               metavar="ADDRESSES",

@@ -8,11 +8,12 @@ Dask cluster, ``Settings.remote``) into a work folder and moves the
 finished file into the store.
 
 Two queues (``jobs.JobQueue``), so that a crowd asking for small changes
-is never refused because of real rendering work: a session whose every
-spoken line is in the speech cache already (only holds, rests or counts
-changed) goes to the *assembly* queue, bounded generously
-(``Settings.assembly_bound``); one that needs new speech goes to the
-*render* queue, bounded by ``--queue``, past which the answer is 503.
+is never refused because of real rendering work: a session that needs at
+most ``FEW_LINES`` new spoken lines (only holds, rests or counts changed,
+and the lines that say them) goes to the *assembly* queue, bounded
+generously (``Settings.assembly_bound``); one that needs more new speech
+(another voice, a new track) goes to the *render* queue, bounded by
+``--queue``, past which the answer is 503.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from pathlib import Path
 
 from cuecast.catalogue import Track
 from cuecast.errors import CuecastError
-from cuecast.pipeline import Options, prepare, render, speech_ready
+from cuecast.pipeline import Options, lines_to_speak, prepare, render
 from cuecast.web.jobs import Job, JobQueue
 from cuecast.web.library import BadChoice, Choice, Library
 from cuecast.web.store import Store
 
+FEW_LINES = 8
+"""New spoken lines a session may need and still count as a small change."""
 PLANS_KEPT = 512
 PLANS_AT_ONCE = 2
 """Plans (for the live total) running at the same time; more wait."""
@@ -47,9 +50,9 @@ class Settings:
     store_dir: Path
     workers: int = os.cpu_count() or 1
     queue_bound: int = 0
-    """Jobs needing new speech waiting or running before 503; 0: four per worker."""
+    """Jobs needing much new speech waiting or running before 503; 0: four per worker."""
     assembly_bound: int = 1024
-    """Jobs needing no new speech waiting or running before 503."""
+    """Jobs needing a few new lines at most, waiting or running, before 503."""
     disk_budget_bytes: int = 2 * 1024**3
     max_body_bytes: int = 16 * 1024
     renders_per_minute: int = 30
@@ -108,7 +111,7 @@ class Sessions:
         stored = self.store.get(choice.key)
         if stored is not None:
             return stored
-        lane = self.assembly if self._needs_no_speech(choice) else self.queue
+        lane = self.assembly if self._small_change(choice) else self.queue
         with self._starting:  # one job per key, whichever queue it is in
             running = self.job(choice.key)
             if running is not None and running.state in ("queued", "running"):
@@ -136,9 +139,9 @@ class Sessions:
         self.queue.close()
         self.assembly.close()
 
-    def _needs_no_speech(self, choice: Choice) -> bool:
+    def _small_change(self, choice: Choice) -> bool:
         try:
-            return speech_ready(choice.track.track.script, choice.options)
+            return lines_to_speak(choice.track.track.script, choice.options) <= FEW_LINES
         except CuecastError:
             return False  # the render reports it, in its own queue
 
