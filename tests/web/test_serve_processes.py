@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -117,3 +118,46 @@ def test_serve_on_a_dask_cluster_gives_the_bytes_of_a_local_render(catalogue_pat
     local = render(catalogue.tracks[0].script, tmp_path / "local.mp3", options)
     assert download.content == Path(local.path).read_bytes()
     assert live.status_code == 200 and live.content == download.content
+
+
+@pytest.mark.e2e
+def test_a_crowd_of_small_changes_all_get_their_files(catalogue_path: Path,
+                                                      tmp_path: Path) -> None:
+    """Listeners behind a proxy, each asking for another hold at once, with
+    room for one session of real rendering work: none is refused (no 503,
+    no 429), and each download is ``cuecast render``'s bytes for its values."""
+    holds = [str(h) for h in range(4, 10)]
+    with serving(catalogue_path, tmp_path / "store", "--queue", "1", "--workers", "2") as base:
+        with httpx.Client(base_url=base, timeout=120) as client:  # the track made warm
+            warm = client.post(TRACK, data={"hold": "3"}).headers["location"].removeprefix(base)
+            wait_for(client, warm)
+        got: dict[str, bytes] = {}
+
+        def listener(i: int, hold: str) -> None:
+            headers = {"X-Forwarded-For": f"198.51.100.{i + 1}"}
+            with httpx.Client(base_url=base, timeout=120, headers=headers) as client:
+                made = client.post(TRACK, data={"hold": hold})
+                assert made.status_code == 303, made.status_code
+                session = made.headers["location"].removeprefix(base)
+                wait_for(client, session)
+                got[hold] = client.get(session + "/download").content
+
+        threads = [threading.Thread(target=listener, args=(i, h)) for i, h in enumerate(holds)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(got) == sorted(holds)
+    catalogue = load_catalogue(catalogue_path)
+    for hold, body in got.items():
+        options = serve_options(catalogue, catalogue.tracks[0], "", {"hold": hold})
+        local = render(catalogue.tracks[0].script, tmp_path / f"local-{hold}.mp3", options)
+        assert body == Path(local.path).read_bytes(), hold
+
+
+def wait_for(client: httpx.Client, session: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (state := client.get(session + "/status").json()["state"]) not in ("done", "failed"):
+        assert time.monotonic() < deadline, f"{session} not done"
+        time.sleep(0.1)
+    assert state == "done"
