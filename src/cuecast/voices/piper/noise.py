@@ -181,12 +181,29 @@ def _subgraphs(node: onnx.NodeProto) -> Iterable[onnx.GraphProto]:
         yield from attr.graphs
 
 
-def _value_types(model: onnx.ModelProto) -> dict[str, Any]:
-    """Every value's ``TypeProto`` as ONNX shape inference finds it."""
-    import onnx
+SMALL_TENSOR_BYTES = 4096
+"""Initializers up to this size keep their values for shape inference
+(shape constants); larger ones (weights) are given by type and shape only."""
 
+
+def _value_types(model: onnx.ModelProto) -> dict[str, Any]:
+    """Every value's ``TypeProto`` as ONNX shape inference finds it, run on
+    the graph without its weights' values (1.2 s -> 0.2 s for joe's 63 MB:
+    the types and ranks do not depend on them)."""
+    import onnx
+    from onnx import helper
+
+    g = model.graph
+    small = [t for t in g.initializer if t.ByteSize() <= SMALL_TENSOR_BYTES]
+    weights = [helper.make_tensor_value_info(t.name, t.data_type, list(t.dims))
+               for t in g.initializer if t.ByteSize() > SMALL_TENSOR_BYTES]
+    light = helper.make_model(
+        helper.make_graph(list(g.node), g.name, [*g.input, *weights], list(g.output),
+                          initializer=small),
+        opset_imports=list(model.opset_import), ir_version=model.ir_version,
+    )
     try:
-        inferred = onnx.shape_inference.infer_shapes(model)
+        inferred = onnx.shape_inference.infer_shapes(light)
     except onnx.shape_inference.InferenceError as exc:
         raise EngineError(f"ONNX shape inference fails on this piper model: {exc}") from exc
     g = inferred.graph
