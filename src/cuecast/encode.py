@@ -52,6 +52,7 @@ from cuecast import limits, tags
 from cuecast.atomic import TempFile, clean_stale_temps
 from cuecast.errors import EncodeError, InputError
 from cuecast.ffmpeg import LIMITER_HEADROOM, FfmpegRun, encoder_args, stream
+from cuecast.loudness import Loudness, parse_summary
 from cuecast.script.model import Meta
 from cuecast.timeline import Chapter
 
@@ -73,12 +74,14 @@ level matches the mix and loudness normalisation hits its target."""
 class EncodeSettings:
     """``fmt`` one of FORMATS; ``bitrate_kbps`` None for the format default;
     ``gain_db`` applied before encoding; ``limiter`` switches on
-    ffmpeg's limiter (the loudness stage's fallback, ``loudness/levelling.py``)."""
+    ffmpeg's limiter; ``measure`` measures the encoded stream as it is made
+    (``ffmpeg.MEASURE_ENCODED``): ``encode`` gives that ``Loudness``."""
 
     fmt: str = "mp3"
     bitrate_kbps: int | None = None
     gain_db: float = 0.0
     limiter: bool = False
+    measure: bool = False
 
 
 def format_for(path: str, fmt: str | None) -> str:
@@ -115,9 +118,12 @@ def encode(
     total_samples: int,
     before_commit: Callable[[], None] | None = None,
     audio_out: Callable[[bytes], None] | None = None,
-) -> None:
+    accept: Callable[[Loudness], None] | None = None,
+) -> Loudness | None:
     """Stream ``blocks`` (float32 mono, 44100 Hz, ``total_samples`` in all)
     through ffmpeg into ``out_path``, tag it, and rename it into place.
+    With ``settings.measure``, gives the encoded stream's loudness, which
+    ``accept`` may refuse by raising (then nothing is written).
     ``before_commit`` runs once the file is complete, just before that
     rename (``render`` renames the sidecars there: ``atomic.Batch``); if it
     raises, the file is not renamed. ``audio_out`` (mp3 only) gets the
@@ -137,18 +143,23 @@ def encode(
             _write_text(chapters_file, tags.ffmetadata(chapters))
         tap = audio_out is not None and fmt == "mp3"
         args, gain_lin, clip = encoder_input(settings, tmp.path, chapters_file, tap=tap)
-        with FfmpegRun(args, what=f"encoding {out_path}",
+        loglevel = "info" if settings.measure else "warning"  # ebur128 prints at info
+        with FfmpegRun(args, what=f"encoding {out_path}", loglevel=loglevel,
                        on_output=audio_out if tap else None) as run:
             written = stream(run, blocks, gain_lin, clip)
-            run.finish()
+            text = run.finish()
         if written != total_samples:
             raise EncodeError(
                 f"encoding {out_path}: the mix gave {written} samples, expected {total_samples}"
             )
+        measured = parse_summary(text) if settings.measure else None
+        if measured is not None and accept is not None:
+            accept(measured)
         tags.write_tags(tmp.path, fmt, meta, chapters, cover)
         if before_commit is not None:
             before_commit()
         tmp.commit()
+    return measured
 
 
 def encoder_input(
@@ -162,7 +173,8 @@ def encoder_input(
     fmt = _check_settings(settings)
     kbps = settings.bitrate_kbps or DEFAULT_KBPS.get(fmt)
     args = encoder_args(fmt, kbps, out_path, chapters_file=chapters_file,
-                        limiter=settings.limiter, tap=tap)  # fmt: skip
+                        limiter=settings.limiter, tap=tap,
+                        measure=settings.measure)  # fmt: skip
     gain_lin = 10.0 ** ((settings.gain_db + _level_trim_db(fmt, settings)) / 20.0)
     clip = LIMITER_HEADROOM if settings.limiter else 1.0
     return args, gain_lin, clip

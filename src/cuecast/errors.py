@@ -55,6 +55,11 @@ class EncodeError(CuecastError):
     """ffmpeg or the output file failed (exit 1)."""
 
 
+class LoudnessError(CuecastError):
+    """A track cannot reach its loudness target under its peak ceiling, or
+    its encoded file missed it (exit 1, nothing written)."""
+
+
 class Interrupted(CuecastError):
     """The render was stopped by a signal; nothing was written."""
 

@@ -70,9 +70,18 @@ def limiter_filter() -> str:
     return f"alimiter=limit={limit:.6f}:attack=5:release=50:level=0:asc=1:latency=1"
 
 
+MEASURE_ENCODED = [
+    "-dec", "0:0", "-filter_complex", "[dec:0]ebur128=peak=true:framelog=quiet[measured]",
+    "-map", "[measured]", *NULL_OUTPUT,
+]  # fmt: skip
+"""A second output that decodes what the encoder made (ffmpeg's loopback
+decoder, as a player would decode the file) and measures it with
+``ebur128``: its summary is printed at the ``info`` log level."""
+
+
 def encoder_args(
     fmt: str, kbps: int | None, out: str, *, chapters_file: str | None = None,
-    limiter: bool = False, tap: bool = False,
+    limiter: bool = False, tap: bool = False, measure: bool = False,
 ) -> list[str]:
     """The raw mix on stdin encoded as ``fmt`` into ``out``: mono,
     bit-exact (no version strings, fixed Ogg serials, no MP4 creation time),
@@ -81,7 +90,9 @@ def encoder_args(
     ``tap`` (mp3 only): the encoded frames also go to stdout as they are
     made (ffmpeg's tee muxer: encoded once, written twice; the file is
     byte for byte the one without the tap, stdout gets its audio frames
-    without the ID3 tag and the LAME/Info frame)."""
+    without the ID3 tag and the LAME/Info frame).
+    With ``measure`` the encoded stream is also decoded and measured
+    (``MEASURE_ENCODED``), in the same run."""
     args = list(PCM_INPUT)
     if chapters_file is not None:
         args += ["-f", "ffmetadata", "-i", chapters_file, "-map", "0:a"]
@@ -91,12 +102,13 @@ def encoder_args(
     args += ["-fflags", "+bitexact", "-flags:a", "+bitexact", "-ac", "1"]
     if limiter:
         args += ["-af", limiter_filter()]
+    measured = MEASURE_ENCODED if measure else []
     if tap and fmt == "mp3":
         codec = _codec_args(fmt, kbps)[:-4]  # without -write_xing 1 -f mp3: on the file's side
         both = (f"[f=mp3:write_xing=1:fflags=+bitexact]{_tee_escaped(out)}|"
                 "[f=mp3:write_xing=0:id3v2_version=0:fflags=+bitexact:onfail=ignore]pipe\\:1")
-        return [*args, *codec, "-f", "tee", "-y", both]
-    return [*args, *_codec_args(fmt, kbps), "-y", out]
+        return [*args, *codec, "-f", "tee", "-y", both, *measured]
+    return [*args, *_codec_args(fmt, kbps), "-y", out, *measured]
 
 
 def _tee_escaped(path: str) -> str:

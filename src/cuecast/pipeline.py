@@ -27,7 +27,7 @@ from cuecast.captions import caption_texts
 from cuecast.encode import EncodeSettings, encode, format_for
 from cuecast.errors import EngineError, InputError
 from cuecast.ffmpeg import ffmpeg_exe
-from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, level
+from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, guard, level
 from cuecast.mix import Bed, ClipFor, mix
 from cuecast.planner import Plan, walk
 from cuecast.script.load import load
@@ -81,7 +81,7 @@ class Result:
     """The mix as made, before normalising (None with ``--loudness off``)."""
     extra_paths: tuple[str, ...] = ()
     final_loudness: Loudness | None = None
-    """The track as encoded: after the gain and the limiting (``loudness/``)."""
+    """The track as encoded, measured on the encoded stream (``loudness/guard.py``)."""
 
 
 def prepare(path: str | os.PathLike, options: Options = Options(),
@@ -135,13 +135,39 @@ def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
     fmt, out_path = _output(path, out, options.fmt)
     prepared = prepare(path, options, progress)  # load, plan, speak
     timeline, bed = prepared.timeline, _bed(prepared.script)
-    levelled = _level(timeline, _clip_source(prepared.speaker), bed, fmt, options.loudness_lufs)
-    blocks = _counted(mix(levelled.timeline, levelled.clip_for, bed=bed), timeline.length,
-                      progress)  # fmt: skip
+    clips, target = _clip_source(prepared.speaker), options.loudness_lufs
+    ceiling = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
+    levelled = _level(timeline, clips, bed, target, ceiling)
+    try:
+        written, measured = _encode_levelled(levelled, bed, out_path, fmt, options, prepared,
+                                             progress, target, audio_out)  # fmt: skip
+    except guard.Missed as missed:  # the codec moved it: level once more, made up
+        assert target is not None
+        if audio_out is not None:  # a listener has heard it: no second take
+            raise missed.miss.error(out_path) from None
+        aim, ceiling = missed.miss.retarget(target, ceiling)
+        levelled = _level(timeline, clips, bed, aim, ceiling)
+        try:
+            written, measured = _encode_levelled(levelled, bed, out_path, fmt, options,
+                                                 prepared, progress, target)  # fmt: skip
+        except guard.Missed as again:
+            raise again.miss.error(out_path) from None
+    return Result(out_path, written[0], timeline, levelled.before, written[1:],
+                  measured if measured is not None else levelled.after)
+
+
+def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt: str,
+                     options: Options, prepared: Prepared, progress: Progress | None,
+                     target: float | None, audio_out: Callable[[bytes], None] | None = None,
+                     ) -> tuple[tuple[str, ...], Loudness | None]:
+    """Mix ``levelled`` into the encoder; with a target, the encoded stream
+    is measured and ``guard.Missed`` raised (nothing written) if it missed."""
+    blocks = _counted(levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed)),
+                      prepared.timeline.length, progress)  # fmt: skip
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
-                              gain_db=levelled.gain_db, limiter=levelled.ffmpeg_limiter)
-    written = _encode(blocks, out_path, settings, prepared, options.captions, audio_out)
-    return Result(out_path, written[0], timeline, levelled.before, written[1:], levelled.after)
+                              gain_db=levelled.gain_db, measure=target is not None)
+    accept = None if target is None else guard.accept(target)
+    return _encode(blocks, out_path, settings, prepared, options.captions, accept, audio_out)
 
 
 def _output(path: str | os.PathLike, out: str | os.PathLike | None,
@@ -158,30 +184,34 @@ def _output(path: str | os.PathLike, out: str | os.PathLike | None,
 
 def _encode(blocks: Iterable[np.ndarray], out_path: str, settings: EncodeSettings,
             prepared: Prepared, captions: Sequence[str],
-            audio_out: Callable[[bytes], None] | None = None) -> tuple[str, ...]:
+            accept: Callable[[Loudness], None] | None = None,
+            audio_out: Callable[[bytes], None] | None = None,
+            ) -> tuple[tuple[str, ...], Loudness | None]:
     """The track, its timeline and captions, all renamed into place together
-    (``atomic.Batch``); the sidecars' paths, the timeline's first."""
+    (``atomic.Batch``); the sidecars' paths, the timeline's first, and the
+    track's loudness as encoded (with ``settings.measure``)."""
     timeline = prepared.timeline
     timeline_path = sibling(out_path, ".timeline.json")
     with Batch() as sidecars:  # every file complete before any is renamed: see atomic.py
         sidecars.write_text(timeline_path, timeline.dumps())
         texts = caption_texts(timeline, sibling(out_path, ""), captions)
         extra = [sidecars.write_text(p, text) for p, text in texts]
-        encode(blocks, out_path, settings, meta=prepared.script.meta,
-               chapters=timeline.chapters(), total_samples=timeline.length,
-               before_commit=sidecars.commit, audio_out=audio_out)  # fmt: skip
-    return (timeline_path, *extra)
+        measured = encode(blocks, out_path, settings, meta=prepared.script.meta,
+                          chapters=timeline.chapters(), total_samples=timeline.length,
+                          before_commit=sidecars.commit, accept=accept,
+                          audio_out=audio_out)  # fmt: skip
+    return (timeline_path, *extra), measured
 
 
-def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None, fmt: str,
-           target_lufs: float | None) -> LevelledMix:
-    """The loudness stage (``loudness/``), with the ceiling of the format."""
+def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None,
+           target_lufs: float | None, ceiling_dbfs: float) -> LevelledMix:
+    """The loudness stage (``loudness/``), to the ceiling of the format."""
 
     def mix_of(tl: Timeline, clip_for: ClipFor) -> Iterator[np.ndarray]:
         return mix(tl, clip_for, bed=bed)
 
-    return level(timeline, clips, mix_of, target_lufs=target_lufs,
-                 ceiling_dbfs=CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), bed=bed is not None)
+    return level(timeline, clips, mix_of, target_lufs=target_lufs, ceiling_dbfs=ceiling_dbfs,
+                 bed=bed is not None)
 
 
 def _plan(script: Script, speaker: Speaker, progress: Progress | None) -> Timeline:

@@ -8,9 +8,13 @@ Takes a timeline and its clips (and a way to make the mix); gives a
     bs1770.py        numpy BS.1770: K-weighting, gating, true peak; a mix
                      measured from its clips, or as blocks
     groups.py        plays that sound together made one
-    limiter.py       a clip held under a ceiling, true peak included
+    limiter.py       a clip (or the streamed mix) held under a ceiling, true
+                     peak included
     levelling.py     the levelling: measure once, limit, settle the gain
-    ffmpeg_meter.py  the fallback: ffmpeg's ebur128 (and its limiter)
+    guard.py         the encoded track held to its target: on it, or level once
+                     more, or a ``LoudnessError``
+    ffmpeg_meter.py  ffmpeg's ebur128 as a meter (and its limiter), the
+                     reference the tests hold the numpy meter to
     match.py         recorded and synthesised lines made one loudness
 """
 

@@ -322,6 +322,12 @@ class HopEnergies:
             lo, hi = running[cell], running[np.minimum(cell + 1, running.size - 1)]
             self.hops[first : last + 1] += np.diff(lo + (hi - lo) * (frac / CELL))
 
+    def add_hops(self, energies: np.ndarray) -> None:
+        """Energies of a sound under the whole mix, hop by hop (a bed: it is
+        not correlated with the clips, so the energies add)."""
+        n = min(energies.size, self.hops.size)
+        self.hops[:n] += energies[:n]
+
     def reading(self) -> Reading:
         return Reading(integrated_lufs(self.hops), loudness_range(self.hops),
                        self.sample_peak, self.true_peak)  # fmt: skip
@@ -390,3 +396,12 @@ def measure_blocks(blocks: Iterable[np.ndarray]) -> Reading:
     peaks.finish()
     energies = hops.energies()
     return Reading(integrated_lufs(energies), loudness_range(energies), peaks.sample, peaks.true)
+
+
+def hop_energies(blocks: Iterable[np.ndarray]) -> np.ndarray:
+    """The K-weighted energy of each whole 100 ms hop of a stream of blocks
+    (what ``HopEnergies.add_hops`` takes: a bed under the clips)."""
+    hops, weigh = _Hops(), _OverlapSave()
+    for block in blocks:
+        hops.feed(weigh.feed(block))
+    return hops.energies()

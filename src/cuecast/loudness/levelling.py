@@ -1,23 +1,30 @@
 """Levelling: the gain and the limiting that bring a mix to its target.
 
-Takes a timeline, its clips, a way to make the mix (used only with a bed
-or for the fallback), a target loudness and a sample ceiling; gives a
-``LevelledMix``: the timeline and clips to mix (limited where they would
-pass the ceiling), the gain in dB, whether the encoder must run ffmpeg's
-limiter, and the loudness before and after.
+Takes a timeline, its clips, a way to make the mix (used only with a bed,
+or when limiting clip by clip is not enough), a target loudness and a
+sample ceiling; gives a ``LevelledMix``: the timeline and clips to mix
+(limited where they would pass the ceiling), the gain in dB, the limit the
+mix itself goes through (if any), and the loudness before and after.
 
 1. Plays that sound together become one (``groups``); the mix is measured
-   from its clips (``bs1770``: each distinct clip K-weighted once).
+   from its clips (``bs1770``: each distinct clip K-weighted once), or as
+   the blocks ``mix_of`` makes when a bed plays under them.
 2. If the plain gain keeps every sample under the ceiling, that is all.
-3. Else each clip over the ceiling is limited (``limiter``) and only those
-   are measured again; ``settings.settle`` raises the gain by what the
-   limiting took back (a first guess, then secant steps).
-4. If a bed under limited clips still sums over the ceiling (after
-   lowering the clip ceiling twice), or the target cannot be reached,
-   ffmpeg's limiter does it (``ffmpeg_meter``), measured through ffmpeg.
+3. Without a bed, each clip over the ceiling is limited (``limiter``) and
+   only those are measured again; ``settings.settle`` raises the gain by
+   what the limiting took back (a first guess, then secant steps).
+4. With a bed, or if that does not land within ``SETTLE_LU``, the mix
+   itself is limited (``limiter.limit_stream``, after the gain: clips and
+   bed together, so a chime over the bed cannot sum past the ceiling) and
+   ``settle`` finds the gain by measuring that limited mix as blocks.
+   Before, clips were limited and the bed added after: where they summed
+   over the ceiling the clips' ceiling was lowered, loudness fell away,
+   and ffmpeg's limiter, capped, ended a ducked ocean bed at -17 LUFS.
+5. A mix that still misses its target by more than ``MISS_LU`` is a
+   ``LoudnessError`` (nothing is written), not a track that misses.
 
 The mix itself is made once, by the encoder, except with a bed under it
-(measured as blocks) and in the fallback.
+or when the mix is limited (then once per measuring pass).
 """
 
 from __future__ import annotations
@@ -30,26 +37,27 @@ from typing import Any
 
 import numpy as np
 
+from cuecast.errors import LoudnessError
 from cuecast.loudness.bs1770 import (
     CELL,
     ClipEnergy,
     HopEnergies,
     Reading,
     clip_energy,
+    hop_energies,
     measure_blocks,
 )
-from cuecast.loudness.ffmpeg_meter import gain_for, measure_loudness
 from cuecast.loudness.groups import ClipFor, group_source, grouped
-from cuecast.loudness.limiter import cell_gains, limit
+from cuecast.loudness.limiter import cell_gains, limit, limit_stream
 from cuecast.loudness.settings import (
     CEILING_DBFS,
     MAX_TRUE_PEAK_DBTP,
+    SETTLE_LU,
     Loudness,
     is_silent,
     makeup_guess_db,
     plain_gain_db,
     settle,
-    shifted,
 )
 from cuecast.timeline import Timeline
 from cuecast.units import db_to_gain
@@ -62,16 +70,10 @@ TRUE_PEAK_MARGIN_DB = 0.5
 (lossy codecs overshoot it)."""
 MEASURE_THREADS = 4
 """Clips measured at once (at most one per core)."""
-MAX_TIGHTENINGS = 2
-"""Times the clip ceiling may be lowered for a bed that sums over it."""
-MISS_LU = 0.5
-"""A limited mix that cannot be brought within this of the target goes to
-ffmpeg's limiter. It happens when limiting lowers the loud blocks so far
-that quiet ones pass the relative gate and loudness stops rising with the
-gain (the full studio example: -17.7 LUFS at best here, -17.0 through ffmpeg)."""
-SUM_OVER_DB = 0.5
-"""How far the bed under a limited line may take the mix's samples over
-the ceiling, its true peak staying ``TRUE_PEAK_MARGIN_DB`` under the target's."""
+MISS_LU = 0.25
+"""A levelled mix further than this from its target is an error: the
+codec may move it another 0.25 (LAME's level loss varies with the sound),
+and the track must land within 0.5 LU."""
 
 
 @dataclass(frozen=True)
@@ -83,19 +85,25 @@ class LevelledMix:
     clip_for: ClipFor
     """The clips to mix, limited where they would pass the ceiling."""
     gain_db: float = 0.0
-    ffmpeg_limiter: bool = False
-    """The encoder runs ffmpeg's limiter (the fallback)."""
     before: Loudness | None = None
     """The mix as made (None when loudness is left alone)."""
     after: Loudness | None = None
     """The track as encoded: gain and limiting applied."""
+    mix_limit: float | None = None
+    """The limit (linear, before the gain) the mix itself goes through, or
+    None: ``finished`` applies it."""
+
+    def finished(self, blocks: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
+        """The mix's blocks as they must reach the encoder (before the gain)."""
+        return blocks if self.mix_limit is None else limit_stream(blocks, self.mix_limit)
 
 
 def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: float | None,
           ceiling_dbfs: float = CEILING_DBFS, bed: bool = False) -> LevelledMix:
     """The levelled mix of ``timeline`` at ``target_lufs`` with no sample
-    over ``ceiling_dbfs``; ``bed`` says a bed plays under it (then the mix
-    is measured as made by ``mix_of``). ``target_lufs=None`` levels nothing."""
+    over ``ceiling_dbfs``; ``bed`` says a bed plays under it (``mix_of``
+    then makes the bed alone once, to measure it). ``target_lufs=None``
+    levels nothing. ``LoudnessError`` if the target cannot be reached."""
     if target_lufs is None or timeline.length == 0:
         return LevelledMix(timeline, clip_for)
     meter = _Meter(timeline, clip_for, mix_of if bed else None)
@@ -103,30 +111,35 @@ def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: 
     before = plain.loudness()
     gain_db = plain_gain_db(plain.integrated_lufs, target_lufs)
     if is_silent(plain.integrated_lufs) or _fits(plain, gain_db, ceiling_dbfs):
-        return LevelledMix(timeline, clip_for, gain_db, False, before, plain.loudness(gain_db))
+        return LevelledMix(timeline, clip_for, gain_db, before, plain.loudness(gain_db),
+                           _limit(ceiling_dbfs, gain_db) if bed else None)  # fmt: skip
     start_db = gain_db + makeup_guess_db(plain.sample_peak_dbfs + gain_db - ceiling_dbfs)
-    clip_ceiling_db = ceiling_dbfs
-    for _ in range(MAX_TIGHTENINGS + 1):
-        found = meter.settle(target_lufs, gain_db, start_db, clip_ceiling_db)
-        over_db = found.reading.sample_peak_dbfs + found.gain_db - ceiling_dbfs
-        if over_db <= SUM_OVER_DB and _true_peak_ok(found.reading, found.gain_db):
-            if abs(found.reading.integrated_lufs + found.gain_db - target_lufs) > MISS_LU:
-                break  # limiting let quiet blocks through the gate: see MISS_LU
-            return LevelledMix(meter.timeline, found.clip_for, found.gain_db, False, before,
-                               found.reading.loudness(found.gain_db))  # fmt: skip
-        clip_ceiling_db -= max(over_db - SUM_OVER_DB, 0.1) + 0.05
-        start_db = found.gain_db
-    return _with_ffmpeg_limiter(timeline, clip_for, mix_of, before, target_lufs)
+    found = meter.settle(target_lufs, gain_db, start_db, ceiling_dbfs)
+    after = found.reading.loudness(found.gain_db)
+    if abs(after.integrated_lufs - target_lufs) > MISS_LU \
+            or not _fits(found.reading, found.gain_db, ceiling_dbfs):
+        raise LoudnessError(
+            f"cannot bring this mix to {target_lufs:g} LUFS with its true peak at or under "
+            f"{MAX_TRUE_PEAK_DBTP:g} dBTP: limited, it reaches {after.integrated_lufs:.1f} "
+            f"LUFS ({before.integrated_lufs:.1f} LUFS as mixed, true peak "
+            f"{before.true_peak_dbtp:.1f} dBTP)",
+            hint="Ask for a lower --loudness, or lower the background's volume.",
+        )
+    return LevelledMix(meter.timeline, found.clip_for, found.gain_db, before, after,
+                       _limit(ceiling_dbfs, found.gain_db) if bed else None)  # fmt: skip
 
 
 def measure(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None = None) -> Reading:
     """The mix as made, measured from its clips; with ``mix_of`` (a bed
     plays under it) as the blocks ``mix_of`` makes."""
-    return _Meter(timeline, clip_for, mix_of).reading(None)
+    if mix_of is not None:
+        return measure_blocks(mix_of(timeline, clip_for))
+    return _Meter(timeline, clip_for, None).reading(None)
 
 
 def _fits(reading: Reading, gain_db: float, ceiling_dbfs: float) -> bool:
-    return reading.sample_peak_dbfs + gain_db <= ceiling_dbfs and _true_peak_ok(reading, gain_db)
+    return (reading.sample_peak_dbfs + gain_db <= ceiling_dbfs + 0.01
+            and _true_peak_ok(reading, gain_db))  # fmt: skip
 
 
 def _true_peak_ok(reading: Reading, gain_db: float) -> bool:
@@ -142,7 +155,8 @@ class _Settled:
 
 
 class _Meter:
-    """Measures the grouped mix, plain or with its clips limited."""
+    """Measures the grouped mix, plain or with its clips limited, from its
+    clips (and the bed's energies, measured once)."""
 
     def __init__(self, timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None) -> None:
         self.timeline = grouped(timeline, clip_for)
@@ -153,17 +167,19 @@ class _Meter:
             if event.source is not None:
                 self.starts.setdefault(event.source, []).append(event.start)
         self.plain: dict[Hashable, ClipEnergy] = {}
+        self.bed_hops = None if mix_of is None else hop_energies(mix_of(self.timeline, _silent))
 
     def reading(self, threshold: float | None) -> Reading:
-        """The mix with every clip limited to ``threshold`` (None: as made)."""
-        clips = self.clip_for if threshold is None else limited_source(self.clip_for, threshold)
-        if self.mix_of is not None:
-            return measure_blocks(self.mix_of(self.timeline, clips))
+        """The mix with every clip limited to ``threshold`` (None: as made),
+        the bed's energy added hop by hop; its peaks are the clips' (the
+        mix's own limit holds the sum: ``LevelledMix.mix_limit``)."""
         if not self.plain:
             self._measure_clips()
         hops = HopEnergies(self.timeline.length)
         for source, starts in self.starts.items():
             hops.add(starts, self._energy(source, threshold))
+        if self.bed_hops is not None:
+            hops.add_hops(self.bed_hops)
         return hops.reading()
 
     def _measure_clips(self) -> None:
@@ -187,16 +203,15 @@ class _Meter:
     def settle(self, target_lufs: float, plain_db: float, start_db: float,
                clip_ceiling_db: float) -> _Settled:
         """The gain that puts the limited mix on target, and that mix."""
-        last: dict[float, Reading] = {}
+        readings: dict[float, Reading] = {}
 
         def loudness_at(gain_db: float) -> float:
-            last.clear()
-            last[gain_db] = self.reading(db_to_gain(clip_ceiling_db - gain_db))
-            return last[gain_db].integrated_lufs + gain_db
+            readings[gain_db] = self.reading(_limit(clip_ceiling_db, gain_db))
+            return readings[gain_db].integrated_lufs + gain_db
 
         gain_db = settle(loudness_at, target_lufs, plain_db, start_db)
-        threshold = db_to_gain(clip_ceiling_db - gain_db)
-        return _Settled(gain_db, limited_source(self.clip_for, threshold), last[gain_db])
+        threshold = _limit(clip_ceiling_db, gain_db)
+        return _Settled(gain_db, limited_source(self.clip_for, threshold), readings[gain_db])
 
 
 def limited_source(clip_for: ClipFor, threshold: float) -> ClipFor:
@@ -210,18 +225,11 @@ def limited_source(clip_for: ClipFor, threshold: float) -> ClipFor:
     return clip
 
 
-def _with_ffmpeg_limiter(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf,
-                         before: Loudness, target_lufs: float) -> LevelledMix:
-    """The fallback: the gain for ffmpeg's limiter, settled by measuring
-    the limited mix through ffmpeg (each pass makes the mix again)."""
-    gain_db, needs_limiter = gain_for(before, target_lufs)
-    if not needs_limiter:  # a plain gain shifts loudness and peaks by its dB
-        return LevelledMix(timeline, clip_for, gain_db, False, before, shifted(before, gain_db))
-    measured: dict[float, Loudness] = {}
+def _silent(source: Any) -> np.ndarray:
+    """No clip: what ``mix_of`` plays to make the bed alone (ducked as under the clips)."""
+    return np.zeros(0, dtype=np.float32)
 
-    def loudness_at(gain: float) -> float:
-        measured[gain] = measure_loudness(mix_of(timeline, clip_for), gain_db=gain, limiter=True)
-        return measured[gain].integrated_lufs
 
-    gain_db = settle(loudness_at, target_lufs, gain_db, gain_db)
-    return LevelledMix(timeline, clip_for, gain_db, True, before, measured[gain_db])
+def _limit(ceiling_dbfs: float, gain_db: float) -> float:
+    """The linear limit before a gain of ``gain_db`` that is ``ceiling_dbfs`` after it."""
+    return db_to_gain(ceiling_dbfs - gain_db)

@@ -9,6 +9,8 @@ A clip that needs nothing comes back as the very same array.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
 from cuecast.loudness.bs1770 import TRUE_PEAK_HALF_TAPS, quarter_phases
@@ -147,3 +149,32 @@ def moving_average(x: np.ndarray, width: int) -> np.ndarray:
     padded = np.concatenate([np.full(half, x[0]), x, np.full(half, x[-1])])
     total = np.concatenate([[0.0], np.cumsum(padded)])
     return (total[width:] - total[:-width]) / width
+
+
+CONTEXT_SAMPLES = MIN_SAMPLES // 2 + BOX_SAMPLES // 2 + TRUE_PEAK_HALF_TAPS + 2
+"""How far ``limit``'s gain at a sample depends on the samples around it
+(its need's running minimum and moving average, and the 4x interpolation
+beside a peak): the delay of ``limit_stream``."""
+
+
+def limit_stream(blocks: Iterable[np.ndarray], threshold: float) -> Iterator[np.ndarray]:
+    """``limit`` over a stream of float32 blocks: the same samples out
+    (``CONTEXT_SAMPLES`` later, so the last block is longer and the first
+    shorter), each limited with the samples around it as ``limit`` of the
+    whole would see them. What the loudness stage puts on the mix itself
+    when clips and a bed sum over the ceiling (``levelling``)."""
+    history = np.zeros(0, dtype=np.float32)  # raw samples already given, kept for context
+    pending = np.zeros(0, dtype=np.float32)  # raw samples not given yet
+    for block in blocks:
+        pending = np.concatenate([pending, np.asarray(block, dtype=np.float32).reshape(-1)])
+        ready = pending.size - CONTEXT_SAMPLES
+        if ready <= 0:
+            continue
+        window = np.concatenate([history, pending])
+        yield np.asarray(limit(window, threshold)[history.size : history.size + ready])
+        given = history.size + ready
+        history = window[max(0, given - CONTEXT_SAMPLES) : given]
+        pending = pending[ready:]
+    if pending.size:
+        window = np.concatenate([history, pending])
+        yield np.asarray(limit(window, threshold)[history.size :])
