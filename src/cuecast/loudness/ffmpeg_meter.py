@@ -1,12 +1,12 @@
-"""The fallback meter: a mix measured by ffmpeg's ``ebur128``, limiter optional.
+"""ffmpeg's meter: a mix measured by ffmpeg's ``ebur128``, limiter optional.
 
 Takes the mix as float32 mono blocks, a gain and whether ffmpeg's limiter
 (``alimiter``, the one the encoder then runs) is on; gives ``Loudness``:
 integrated loudness, true peak (4x oversampled) and loudness range as
-ffmpeg prints them. The levelling loop (``level.py``) uses it only when the
-numpy limiter cannot hold a mix under its ceiling (clips and a bed that
-sum over it) or cannot bring it to its target; the tests use it as the
-reference the numpy meter is held to.
+ffmpeg prints them. The tests use it as the reference the numpy meter is
+held to; the render measures the encoded track with the same ``ebur128``
+(``ffmpeg.MEASURE_ENCODED``, read by ``parse_summary``). Levelling no
+longer falls back to ffmpeg's limiter: the numpy one limits the mix itself.
 """
 
 from __future__ import annotations

@@ -1,30 +1,30 @@
 """Levelling: the gain and the limiting that bring a mix to its target.
 
-Takes a timeline, its clips, a way to make the mix (used only with a bed,
-or when limiting clip by clip is not enough), a target loudness and a
-sample ceiling; gives a ``LevelledMix``: the timeline and clips to mix
-(limited where they would pass the ceiling), the gain in dB, the limit the
-mix itself goes through (if any), and the loudness before and after.
+Takes a timeline, its clips, a way to make the mix (used only to make a bed
+alone, once), a target loudness and a sample ceiling; gives a
+``LevelledMix``: the timeline and clips to mix (limited where they would
+pass the ceiling), the gain in dB, the limit the mix itself goes through
+(with a bed), and the loudness before and after.
 
 1. Plays that sound together become one (``groups``); the mix is measured
-   from its clips (``bs1770``: each distinct clip K-weighted once), or as
-   the blocks ``mix_of`` makes when a bed plays under them.
+   from its clips (``bs1770``: each distinct clip K-weighted once), and a
+   bed's energy, measured once from the bed made alone (ducked as it plays),
+   is added hop by hop (the bed and the voice are not correlated).
 2. If the plain gain keeps every sample under the ceiling, that is all.
-3. Without a bed, each clip over the ceiling is limited (``limiter``) and
-   only those are measured again; ``settings.settle`` raises the gain by
-   what the limiting took back (a first guess, then secant steps).
-4. With a bed, or if that does not land within ``SETTLE_LU``, the mix
-   itself is limited (``limiter.limit_stream``, after the gain: clips and
-   bed together, so a chime over the bed cannot sum past the ceiling) and
-   ``settle`` finds the gain by measuring that limited mix as blocks.
-   Before, clips were limited and the bed added after: where they summed
-   over the ceiling the clips' ceiling was lowered, loudness fell away,
-   and ffmpeg's limiter, capped, ended a ducked ocean bed at -17 LUFS.
-5. A mix that still misses its target by more than ``MISS_LU`` is a
-   ``LoudnessError`` (nothing is written), not a track that misses.
+3. Else each clip over the ceiling is limited (``limiter``) and only those
+   are measured again; ``settings.settle`` raises the gain by what the
+   limiting took back (a first guess, then secant steps, milliseconds each).
+4. With a bed, the mix itself also goes through the limiter at the ceiling
+   (``limiter.limit_stream``): a chime over the bed, not ducked, cannot sum
+   past it. Before, the bed was added after the clips were limited; where
+   they summed over the ceiling the clips' ceiling was lowered, loudness fell
+   away, and ffmpeg's limiter (the fallback then), capped, left a ducked
+   ocean bed at -17 LUFS against -16.
+5. A mix that cannot be settled within ``MISS_LU`` of its target is a
+   ``LoudnessError`` (nothing is written), not a track that misses; the
+   encoded track is held to its target by ``guard``.
 
-The mix itself is made once, by the encoder, except with a bed under it
-or when the mix is limited (then once per measuring pass).
+The mix itself is made once, by the encoder (and a bed alone once before).
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ from cuecast.loudness.limiter import cell_gains, limit, limit_stream
 from cuecast.loudness.settings import (
     CEILING_DBFS,
     MAX_TRUE_PEAK_DBTP,
-    SETTLE_LU,
     Loudness,
     is_silent,
     makeup_guess_db,
