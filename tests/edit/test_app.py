@@ -109,3 +109,21 @@ def test_the_check_points_at_a_misspelled_key_with_a_suggestion(entered: TestCli
     assert "stepz" in message["message"] and message["hint"] == "Did you mean 'steps'?"
     assert message["file"] is None  # the script itself, not the hidden copy
     assert ".cuecast-edit-" not in str(report)
+
+
+def test_another_host_only_when_asked_and_with_a_warning(studio: Path) -> None:
+    import subprocess
+    import sys
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cuecast.cli", "edit", str(studio), "--host", "0.0.0.0",
+         "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert server.stdout is not None and server.stderr is not None
+        link = server.stdout.readline()
+        warning = server.stderr.readline()
+    finally:
+        server.terminate()
+        server.wait(15)
+    assert "http://0.0.0.0:" in link and "?token=" in link
+    assert "warning: listening on 0.0.0.0, not only this machine" in warning

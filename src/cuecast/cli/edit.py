@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
-import socket
 from typing import Any
 
 import click
 
 from cuecast.cli.base import _options, _script_options, main
-from cuecast.errors import InputError
+from cuecast.cli.listening import listen, quiet_stop, shown_host
 
 
 @main.command()
@@ -33,8 +32,8 @@ def edit(folder: str, host: str, port: int, **kw: Any) -> None:
 
     token = new_token()
     app = create_app(folder, _options(**kw), token)
-    sock = _listen(host, port)
-    shown = f"[{host}]" if ":" in host else host
+    sock = listen(host, port, backlog=64)
+    shown = shown_host(host)
     if not _loopback(host):
         click.echo(f"cuecast: warning: listening on {host}, not only this machine: anyone who "
                    "can reach it and has the link can read and change the routines in "
@@ -43,6 +42,7 @@ def edit(folder: str, host: str, port: int, **kw: Any) -> None:
                f"http://{shown}:{sock.getsockname()[1]}/?token={token} (Ctrl-C to stop)")
     config = uvicorn.Config(app, log_level="warning", access_log=False,
                             timeout_graceful_shutdown=3)  # fmt: skip
+    quiet_stop("cuecast: stopped editing")
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -51,18 +51,3 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost"
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """Bound before the link is printed, so the port in it is the one listening."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(64)
-    except OSError as exc:
-        sock.close()
-        raise InputError(f"--host/--port: cannot listen on {host}:{port}: "
-                         f"{exc.strerror or exc}") from None  # fmt: skip
-    return sock

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cuecast.cli.base import main
+from cuecast.cli.listening import listen, quiet_stop, shown_host
 
 
 @main.command()
@@ -35,8 +36,6 @@ def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budg
           workers: int | None, queue_bound: int | None, proxies: str,
           cluster: str | None) -> None:
     """Serve CATALOGUE as a page where listeners customise and download tracks."""
-    import socket
-
     import uvicorn
 
     from cuecast.catalogue import load_catalogue
@@ -54,19 +53,9 @@ def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budg
                         workers=workers or os.cpu_count() or 1, queue_bound=queue_bound or 0,
                         remote=remote)
     app = create_app(loaded, settings)
-    # bind first, so the URL printed is the one listening (also with --port 0)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(128)  # connections wait in the backlog until uvicorn accepts them
-    except OSError as exc:
-        from cuecast.errors import InputError
-
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock = listen(host, port)
     bound = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
+    shown = shown_host(host)
     click.echo(f"cuecast: serving {loaded.series.title} at http://{shown}:{bound}/ "
                "(Ctrl-C to stop)")
     # the listener's address for the rate limits: the peer's, or the one a
@@ -75,7 +64,7 @@ def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budg
                             timeout_graceful_shutdown=5, proxy_headers=bool(proxies.strip()),
                             forwarded_allow_ips=proxies.strip() or None)
     _give_memory_back()
-    _quiet_stop()
+    quiet_stop("cuecast: stopped serving")
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -92,17 +81,3 @@ def _give_memory_back() -> None:
         libc.mallopt(-1, 4 << 20)  # M_TRIM_THRESHOLD
     except (OSError, AttributeError):
         pass  # not glibc: the allocator's defaults
-
-
-def _quiet_stop() -> None:
-    """uvicorn stops on SIGINT/SIGTERM and then raises the signal again: end
-    quietly then, rather than as an interrupted render."""
-    import signal
-    import sys
-
-    def stop(signum: int, frame: object) -> None:  # noqa: ARG001
-        click.echo("cuecast: stopped serving")
-        sys.exit(0)
-
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, stop)

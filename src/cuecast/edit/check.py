@@ -128,7 +128,7 @@ class Checker:
         except CuecastError as err:
             return {"ok": False, "kind": "catalogue", "messages": [self._message(err, temp, name)]}
         return {"ok": True, "kind": "catalogue", "messages": [],
-                "tracks": [t.title for t in catalogue.tracks]}  # fmt: skip
+                "tracks": [t.title or t.id for t in catalogue.tracks]}  # fmt: skip
 
     def _message(self, err: CuecastError, temp: str, name: str) -> dict[str, Any]:
         shown = self._shown(err.file, temp, name) if err.file else None

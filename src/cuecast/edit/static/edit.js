@@ -139,13 +139,20 @@
   /* -- the live check ------------------------------------------------------------- */
 
   function check() {
+    /* one check at a time: typing meanwhile asks for one more, of the latest text */
     clearTimeout(state.timer);
+    if (state.inflight) { state.again = true; return; }
+    state.inflight = true;
     var seq = ++state.seq;
     $("check-state").textContent = "checking…";
     $("check-state").className = "";
     api("POST", "/api/check", { name: state.name, text: cm.getValue() }).then(function (report) {
-      if (seq !== state.seq) return;  /* a newer check is on its way */
-      showReport(report);
+      state.inflight = false;
+      if (state.again) { state.again = false; check(); return; }
+      if (seq === state.seq) showReport(report);
+    }, function () {
+      state.inflight = false;
+      $("check-state").textContent = "the editor does not answer";
     });
   }
 
