@@ -158,3 +158,29 @@ def test_the_rate_limit_of_a_busy_listener_survives_a_crowd() -> None:
     assert 1 <= limits.allow("renders", busy) <= 60
     assert limits.allow("renders", "198.51.100.1") == 0  # per listener
     assert limits.allow("requests", busy) == 0  # no such limit: never refused
+
+
+def test_a_reader_on_the_event_loop_gets_every_byte_without_a_thread(tmp_path: Path) -> None:
+    """The server's readers wait on its event loop, woken by the encoder's
+    thread; they get the same bytes, in order, and end when it closes."""
+    import asyncio
+
+    live = LiveAudio(tmp_path)
+    parts = [bytes([i]) * 3000 for i in range(30)]
+
+    def encoder() -> None:
+        for part in parts:
+            live.write(part)
+            time.sleep(0.002)
+        live.close()
+
+    async def read() -> bytes:
+        threading.Thread(target=encoder).start()
+        return b"".join([chunk async for chunk in live.follow_async(timeout_s=30)])
+
+    assert asyncio.run(read()) == b"".join(parts)
+
+    async def idle() -> list[bytes]:
+        return [chunk async for chunk in LiveAudio(tmp_path).follow_async(timeout_s=0.2)]
+
+    assert asyncio.run(idle()) == []  # nothing written, never closed: the timeout ends it

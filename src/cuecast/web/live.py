@@ -13,16 +13,21 @@ folder), not held in memory: a long session is megabytes, and a listener
 who opens the audio late still gets it from the first frame. Each reader
 reads at its own offset (``os.pread``), so any number follow one render.
 The spool's disk space is freed when the last reader and the job let go.
+
+Readers on the server's event loop (``follow_async``) wait without a
+thread: the writer wakes them through their loop, so a hundred listeners
+waiting for their sessions hold no worker thread the other requests need.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 CHUNK_BYTES = 64 * 1024
@@ -37,6 +42,7 @@ class LiveAudio:
         self._length = 0
         self._closed = False
         self._changed = threading.Condition()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
     @property
     def length(self) -> int:
@@ -62,12 +68,52 @@ class LiveAudio:
                 at, view = at + written, view[written:]
             self._length = at
             self._changed.notify_all()
+            self._wake()
 
     def close(self) -> None:
         """No more bytes will come (the render ended, well or not)."""
         with self._changed:
             self._closed = True
             self._changed.notify_all()
+            self._wake()
+
+    def _wake(self) -> None:
+        for loop, event in self._waiters:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # that loop is closed: its reader is gone
+                pass
+        self._waiters.clear()
+
+    def read(self, offset: int) -> bytes | None:
+        """The bytes written from ``offset`` on (at most ``CHUNK_BYTES``),
+        ``b""`` if none yet, None once closed and read to the end."""
+        with self._changed:
+            fd, length, closed = self._fd, self._length, self._closed
+        if offset < length and fd is not None:
+            return os.pread(fd, min(CHUNK_BYTES, length - offset), offset)
+        return None if closed else b""
+
+    async def follow_async(self, *, timeout_s: float = 3600.0) -> AsyncIterator[bytes]:
+        """``follow`` for a reader on an event loop, holding no thread while it waits."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        offset = 0
+        while True:
+            event = asyncio.Event()
+            with self._changed:  # registered before reading: no wake-up is lost
+                self._waiters.append((loop, event))
+            chunk = self.read(offset)
+            if chunk is None:
+                return
+            if chunk:
+                offset += len(chunk)
+                yield chunk
+                continue
+            try:
+                await asyncio.wait_for(event.wait(), max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                return
 
     def follow(self, *, timeout_s: float = 3600.0) -> Iterator[bytes]:
         """Every byte written, from the first, as it comes; ends once the

@@ -10,10 +10,10 @@ looked up, in the queue and the store, never turned into a path.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from starlette.concurrency import iterate_in_threadpool
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -73,7 +73,7 @@ async def live(request: Request) -> Response:
         return _file(stored, job)
     if job.state == "failed":
         raise HTTPException(500, f"This session could not be made: {job.error}")
-    return StreamingResponse(iterate_in_threadpool(_live_then_file(job)), media_type="audio/mpeg",
+    return StreamingResponse(_live_then_file(job), media_type="audio/mpeg",
                              headers={"Cache-Control": "no-store"})
 
 
@@ -90,15 +90,18 @@ async def download(request: Request) -> Response:
     return _file(stored, job, filename=name)
 
 
-def _live_then_file(job: Job) -> Iterator[bytes]:
+async def _live_then_file(job: Job) -> AsyncIterator[bytes]:
     """The encoder's audio as it comes; the whole finished file instead if
-    the encoder gave none (a session rendered on a cluster)."""
+    the encoder gave none (a session rendered on a cluster). Waits on the
+    event loop, holding no thread."""
     sent = 0
-    for chunk in job.live.follow():
+    async for chunk in job.live.follow_async():
         sent += len(chunk)
         yield chunk
-    if not sent and job.finished.wait(3600) and job.state == "done" and job.result:
-        yield from finished_file(job.result, skip=0)
+    if not sent and job.state == "done" and job.result is not None:  # final once closed
+        chunks = finished_file(job.result, skip=0)
+        while chunk := await run_in_threadpool(next, chunks, b""):
+            yield chunk
 
 
 def _file(stored: Path | None, job: Job | None, filename: str | None = None) -> Response:
