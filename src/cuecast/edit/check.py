@@ -52,6 +52,9 @@ class Checked:
     prepared: Prepared
     """Its timeline names the file as the page does (not the hidden copy)."""
     infos: tuple[VarInfo, ...]
+    fingerprint: str
+    """What its sound depends on: the timeline (texts, voices, times) and
+    the background; the key of its pieces."""
 
 
 class Checker:
@@ -82,7 +85,10 @@ class Checker:
                 except CuecastError as err:
                     return {"ok": False, "kind": "routine",
                             "messages": [self._message(err, temp, name)]}  # fmt: skip
-            checked = Checked(name, text, self._renamed(prepared, temp, name), infos)
+            prepared = self._renamed(prepared, temp, name)
+            heard = prepared.timeline.dumps() + repr(prepared.script.background)
+            checked = Checked(name, text, prepared, infos,
+                              hashlib.sha256(heard.encode()).hexdigest())
             self._kept[key] = checked
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)

@@ -14,7 +14,6 @@ reports its progress.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import secrets
 import threading
@@ -91,7 +90,7 @@ class Pieces:
         timeline = checked.prepared.timeline
         if not 0 <= index < piece_count(timeline):
             raise InputError(f"there is no piece {index} in this timeline")
-        key = (fingerprint(checked), index)
+        key = (checked.fingerprint, index)
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
@@ -112,14 +111,6 @@ class Pieces:
             bed = replace(bed, source=_Offset(bed, start), fade_s=0.0)
         blocks = mix(excerpt, _clip_source(checked.prepared.speaker), bed=bed)
         return np.concatenate(list(blocks)) if excerpt.length else np.zeros(0, np.float32)
-
-
-def fingerprint(checked: Checked) -> str:
-    """What the pieces' sound depends on: the timeline (texts, voices,
-    times) and the background."""
-    timeline = checked.prepared.timeline
-    what = timeline.dumps() + repr(checked.prepared.script.background)
-    return hashlib.sha256(what.encode()).hexdigest()
 
 
 def _excerpt(timeline: Timeline, start: int, end: int) -> Timeline:
