@@ -60,11 +60,8 @@ def test_length_scale_slows_as_rate_falls() -> None:
 
 
 def test_missing_extra_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cuecast.voices.piper import engine as engine_module
-    from cuecast.voices.piper import voices as voices_module
-
-    monkeypatch.setattr(voices_module, "available", lambda: False)
-    monkeypatch.setattr(engine_module, "available", lambda: False)
+    monkeypatch.setattr(piper.voices, "available", lambda: False)
+    monkeypatch.setattr(piper.engine, "available", lambda: False)
     with pytest.raises(InputError, match="cuecast\\[neural\\]"):
         PiperEngine().resolve(joe(), "en")
     assert PiperEngine().voices() == []

@@ -47,8 +47,10 @@ def write(tmp_path: Path, text: str) -> str:
 
 
 def no_piper(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Behave as if the neural extra were not installed."""
-    monkeypatch.setattr(piper, "available", lambda: False)
+    """Behave as if the neural extra were not installed (``available`` is
+    asked in the piper package's modules, not through the package)."""
+    monkeypatch.setattr(piper.voices, "available", lambda: False)
+    monkeypatch.setattr(piper.engine, "available", lambda: False)
 
 
 # --- a piper render lands on its timeline ------------------------------------------

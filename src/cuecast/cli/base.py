@@ -87,6 +87,14 @@ class _Group(click.Group):
     command_class = _Command
     group_class = type
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # a group's own callback (``cuecast voices`` lists) fails like a command;
+        # a sub-command's errors were shown and exited inside it
+        try:
+            return super().invoke(ctx)
+        except CuecastError as err:
+            _fail(err)
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cuecast")

@@ -30,8 +30,9 @@ from cuecast.voices import store
 
 INSTALL_HINT = "Install the neural voices with: pip install 'cuecast[neural]'"
 MODEL_HINT = (
-    "`cuecast voices get NAME` installs a Piper voice (e.g. de_DE-thorsten-medium); "
-    "or give the path to a Piper model (.onnx, with its .onnx.json beside it)."
+    "`cuecast voices get {name}` installs it if it is one of Piper's voices "
+    "(https://huggingface.co/rhasspy/piper-voices); or give the path to a Piper model "
+    "(.onnx, with its .onnx.json beside it)."
 )
 
 ESPEAK_PACE = 1.19
@@ -193,7 +194,8 @@ def canonical_name(name: str) -> str:
     installed = store.piper_model(plain)
     if installed is None:
         known = ", ".join([v.id for v in BUNDLED] + store.installed_piper())
-        raise InputError(f"unknown piper voice {name!r} (installed: {known}).", hint=MODEL_HINT)
+        raise InputError(f"unknown piper voice {name!r} (installed: {known}).",
+                         hint=MODEL_HINT.format(name=plain))
     return f"{plain}#{sha256(installed)[:16]}"
 
 
@@ -220,7 +222,7 @@ def model_for(name: str) -> tuple[Path, VoicePace]:
         return bundled_model_path(voice), voice.pace
     installed = store.piper_model(plain)
     if installed is None:
-        raise InputError(f"unknown piper voice {name!r}.", hint=MODEL_HINT)
+        raise InputError(f"unknown piper voice {name!r}.", hint=MODEL_HINT.format(name=plain))
     return installed, JOE_PACE
 
 
