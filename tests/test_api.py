@@ -81,7 +81,10 @@ def test_a_script_may_be_a_mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert os.listdir(tmp_path) == []  # the mapping's file is gone
     with pytest.raises(InputError) as err:
         cuecast.plan(script, sets={"hold": "20s"}, **PY)
-    assert err.value.file == "<script mapping>" and "at most 10s" in err.value.message
+    assert str(err.value).startswith("<mapping>:vars.hold: --set hold=20s: 'hold' must be at most")
+    with pytest.raises(InputError) as err:
+        cuecast.plan({**script, "steps": [*script["steps"], {"hold": "soon"}]}, **PY)
+    assert err.value.file == "<mapping>" and err.value.key == "steps[2].hold"
     result = cuecast.render(script, loudness="off", **PY)
     assert result.path == "built-in-python.mp3" and (tmp_path / "built-in-python.mp3").exists()
 

@@ -34,10 +34,11 @@ def test_range_text_and_problem() -> None:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--rate", "45"], "'--rate': 45 wpm is out of range; use 80 to 400 wpm"),
-        (["--rate", "quick"], "'--rate': 'quick' is not a number; use 80 to 400 wpm"),
-        (["--bitrate", "8"], "'--bitrate': 8 kbit/s is out of range; use 16 to 320 kbit/s"),
-        (["--jobs", "0"], "'--jobs': 0 is out of range; use 1 to 256"),
+        (["--rate", "45"], "--rate 45 wpm is out of range; use 80 to 400 wpm"),
+        (["--rate", "quick"], "--rate must be a number, not 'quick'; use 80 to 400 wpm"),
+        (["--bitrate", "8"], "--bitrate 8 kbit/s is out of range; use 16 to 320 kbit/s"),
+        (["--bitrate", "96.5"], "--bitrate must be a whole number; it is 96.5"),
+        (["--jobs", "0"], "--jobs 0 is out of range; use 1 to 256"),
         (["--loudness", "-50"], "--loudness -50 LUFS is out of range; use -40 to -5 LUFS"),
         (["--engine", "espek"], "--engine espek: unknown speech engine"),
         (["--captions", "vtt,xyz"], "--captions vtt,xyz: unknown caption format 'xyz'; use any"),

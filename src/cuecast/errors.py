@@ -20,6 +20,7 @@ class CuecastError(Exception):
         line: int | None = None,
         column: int | None = None,
         hint: str | None = None,
+        key: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -27,10 +28,13 @@ class CuecastError(Exception):
         self.line = line
         self.column = column
         self.hint = hint
+        self.key = key
+        """Where in a script given as a mapping: ``steps[3].hold`` (then
+        ``file`` is the mapping's name and there is no line)."""
 
     def location(self) -> str:
-        """``file:line:column`` (as much of it as is known), or ``""``."""
-        parts = [p for p in (self.file, self.line, self.column) if p is not None]
+        """``file:line:column`` or ``file:key`` (as much of it as is known), or ``""``."""
+        parts = [p for p in (self.file, self.key, self.line, self.column) if p is not None]
         return ":".join(str(p) for p in parts)
 
     def __str__(self) -> str:

@@ -8,15 +8,16 @@
     encode(blocks, out)                          # encode.py: ffmpeg, tags, atomic
 
 ``prepare`` does the first two (what ``cuecast plan`` and ``check`` need);
-``render`` does it all. Nothing here prints or exits.
+``render`` does it all. Both take a script (a path or a ``ScriptMapping``)
+and ``Options`` as ``cuecast.request`` parsed them. Nothing here prints or
+exits.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,39 +31,16 @@ from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, guard, level
 from cuecast.mix import Bed, ClipFor, mix
 from cuecast.planner import Plan, walk
-from cuecast.script.load import load
+from cuecast.request import Options, default_output
+from cuecast.script.load import ScriptSource, load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
 from cuecast.timeline import SoundPlay, Source, Timeline, Tone, Utterance
-from cuecast.units import SAMPLE_RATE, db_to_gain
+from cuecast.units import SAMPLE_RATE, clock_text, db_to_gain
 from cuecast.voices.recordings import make_speaker, mark_origins
 from cuecast.voices.speaker import Speaker
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: stage is ``"speech"`` or ``"audio"``."""
-
-
-@dataclass(frozen=True)
-class Options:
-    """Everything the command line can say about a render."""
-
-    profile: str | None = None
-    sets: Mapping[str, str] = field(default_factory=dict)
-    engine: str | None = None
-    voice: str | None = None
-    rate_wpm: float | None = None
-    strict: bool = False
-    allow_outside: bool = False
-    fmt: str | None = None
-    bitrate_kbps: int | None = None
-    loudness_lufs: float | None = -16.0
-    """Target integrated loudness; ``None`` leaves levels as mixed."""
-    captions: Sequence[str] = ()
-    meta: Mapping[str, str] = field(default_factory=dict)
-    """Tag overrides: title, subtitle, author, album, year, genre, description, cover."""
-    jobs: int | None = None
-    recordings: str | None = None
-    """A folder of recorded lines (``voices/recordings.py``); wins over the
-    script's ``voice: {recordings: ...}``."""
 
 
 @dataclass(frozen=True)
@@ -72,22 +50,43 @@ class Prepared:
     speaker: Speaker
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Result:
+    """A finished render: the track, its timeline file and what was measured
+    (``cuecast.render`` gives this too)."""
+
     path: str
+    """The audio file written."""
     timeline_path: str
+    """``NAME.timeline.json`` beside it."""
     timeline: Timeline
     loudness: Loudness | None
     """The mix as made, before normalising (None with ``--loudness off``)."""
     extra_paths: tuple[str, ...] = ()
+    """Captions written beside the track."""
     final_loudness: Loudness | None = None
     """The track as encoded, measured on the encoded stream (``loudness/guard.py``)."""
 
+    @property
+    def loudness_lufs(self) -> float | None:
+        """Integrated loudness of the track as encoded (None with ``loudness="off"``)."""
+        final = self.final_loudness or self.loudness
+        return None if final is None else final.integrated_lufs
 
-def prepare(path: str | os.PathLike, options: Options = Options(),
+    @property
+    def true_peak_dbtp(self) -> float | None:
+        final = self.final_loudness or self.loudness
+        return None if final is None else final.true_peak_dbtp
+
+    def __repr__(self) -> str:
+        level = "" if self.loudness_lufs is None else f", {self.loudness_lufs:.1f} LUFS"
+        return f"Result({self.path!r}, {clock_text(self.timeline.length)}{level})"
+
+
+def prepare(path: ScriptSource, options: Options = Options(),
             progress: Progress | None = None) -> Prepared:
-    """Load, voice and plan a script. Warnings are on the timeline; with
-    ``strict`` they are an ``InputError``."""
+    """Load, voice and plan a script (a path or a ``ScriptMapping``).
+    Warnings are on the timeline; with ``strict`` they are an ``InputError``."""
     script, speaker = _script_and_speaker(path, options)
     timeline = _plan(script, speaker, progress)
     timeline = replace(mark_origins(timeline, speaker), voice=speaker.describe())
@@ -102,14 +101,14 @@ def prepare(path: str | os.PathLike, options: Options = Options(),
     return Prepared(script, timeline, speaker)
 
 
-def lines_to_speak(path: str | os.PathLike, options: Options = Options()) -> int:
+def lines_to_speak(path: ScriptSource, options: Options = Options()) -> int:
     """How many distinct lines a render of the script would have to speak
     (those not in the speech cache yet). Never synthesises; milliseconds."""
     script, speaker = _script_and_speaker(path, options)
     return len(walk(script, speaker.length, _sound_length).unmeasured)
 
 
-def _script_and_speaker(path: str | os.PathLike, options: Options) -> tuple[Script, Speaker]:
+def _script_and_speaker(path: ScriptSource, options: Options) -> tuple[Script, Speaker]:
     script = load(path, profile=options.profile, sets=options.sets,
                   allow_outside=options.allow_outside)
     script = _with_meta(script, options.meta)
@@ -127,7 +126,7 @@ def _script_and_speaker(path: str | os.PathLike, options: Options) -> tuple[Scri
     return script, speaker
 
 
-def render(path: str | os.PathLike, out: str | os.PathLike | None = None,
+def render(path: ScriptSource, out: str | os.PathLike | None = None,
            options: Options = Options(), progress: Progress | None = None, *,
            audio_out: Callable[[bytes], None] | None = None) -> Result:
     """Render a script to an audio file with its timeline (and captions) beside it.
@@ -170,7 +169,7 @@ def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt:
     return _encode(blocks, out_path, settings, prepared, options.captions, accept, audio_out)
 
 
-def _output(path: str | os.PathLike, out: str | os.PathLike | None,
+def _output(path: ScriptSource, out: str | os.PathLike | None,
             fmt_option: str | None) -> tuple[str, str]:
     """The format and the file to write, checked before any speech is made
     (a broken ffmpeg or an unwritable folder fails now)."""
@@ -226,11 +225,6 @@ def _plan(script: Script, speaker: Speaker, progress: Progress | None) -> Timeli
         text = planned.unmeasured[0].text
         raise EngineError(f"the clip for {text!r} vanished from the cache")
     return planned.timeline
-
-
-def default_output(script_path: str | os.PathLike, fmt: str) -> str:
-    """``NAME.FORMAT`` in the current folder, NAME being the script's stem."""
-    return f"{Path(script_path).stem}.{fmt}"
 
 
 def sibling(track_path: str, suffix: str) -> str:

@@ -23,6 +23,7 @@ from cuecast.catalogue import keys
 from cuecast.catalogue.model import Catalogue, Client, Series, Track
 from cuecast.engine_names import engine_key
 from cuecast.errors import InputError
+from cuecast.request import is_off
 from cuecast.script.files import MAX_COVER_BYTES, is_cover_image, resolve
 from cuecast.script.yamlnodes import Reader, compose, did_you_mean, read_text
 
@@ -263,8 +264,8 @@ class _Loader:
         return self.number(node, "defaults rate (words per minute)", *keys.RATE_WPM)
 
     def default_loudness(self, node: yaml.Node) -> float | None:
-        raw = self.reader.scalar(node, "defaults loudness").strip().lower()
-        if raw in ("off", "none", "no") or (self.reader.is_bool(node) and raw == "false"):
+        raw = self.reader.scalar(node, "defaults loudness")
+        if is_off(raw):  # off, none, no, false: the command line's words
             return None
         return self.number(node, "defaults loudness (LUFS)", *keys.LOUDNESS_LUFS)
 

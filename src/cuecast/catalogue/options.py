@@ -1,67 +1,59 @@
 """A catalogue track -> the render ``Options`` that make it.
 
-Takes the catalogue and one of its tracks; gives ``cuecast.pipeline.Options``
-with the catalogue's defaults, the track's profile and ``set`` values, and
-the tags that make the tracks one album: album = the series' title,
-artist = the series' author, track number = the place in ``tracks``, the
-series' cover when it has one, and the track's own title if it gives one.
+Takes the catalogue and one of its tracks; gives the track's options named
+as on the command line (``track_settings``) and, through the one parser
+(``cuecast.request``), ``Options``: the catalogue's defaults, the track's
+profile and ``set`` values, and the tags that make the tracks one album:
+album = the series' title, artist = the series' author, track number = the
+place in ``tracks``, the series' cover when it has one, and the track's own
+title if it gives one.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
 from cuecast.catalogue.model import Catalogue, Track
-
-if TYPE_CHECKING:
-    from cuecast.pipeline import Options
+from cuecast.request import Options, parse_options
 
 
 def track_options(catalogue: Catalogue, track: Track, **overrides: Any) -> Options:
     """The render options for ``track``; ``overrides`` replace any field."""
-    from cuecast.pipeline import Options  # the render stack loads only when a track is made
-
-    return Options(**{**track_option_fields(catalogue, track), **overrides})
+    return replace(parse_options(track_settings(catalogue, track), check_voice=False),
+                   **overrides)  # fmt: skip
 
 
 def track_option_fields(catalogue: Catalogue, track: Track) -> dict[str, Any]:
-    """``track_options`` as the keyword arguments of ``Options``, without
-    loading the render stack (a publish with nothing to render stays fast)."""
+    """``track_options`` as plain data: the keyword arguments of ``Options``."""
+    return track_options(catalogue, track).as_dict()
+
+
+def track_settings(catalogue: Catalogue, track: Track) -> dict[str, object]:
+    """The track's render options as the command line names them (the
+    catalogue's engine names were checked when it was loaded; a voice is
+    checked when the track renders)."""
     d = catalogue.defaults
     number = catalogue.tracks.index(track) + 1
-    meta: dict[str, str] = {
+    raw: dict[str, object] = {
+        "profile": track.profile,
+        "set": dict(track.sets),
+        "engine": d.get("engine"),
+        "voice": d.get("voice"),
+        "rate": d.get("rate"),
+        "strict": d.get("strict"),
+        "allow_outside": catalogue.allow_outside,
+        "format": d.get("format", "mp3"),
+        "bitrate": d.get("bitrate"),
+        "captions": d.get("captions"),
+        "recordings": d.get("recordings"),
         "album": catalogue.series.title,
         "author": catalogue.series.author,
         "track": f"{number}/{len(catalogue.tracks)}",
+        "cover": catalogue.series.cover,
+        "title": track.title,
     }
-    if catalogue.series.cover is not None:
-        meta["cover"] = str(catalogue.series.cover)
-    if track.title is not None:
-        meta["title"] = track.title
-    return dict(
-        profile=track.profile,
-        sets=dict(track.sets),
-        engine=_str(d.get("engine")),
-        voice=_str(d.get("voice")),
-        rate_wpm=_float(d.get("rate")),
-        strict=bool(d.get("strict", False)),
-        allow_outside=catalogue.allow_outside,
-        fmt=str(d.get("format", "mp3")),
-        bitrate_kbps=_int(d.get("bitrate")),
-        loudness_lufs=_float(d["loudness"]) if "loudness" in d else -16.0,
-        captions=tuple(str(c) for c in d.get("captions", ()) or ()),  # type: ignore[attr-defined]
-        recordings=_str(d.get("recordings")),
-        meta=meta,
-    )
-
-
-def _str(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
-
-
-def _int(value: object) -> int | None:
-    return None if value is None else int(value)  # type: ignore[call-overload]
+    out = {name: value for name, value in raw.items() if value is not None}
+    if "loudness" in d:
+        out["loudness"] = d["loudness"]  # None: off
+    return out

@@ -8,6 +8,7 @@ the loader's own; the loader stays the judge of files, scripts and ids.
 from __future__ import annotations
 
 from cuecast.catalogue import keys
+from cuecast.request import OFF_WORDS
 from cuecast.script.schema import object_schema
 
 
@@ -49,7 +50,7 @@ def _defaults() -> dict:
         "voice": {"type": "string"},
         "rate": {"type": "number", "minimum": keys.RATE_WPM[0], "maximum": keys.RATE_WPM[1]},
         "loudness": {"anyOf": [{"type": "number", "minimum": low, "maximum": high},
-                               {"const": "off"}, {"const": False}]},  # fmt: skip
+                               {"enum": [*OFF_WORDS, False]}]},  # fmt: skip
         "captions": {"anyOf": [{"type": "array", "items": caption}, {"type": "string"}]},
         "strict": {"type": "boolean"},
         "recordings": {"type": "string",

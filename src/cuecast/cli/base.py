@@ -15,18 +15,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cuecast import __version__, limits
-from cuecast.errors import CuecastError, InputError, Interrupted
+from cuecast.errors import CuecastError, Interrupted
 from cuecast.timeline import Timeline
 from cuecast.units import clock_text, to_seconds
 
 if TYPE_CHECKING:
     from cuecast.loudness import Loudness
-    from cuecast.pipeline import Options
+    from cuecast.request import Options
 
 FORMATS = ["mp3", "m4a", "m4b", "ogg", "opus", "flac", "wav"]
-META_OPTIONS = (
-    "title", "subtitle", "author", "album", "year", "genre", "description", "track", "cover",
-)
 
 
 class _Command(click.Command):
@@ -102,32 +99,6 @@ def main() -> None:
     """Turn routine scripts (YAML) into exactly timed, narrated audio sessions."""
 
 
-class InRange(click.ParamType):
-    """A number within one of ``cuecast.limits``' ranges; out of it, the
-    message names the option (click adds it) and says the limit."""
-
-    name = "number"
-
-    def __init__(self, bounds: limits.Range, *, whole: bool = False) -> None:
-        self.bounds = bounds
-        self.whole = whole
-
-    def convert(self, value: object, param: click.Parameter | None,
-                ctx: click.Context | None) -> float | int:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            number: float | int = value
-        else:
-            try:
-                number = int(str(value)) if self.whole else float(str(value))
-            except ValueError:
-                kind = "a whole number" if self.whole else "a number"
-                self.fail(f"{value!r} is not {kind}; use {self.bounds.text()}", param, ctx)
-        problem = self.bounds.problem("", number)
-        if problem:
-            self.fail(problem.strip(), param, ctx)
-        return number
-
-
 def _script_options(f: Callable) -> Callable:
     opts = [
         click.option("--profile", help="Apply the script's profile NAME to its vars."),
@@ -138,7 +109,7 @@ def _script_options(f: Callable) -> Callable:
                      "the 'neural' extra) or pyttsx3 (espeak-ng)."),
         click.option("--voice", help="Voice name or model path (see 'cuecast voices'); with no "
                      "--engine it brings its own (joe: piper, en-gb: pyttsx3)."),
-        click.option("--rate", type=InRange(limits.RATE_WPM), metavar="WPM",
+        click.option("--rate", metavar="WPM",
                      help=f"Speech rate in words per minute ({limits.RATE_WPM.text()})."),
         click.option("--strict", is_flag=True, help="Treat timing warnings as errors."),
         click.option("--allow-outside", is_flag=True,
@@ -146,7 +117,7 @@ def _script_options(f: Callable) -> Callable:
         click.option("--recordings", type=click.Path(file_okay=False), metavar="DIR",
                      help="Folder of recorded lines (files named by line id, see "
                      "'cuecast lines'); other lines are synthesised."),
-        click.option("-j", "--jobs", type=InRange(limits.JOBS, whole=True), metavar="N",
+        click.option("-j", "--jobs", metavar="N",
                      help="Parallel speech synthesis processes "
                           f"({limits.JOBS.text()}) [default: CPU count]."),
     ]
@@ -156,31 +127,16 @@ def _script_options(f: Callable) -> Callable:
 
 
 def _options(**kw: Any) -> Options:
-    from cuecast.pipeline import Options
-    from cuecast.script import parse_set
-    from cuecast.voices.registry import check_options
+    """The command's options (click's names) -> ``Options``, through the one
+    parser (``cuecast.request``), errors naming the flag (``--rate``)."""
+    from cuecast.request import parse_options
 
-    sets = dict(parse_set(s) for s in kw.pop("sets", ()) or ())
-    rate = kw.pop("rate", None)
-    check_options(kw.get("engine"), kw.get("voice"))
-    return Options(sets=sets, rate_wpm=rate, **kw)
+    renamed = {"sets": "set", "fmt": "format"}
+    raw = {renamed.get(k, k): v for k, v in kw.items() if v is not None}
+    return parse_options(raw, flags=True)
 
 
 # -- output helpers -------------------------------------------------------------
-
-
-def _loudness(text: str) -> float | None:
-    if text.strip().lower() in ("off", "none", "no"):
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        msg = f"--loudness expects a number of LUFS (like -16) or 'off', not {text!r}"
-        raise InputError(msg) from None
-    problem = limits.LOUDNESS_LUFS.problem("--loudness", value)
-    if problem:
-        raise InputError(problem)
-    return value
 
 
 def _levels(loudness: Loudness) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -12,10 +11,7 @@ import click
 from cuecast import limits
 from cuecast.cli.base import (
     FORMATS,
-    META_OPTIONS,
-    InRange,
     _levels,
-    _loudness,
     _options,
     _print_warnings,
     _progress,
@@ -24,11 +20,12 @@ from cuecast.cli.base import (
     main,
 )
 from cuecast.cli.lines import recording_report
-from cuecast.errors import CuecastError, InputError
+from cuecast.errors import CuecastError
+from cuecast.loudness.settings import TARGET_LUFS
 from cuecast.units import clock_text
 
 if TYPE_CHECKING:
-    from cuecast.pipeline import Options
+    from cuecast.request import Options
 
 
 @main.command()
@@ -38,12 +35,13 @@ if TYPE_CHECKING:
                    "in the current folder]. The timeline goes beside it as NAME.timeline.json.")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS),
               help="Audio format [default: from -o's extension, else mp3].")
-@click.option("-b", "--bitrate", type=InRange(limits.BITRATE_KBPS, whole=True), metavar="KBPS",
+@click.option("-b", "--bitrate", metavar="KBPS",
               help=f"Bitrate in kbit/s ({limits.BITRATE_KBPS.text()}) "
                    "[default: mp3 96, m4a 96, opus 64].")
-@click.option("--loudness", default="-16", show_default=True, metavar="LUFS|off",
-              help="Normalise to this integrated loudness (true peak <= -1 dBTP), or 'off'.")
-@click.option("--captions", default="", metavar="vtt,srt,lrc",
+@click.option("--loudness", default=f"{TARGET_LUFS:g}", show_default=True, metavar="LUFS|off",
+              help="Normalise to this integrated loudness (true peak <= -1 dBTP), or "
+                   "'off' (also none, no, false).")
+@click.option("--captions", metavar="vtt,srt,lrc",
               help="Also write captions beside the track (any of vtt, srt, lrc).")
 @click.option("--title", help="Override the title tag.")
 @click.option("--subtitle", help="Override the subtitle tag.")
@@ -60,22 +58,12 @@ if TYPE_CHECKING:
               help="Fit the session to this length (20m, 1:30:00): the vars not given "
                    "with --set are scaled within their bounds to plan within 5 s of it.")
 @_script_options
-def render(script: str, output: str | None, fmt: str | None, bitrate: int | None,
-           loudness: str, captions: str, quiet: bool, length: str | None, **kw: Any) -> None:
+def render(script: str, output: str | None, quiet: bool, length: str | None,
+           **kw: Any) -> None:  # fmt: skip
     """Render SCRIPT to an audio track, with its timeline beside it."""
     from cuecast.pipeline import render as do_render
 
-    meta = {k: kw.pop(k) for k in META_OPTIONS if kw.get(k) is not None}
-    for k in META_OPTIONS:
-        kw.pop(k, None)
-    if "cover" in meta:
-        meta["cover"] = os.path.abspath(meta["cover"])
-    _check_track(meta.get("track"))
-    options = _options(
-        fmt=fmt, bitrate_kbps=bitrate, loudness_lufs=_loudness(loudness),
-        captions=_captions(captions), meta=meta, **kw,
-    )
-    options = _fitted(script, options, length, quiet)
+    options = _fitted(script, _options(**kw), length, quiet)
     with _progress(quiet) as progress:
         result = do_render(script, output, options, progress)
     if not quiet:
@@ -86,28 +74,6 @@ def render(script: str, output: str | None, fmt: str | None, bitrate: int | None
         click.echo(line, err=True)
         for p in (result.timeline_path, *result.extra_paths):
             click.echo(f"wrote {p}", err=True)
-
-
-def _captions(text: str) -> tuple[str, ...]:
-    """``--captions vtt,srt`` as kinds; an unknown one names the option."""
-    from cuecast.captions import CAPTION_KINDS
-
-    kinds = tuple(c.strip().lower() for c in text.split(",") if c.strip())
-    unknown = [k for k in kinds if k not in CAPTION_KINDS]
-    if unknown:
-        raise InputError(f"--captions {text}: unknown caption format '{unknown[0]}'; "
-                         f"use any of {', '.join(CAPTION_KINDS)}")
-    return kinds
-
-
-def _check_track(track: str | None) -> None:
-    from cuecast.tags import track_numbers
-
-    if track is not None:
-        try:
-            track_numbers(track)
-        except InputError as err:
-            raise InputError(f"--track {track}: {err.message}", hint=err.hint) from None
 
 
 @main.command()

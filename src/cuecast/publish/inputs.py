@@ -54,8 +54,8 @@ class TrackJob:
     script: str
     """The script's path among ``files``."""
     options: Mapping[str, Any]
-    """``cuecast.pipeline.Options`` as keyword arguments (the render stack is
-    loaded only where a track renders); paths in ``meta['cover']`` and
+    """``cuecast.request.Options`` as keyword arguments (``Options.as_dict``,
+    plain data for a worker); paths in ``meta['cover']`` and
     ``voice`` are relative to the job's root."""
     fmt: str
     input_hash: str

@@ -74,7 +74,8 @@ def _unpack(job: TrackJob, root: str) -> None:
 
 
 def _render(job: TrackJob, root: str, out_dir: str) -> tuple[tuple[tuple[str, bytes], ...], float]:
-    from cuecast.pipeline import Options, render
+    from cuecast.pipeline import render
+    from cuecast.request import Options
 
     os.makedirs(out_dir)
     meta = dict(job.options["meta"])

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from cuecast.script.durations import duration_words, number_words, parse_duration
-from cuecast.script.load import load
+from cuecast.script.load import MAPPING_NAME, ScriptMapping, ScriptSource, load
 from cuecast.script.model import Script
 from cuecast.script.schema import schema
 from cuecast.script.varinfo import VarInfo, describe_vars
 from cuecast.script.vars import parse_set
 
 __all__ = [
+    "MAPPING_NAME",
     "Script",
+    "ScriptMapping",
+    "ScriptSource",
     "VarInfo",
     "describe_vars",
     "duration_words",

@@ -1,10 +1,12 @@
 """The load stage: a routine file -> a resolved, checked ``Script``.
 
-Takes the path of a YAML routine script, the chosen profile, ``--set``
+Takes the path of a YAML routine script (or a ``ScriptMapping``: the same
+structure built in Python, read from memory), the chosen profile, ``--set``
 values and whether files may lie outside the script's folder; gives a
 ``Script`` with vars substituted, defaults applied, includes inlined and
 every step's source position kept. Every problem is an ``InputError``
-naming the file, line and column.
+naming the file, line and column (for a mapping: its name and the place,
+``<mapping>:steps[3].hold``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import yaml
 
@@ -36,7 +39,14 @@ from cuecast.script.vars import (
     parse_bound,
     typed_var,
 )
-from cuecast.script.yamlnodes import Reader, compose, did_you_mean, is_yaml_number, read_text
+from cuecast.script.yamlnodes import (
+    Reader,
+    compose,
+    did_you_mean,
+    is_yaml_number,
+    key_paths,
+    read_text,
+)
 
 Items = dict[str, tuple[yaml.Node, yaml.Node]]
 DESCRIPTOR_KEYS = ("value", "label", "min", "max")
@@ -44,15 +54,37 @@ MAX_LABEL_CHARS = limits.MAX_LABEL_CHARS
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 
 
+MAPPING_NAME = "<mapping>"
+"""How errors and the timeline name a script given as a mapping."""
+
+
+@dataclass(frozen=True)
+class ScriptMapping:
+    """A routine given as a mapping: the structure of its YAML, built in
+    Python. Read from memory (no file is written); its relative file names
+    (includes, sounds, the cover) start from ``folder``, and errors name it
+    ``name`` and the place in the mapping (``<mapping>:steps[3].hold``)."""
+
+    data: Mapping[str, Any]
+    folder: str
+    """An absolute folder."""
+    name: str = MAPPING_NAME
+
+
+ScriptSource = str | os.PathLike[str] | ScriptMapping
+"""What ``load`` reads: a routine file, or a mapping."""
+
+
 def load(
-    path: str | os.PathLike[str],
+    source: ScriptSource,
     *,
     profile: str | None = None,
     sets: Mapping[str, str] | None = None,
     allow_outside: bool = False,
 ) -> Script:
-    """Read, check and resolve the routine script at ``path``."""
-    return load_with_vars(path, profile=profile, sets=sets, allow_outside=allow_outside).script
+    """Read, check and resolve the routine script at ``source`` (a path or a
+    ``ScriptMapping``)."""
+    return load_with_vars(source, profile=profile, sets=sets, allow_outside=allow_outside).script
 
 
 @dataclass(frozen=True)
@@ -67,19 +99,66 @@ class Loaded:
 
 
 def load_with_vars(
-    path: str | os.PathLike[str],
+    source: ScriptSource,
     *,
     profile: str | None = None,
     sets: Mapping[str, object] | None = None,
     allow_outside: bool = False,
 ) -> Loaded:
     """``load``, also giving the vars and profiles (for ``describe_vars``)."""
-    display = os.fspath(path)
+    display = source.name if isinstance(source, ScriptMapping) else os.fspath(source)
     texts = {name: set_text(value) for name, value in (sets or {}).items()}
     try:
-        return _load(display, profile, texts, allow_outside)
+        return _load(_opened(source), profile, texts, allow_outside)
     except RecursionError:
         raise InputError("the script is nested too deeply to read", file=display) from None
+
+
+@dataclass(frozen=True)
+class _Opened:
+    """A source's root node, and where it stands."""
+
+    display: str
+    root: yaml.Node
+    folder: str
+    """Where its relative file names start."""
+    real: str
+    """Its real path (for include cycles; a mapping's name, which no file has)."""
+    keys: Mapping[int, str] | None = None
+
+
+def _opened(source: ScriptSource) -> _Opened:
+    if isinstance(source, ScriptMapping):
+        return _opened_mapping(source)
+    display = os.fspath(source)
+    real = os.path.realpath(display)
+    root = compose(read_text(real, display), display)
+    return _Opened(display, root, os.path.dirname(os.path.abspath(display)), real)
+
+
+def _opened_mapping(source: ScriptMapping) -> _Opened:
+    """The mapping in its YAML form, composed in memory with the same limits
+    as a file (size, depth, nodes), so the loader reads it as it reads a file."""
+    if not isinstance(source.data, Mapping):
+        raise InputError(f"a script is a path or a mapping, not {type(source.data).__name__}")
+    text = yaml.safe_dump(_plain(source.data), sort_keys=False, allow_unicode=True)
+    if len(text.encode()) > limits.MAX_FILE_BYTES:
+        raise InputError(f"the mapping is larger than the {limits.MAX_FILE_BYTES:,} byte "
+                         "limit for a script", file=source.name)  # fmt: skip
+    root = compose(text, source.name)
+    return _Opened(source.name, root, os.path.abspath(source.folder), source.name,
+                   key_paths(root))
+
+
+def _plain(value: object) -> object:
+    """Mappings, sequences, paths and numbers as YAML can dump them safely."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
 
 
 def set_text(value: object) -> str:
@@ -91,15 +170,15 @@ def set_text(value: object) -> str:
     return str(value)
 
 
-def _load(display: str, profile: str | None, sets: dict[str, str], allow_outside: bool) -> Loaded:
-    real = os.path.realpath(display)
-    reader = Reader(display, [0])
-    root = compose(read_text(real, display), display)
+def _load(opened: _Opened, profile: str | None, sets: dict[str, str],
+          allow_outside: bool) -> Loaded:  # fmt: skip
+    reader = Reader(opened.display, [0], opened.keys)
+    root = opened.root
     items = _top(reader, root, required=("title", "steps"))
-    folder = os.path.dirname(os.path.abspath(display))
+    folder = opened.folder
     session = Session(os.path.realpath(folder), allow_outside, {}, reader.visits,
                       include_steps=include_steps)
-    ctx = Ctx(session, reader, folder, {}, chain=(real,))
+    ctx = Ctx(session, reader, folder, {}, chain=(opened.real,))
     profiles = _profiles(ctx, items)
     _choose_overrides(ctx, profiles, profile, sets)
     ctx = ctx.with_(env=own_vars(ctx, items, {}))
@@ -235,12 +314,8 @@ def _default(ctx: Ctx, name: str, key: yaml.Node, node: yaml.Node) -> Var:
         if "value" not in items:
             ctx.fail(node, f"var '{name}' is a mapping, so it needs 'value:' (its default)")
     value = items["value"][1] if items else node
-    var = replace(
-        _plain_default(ctx, name, value),
-        file=ctx.file,
-        line=key.start_mark.line + 1,
-        column=key.start_mark.column + 1,
-    )
+    file, line, column = ctx.reader.position(key)
+    var = replace(_plain_default(ctx, name, value), file=file, line=line, column=column)
     return _described(ctx, var, items) if items else var
 
 
@@ -321,7 +396,8 @@ def _override(
 def _declared(var: Var, hint: str | None) -> str | None:
     if var.low is None and var.high is None:
         return hint
-    where = f"'{var.name}' is declared at {var.file}:{var.line}:{var.column}."
+    place = ":".join(str(p) for p in (var.file, var.line, var.column) if p)
+    where = f"'{var.name}' is declared at {place}."
     return f"{hint} {where}" if hint else where
 
 

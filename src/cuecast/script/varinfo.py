@@ -9,13 +9,12 @@ where it is declared and what each profile sets it to. The page's inputs,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Literal
 
-from cuecast.script.load import load_with_vars
+from cuecast.script.load import ScriptSource, load_with_vars
 from cuecast.script.vars import Var
 
 VarKind = Literal["duration", "number", "text"]
@@ -58,7 +57,7 @@ class VarInfo:
 
 
 def describe_vars(
-    path: str | os.PathLike[str],
+    path: ScriptSource,
     *,
     profile: str | None = None,
     sets: Mapping[str, object] | None = None,

@@ -11,7 +11,7 @@ access that raises ``InputError`` at the node's position.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NoReturn
 
 import yaml
@@ -189,17 +189,31 @@ class Reader:
     file, line and column. The visit counter is shared across included
     files, so the node limit holds for the whole load."""
 
-    def __init__(self, file: str, visits: list[int]) -> None:
+    def __init__(self, file: str, visits: list[int],
+                 keys: Mapping[int, str] | None = None) -> None:
         self.file = file
         self.visits = visits
+        self.keys = keys
+        """For a script given as a mapping: ``id(node)`` -> where it is in the
+        mapping (``steps[3].hold``, see ``key_paths``), said in errors
+        instead of the line of the mapping's YAML form."""
 
     def fail(self, node: yaml.Node | None, message: str, hint: str | None = None) -> NoReturn:
         if node is None:
             raise InputError(message, file=self.file, hint=hint)
+        if self.keys is not None:
+            raise InputError(message, file=self.file, key=self.keys.get(id(node)), hint=hint)
         mark = node.start_mark
         raise InputError(
             message, file=self.file, line=mark.line + 1, column=mark.column + 1, hint=hint
         )
+
+    def position(self, node: yaml.Node) -> tuple[str, int, int]:
+        """Where ``node`` is, 1-based: (file, line, column), or for a mapping
+        (``<mapping>:vars.hold``, 0, 0)."""
+        if self.keys is not None:
+            return f"{self.file}:{self.keys.get(id(node), '?')}", 0, 0
+        return self.file, node.start_mark.line + 1, node.start_mark.column + 1
 
     def visit(self, node: yaml.Node) -> None:
         self.visits[0] += 1
@@ -278,6 +292,28 @@ class Reader:
 
     def is_bool(self, node: yaml.Node) -> bool:
         return isinstance(node, yaml.ScalarNode) and node.tag == _STD + "bool"
+
+
+def key_paths(root: yaml.Node) -> dict[int, str]:
+    """``id(node)`` -> its place under ``root`` as a Python user writes it:
+    ``title``, ``steps[3]``, ``steps[3].hold`` (a key's node has its value's
+    place). For errors in a script given as a mapping (see ``script.load``)."""
+    out: dict[int, str] = {}
+    todo: list[tuple[yaml.Node, str]] = [(root, "")]
+    while todo:  # no recursion: the depth was checked, but stay flat anyway
+        node, where = todo.pop()
+        if id(node) in out:
+            continue  # an alias: the first place it was written
+        out[id(node)] = where or "(top level)"
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                place = f"{where}.{name}" if where else name
+                out.setdefault(id(key), place)
+                todo.append((value, place))
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend((item, f"{where}[{i}]") for i, item in enumerate(node.value))
+    return out
 
 
 def is_yaml_number(node: yaml.Node) -> bool:

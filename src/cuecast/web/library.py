@@ -17,13 +17,14 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from cuecast import __version__
 from cuecast.catalogue import Catalogue, Track, track_options
+from cuecast.catalogue.options import track_settings
 from cuecast.errors import InputError
-from cuecast.pipeline import Options
+from cuecast.request import META, Options, RenderRequest, parse_options
 from cuecast.script import VarInfo, describe_vars, load
 from cuecast.script.reads import files_read
 from cuecast.units import SAMPLE_RATE, clock_text, to_ms, to_samples
@@ -95,6 +96,11 @@ class Choice:
     options: Options
     key: str
 
+    @property
+    def request(self) -> RenderRequest:
+        """The render this choice asks for."""
+        return RenderRequest(str(self.track.track.script), self.options)
+
 
 class Library:
     def __init__(self, catalogue: Catalogue) -> None:
@@ -130,16 +136,19 @@ class Library:
 
 def serve_options(catalogue: Catalogue, track: Track, profile: str,
                   sets: Mapping[str, str]) -> Options:
-    """The catalogue's render options for a listener's session: always MP3
-    (it can be played while it is made), no captions, and only the track's
-    own title as a tag, so the file is byte for byte what ``cuecast
-    render SCRIPT --set ...`` (with the catalogue's engine, voice, rate,
-    bitrate and loudness) makes."""
-    base = track_options(catalogue, track)
-    meta = {"title": track.title} if track.title else {}
-    bitrate = base.bitrate_kbps if base.fmt == "mp3" else None
-    return replace(base, profile=profile or None, sets=dict(sets), fmt="mp3",
-                   bitrate_kbps=bitrate, captions=(), meta=meta)
+    """The catalogue's render options for a listener's session, read by the
+    one parser (``cuecast.request``): always MP3 (it can be played while it
+    is made), no captions, and only the track's own title as a tag, so the
+    file is byte for byte what ``cuecast render SCRIPT --set ...`` (with the
+    catalogue's engine, voice, rate, bitrate and loudness) makes."""
+    settings = {k: v for k, v in track_settings(catalogue, track).items()
+                if k not in (*META, "captions", "profile", "set")}  # fmt: skip
+    if settings.get("format") != "mp3":
+        settings.pop("bitrate", None)  # another format's bitrate
+    settings.update({"format": "mp3", "profile": profile or None, "set": dict(sets)})
+    if track.title:
+        settings["title"] = track.title
+    return parse_options(settings, check_voice=False)
 
 
 def session_key(view: TrackView, infos: tuple[VarInfo, ...], options: Options) -> str:
