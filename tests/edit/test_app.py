@@ -127,3 +127,4 @@ def test_another_host_only_when_asked_and_with_a_warning(studio: Path) -> None:
         server.wait(15)
     assert "http://0.0.0.0:" in link and "?token=" in link
     assert "warning: listening on 0.0.0.0, not only this machine" in warning
+

@@ -23,14 +23,14 @@ import os
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from cuecast.atomic import os_error_text
 from cuecast.catalogue import load_catalogue
 from cuecast.edit.files import Folder
-from cuecast.errors import CuecastError
+from cuecast.errors import CuecastError, InputError
 from cuecast.pipeline import Options, Prepared, prepare
 from cuecast.publish.picture import timeline_svg
 from cuecast.script import VarInfo, describe_vars
@@ -75,24 +75,34 @@ class Checker:
             if kept is not None:
                 self._kept.move_to_end(key)
                 return self._report(kept, key)
-            with _beside(path, text) as temp:
-                try:
-                    if _is_catalogue(text):
-                        return self._catalogue(temp, name)
-                    prepared = prepare(temp, self.options)
-                    infos = describe_vars(temp, profile=self.options.profile,
-                                          sets=self.options.sets)  # fmt: skip
-                except CuecastError as err:
-                    return {"ok": False, "kind": "routine",
-                            "messages": [self._message(err, temp, name)]}  # fmt: skip
-            prepared = self._renamed(prepared, temp, name)
-            heard = prepared.timeline.dumps() + repr(prepared.script.background)
-            checked = Checked(name, text, prepared, infos,
-                              hashlib.sha256(heard.encode()).hexdigest())
+            try:
+                temp = _copy_beside(path, text)
+            except InputError as err:
+                return {"ok": False, "kind": "routine", "messages": [
+                    {"severity": "error", "line": None, "column": None, "message": err.message,
+                     "hint": None, "file": None}]}  # fmt: skip
+            try:
+                if _is_catalogue(text):
+                    return self._catalogue(temp, name)
+                checked = self._prepare(temp, name, text)
+            except CuecastError as err:
+                return {"ok": False, "kind": "routine",
+                        "messages": [self._message(err, temp, name)]}  # fmt: skip
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
             self._kept[key] = checked
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
             return self._report(checked, key)
+
+    def _prepare(self, temp: str, name: str, text: str) -> Checked:
+        """``prepare`` and the vars of the hidden copy, named as the script."""
+        prepared = prepare(temp, self.options)
+        infos = describe_vars(temp, profile=self.options.profile, sets=self.options.sets)
+        prepared = self._renamed(prepared, temp, name)
+        heard = prepared.timeline.dumps() + repr(prepared.script.background)
+        return Checked(name, text, prepared, infos, hashlib.sha256(heard.encode()).hexdigest())
 
     def get(self, key: str) -> Checked | None:
         with self._lock:
@@ -186,15 +196,16 @@ def _is_catalogue(text: str) -> bool:
     return _kind_of_text(text) == "catalogue"
 
 
-@contextlib.contextmanager
-def _beside(path: Path, text: str) -> Iterator[str]:
-    """``text`` in a hidden file beside ``path`` (so its relative names mean
-    what they mean in the script), removed afterwards."""
+def _copy_beside(path: Path, text: str) -> str:
+    """``text`` in a new hidden file beside ``path`` (so its relative names
+    mean what they mean in the script); the caller removes it."""
     temp = path.parent / f".{path.stem}{CHECK_MARK}{secrets.token_hex(6)}{path.suffix}"
-    with open(temp, "x", encoding="utf-8", newline="") as f:
-        f.write(text)
     try:
-        yield str(temp)
-    finally:
+        with open(temp, "x", encoding="utf-8", newline="") as f:
+            f.write(text)
+    except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        raise InputError("cannot check the text: the check writes a hidden copy beside the "
+                         f"script, and its folder refuses it ({os_error_text(exc)})") from None
+    return str(temp)
