@@ -49,14 +49,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from cuecast import limits, tags
-from cuecast.atomic import TempFile, clean_stale_temps
+from cuecast.atomic import TempFile, clean_stale_temps, os_error_text
 from cuecast.errors import EncodeError, InputError
-from cuecast.ffmpeg import LIMITER_HEADROOM, FfmpegRun, encoder_args, stream
+from cuecast.ffmpeg import LIMITER_HEADROOM, FfmpegRun, as_pcm, encoder_args, stream
 from cuecast.loudness import Loudness, parse_summary
+from cuecast.pieces import PieceStore, Stats, write_pieced
+from cuecast.pieces.mp3 import MIN_PIECED_SAMPLES
 from cuecast.script.model import Meta
 from cuecast.timeline import Chapter
 
-__all__ = ["FORMATS", "EncodeSettings", "encode", "encoder_input", "format_for"]
+__all__ = [
+    "FORMATS", "EncodeSettings", "PieceOptions", "encode", "encoder_input", "format_for", "pieced",
+]
 
 FORMATS = {"mp3", "m4a", "m4b", "ogg", "opus", "flac", "wav"}
 
@@ -119,6 +123,7 @@ def encode(
     before_commit: Callable[[], None] | None = None,
     audio_out: Callable[[bytes], None] | None = None,
     accept: Callable[[Loudness], None] | None = None,
+    pieces: PieceOptions | None = None,
 ) -> Loudness | None:
     """Stream ``blocks`` (float32 mono, 44100 Hz, ``total_samples`` in all)
     through ffmpeg into ``out_path``, tag it, and rename it into place.
@@ -127,9 +132,11 @@ def encode(
     ``before_commit`` runs once the file is complete, just before that
     rename (``render`` renames the sidecars there: ``atomic.Batch``); if it
     raises, the file is not renamed. ``audio_out`` (mp3 only) gets the
-    encoder's audio frames as it makes them, on a thread of its own: the
-    finished file's audio exactly (it ends with them), for a listener who
-    plays the session while it is made (``web/live.py``)."""
+    encoder's audio frames as it makes them: the finished file's audio
+    exactly (it ends with them), for a listener who plays the session while
+    it is made (``web/live.py``). MP3 is made of pieces (``pieced``;
+    ``pieces`` says where they are kept and who encodes them): then
+    ``audio_out`` is called as the pieces are joined, in order."""
     fmt = _check_settings(settings)
     cover = tags.read_cover(meta.cover) if meta is not None and meta.cover else None
     chapters = _clean_chapters(chapters, total_samples)
@@ -141,17 +148,12 @@ def encode(
         if chapters and fmt in ("m4a", "m4b"):
             chapters_file = tmp.sibling(".chapters.txt")
             _write_text(chapters_file, tags.ffmetadata(chapters))
-        tap = audio_out is not None and fmt == "mp3"
-        args, gain_lin, clip = encoder_input(settings, tmp.path, chapters_file, tap=tap)
-        loglevel = "info" if settings.measure else "warning"  # ebur128 prints at info
-        with FfmpegRun(args, what=f"encoding {out_path}", loglevel=loglevel,
-                       on_output=audio_out if tap else None) as run:
-            written = stream(run, blocks, gain_lin, clip)
-            text = run.finish()
-        if written != total_samples:
-            raise EncodeError(
-                f"encoding {out_path}: the mix gave {written} samples, expected {total_samples}"
-            )
+        if pieced(settings, total_samples):
+            text = _encode_pieces(blocks, tmp.path, settings, total_samples, out_path, pieces,
+                                  audio_out)
+        else:
+            text = _encode_whole(blocks, tmp.path, settings, total_samples, out_path,
+                                 chapters_file, audio_out)
         measured = parse_summary(text) if settings.measure else None
         if measured is not None and accept is not None:
             accept(measured)
@@ -160,6 +162,67 @@ def encode(
             before_commit()
         tmp.commit()
     return measured
+
+
+@dataclass
+class PieceOptions:
+    """How an MP3 is made of pieces: the cache (default: the speech cache's
+    folder), an executor for the pieces to encode (default: one thread per
+    core), and what was done (``stats``, filled in)."""
+
+    store: PieceStore | None = None
+    executor: object | None = None
+    """A ``concurrent.futures.Executor`` (a process pool, Dask's)."""
+    stats: Stats | None = None
+
+
+def pieced(settings: EncodeSettings, total_samples: int) -> bool:
+    """Whether this encode is made of pieces: MP3 without ffmpeg's limiter
+    (its state runs across the whole track), longer than a few frames."""
+    fmt = settings.fmt.lower()
+    return fmt == "mp3" and not settings.limiter and total_samples >= MIN_PIECED_SAMPLES
+
+
+def _encode_whole(blocks: Iterable[np.ndarray], path: str, settings: EncodeSettings,
+                  total_samples: int, out_path: str, chapters_file: str | None,
+                  audio_out: Callable[[bytes], None] | None = None) -> str:
+    """One ffmpeg for the whole track; its stderr (the loudness summary
+    with ``settings.measure``)."""
+    tap = audio_out is not None and settings.fmt.lower() == "mp3"
+    args, gain_lin, clip = encoder_input(settings, path, chapters_file, tap=tap)
+    loglevel = "info" if settings.measure else "warning"  # ebur128 prints at info
+    with FfmpegRun(args, what=f"encoding {out_path}", loglevel=loglevel,
+                   on_output=audio_out if tap else None) as run:
+        written = stream(run, blocks, gain_lin, clip)
+        text = run.finish()
+    if written != total_samples:
+        raise EncodeError(
+            f"encoding {out_path}: the mix gave {written} samples, expected {total_samples}"
+        )
+    return text
+
+
+def _encode_pieces(blocks: Iterable[np.ndarray], path: str, settings: EncodeSettings,
+                   total_samples: int, out_path: str, options: PieceOptions | None,
+                   audio_out: Callable[[bytes], None] | None = None) -> str:
+    """The MP3 of pieces (``pieces/``); with ``settings.measure`` the
+    loudness summary of the joined audio (measured once per sequence of
+    pieces: a re-render reuses it)."""
+    options = options or PieceOptions()
+    _, gain_lin, clip = encoder_input(settings, path)
+    kbps = settings.bitrate_kbps or DEFAULT_KBPS["mp3"]
+    pcm = (as_pcm(block, gain_lin, clip) for block in blocks)
+    try:
+        with open(path, "w+b") as f:
+            stats = write_pieced(pcm, f, kbps=kbps, total_samples=total_samples,
+                                 store=options.store, executor=options.executor,  # type: ignore[arg-type]
+                                 audio_out=audio_out, measure=settings.measure)
+    except ValueError as exc:
+        raise EncodeError(f"encoding {out_path}: {exc}") from exc
+    except OSError as exc:
+        raise EncodeError(f"cannot write {out_path}: {os_error_text(exc)}") from exc
+    options.stats = stats
+    return stats.loudness_text
 
 
 def encoder_input(

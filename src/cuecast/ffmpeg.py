@@ -137,6 +137,43 @@ def _codec_args(fmt: str, kbps: int | None) -> list[str]:
     return ["-c:a", "pcm_s16le", "-f", "wav"]
 
 
+def mp3_piece_args(kbps: int) -> list[str]:
+    """The raw mix on stdin to MP3 frames on stdout for one piece
+    (``pieces.py``): CBR at ``kbps``, mono, the bit reservoir off so every
+    frame carries its own bits, no ID3 tag and no Info frame (the joined
+    file gets one)."""
+    return [
+        *PCM_INPUT, "-map", "0:a", "-map_metadata", "-1", "-fflags", "+bitexact",
+        "-flags:a", "+bitexact", "-ac", "1", "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
+        "-reservoir", "0", "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
+    ]  # fmt: skip
+
+
+def mp3_template_args(kbps: int, out: str) -> list[str]:
+    """Like ``mp3_piece_args`` but into the file ``out`` with its Info
+    frame (ffmpeg writes it only to a file it can seek in)."""
+    args = mp3_piece_args(kbps)
+    return [*args[: args.index("-write_xing")], "-write_xing", "1", "-id3v2_version", "0",
+            "-f", "mp3", "-y", out]  # fmt: skip
+
+
+def measure_mp3_args() -> list[str]:
+    """MP3 frames on stdin decoded (as a player does) and measured by
+    ``ebur128`` with the true peak (its summary at the ``info`` level),
+    keeping nothing: the loudness of an MP3 made of pieces."""
+    return ["-f", "mp3", "-i", "pipe:0", "-map", "0:a",
+            "-af", "ebur128=peak=true:framelog=quiet", *NULL_OUTPUT]  # fmt: skip
+
+
+@functools.lru_cache(maxsize=8)
+def version_line(exe: str) -> str:
+    """The first line of ``ffmpeg -version`` (what a piece's bytes depend on)."""
+    proc = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True,
+                          timeout=min(20.0, ffmpeg_timeout_s()), check=False)  # fmt: skip
+    lines = proc.stdout.decode("utf-8", "replace").splitlines()
+    return lines[0].strip() if lines else ""
+
+
 def meter_args(chain: str) -> list[str]:
     """The raw mix on stdin through the filters ``chain`` (which print what
     they measure), keeping nothing."""
@@ -441,6 +478,16 @@ def reader(args: Sequence[str], loglevel: str = "error") -> subprocess.Popen[byt
     """ffmpeg started with ``args``, its stdout and stderr to be read by the caller."""
     return subprocess.Popen(command(args, loglevel), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)  # fmt: skip
+
+
+def failure(what: str, proc: subprocess.CompletedProcess[bytes]) -> EncodeError:
+    """The error for a short run that failed: a full disk said so, else
+    ffmpeg's last line."""
+    text = proc.stderr.decode("utf-8", "replace")
+    if "No space left" in text:
+        return EncodeError(f"{what}: the disk is full (no space left on device)")
+    return EncodeError(f"{what}: ffmpeg failed: "
+                       + last_line(proc.stderr, f"exit code {proc.returncode}"))
 
 
 def last_line(stderr: bytes, default: str) -> str:

@@ -1,0 +1,251 @@
+"""An MP3 made of pieces: cut, encoded in parallel, cached, joined.
+
+Takes the streamed mix (float32 blocks) and the MP3 settings; writes the
+joined file (Info frame, frames; no tags: ``encode.py`` adds them) and
+says what it did. ``cuts.py`` says where the pieces are, ``store.py``
+keeps them, ``mp3frames.py`` joins them.
+
+Each sound piece is looked up in the cache by its key; a miss is encoded
+by its own ffmpeg (``encode_piece``), on an executor: by default threads,
+one per core, each waiting on its ffmpeg process, which is where the work
+is (measured on two cores: a process pool costs a Python start per worker
+and a copy of every sample through a pipe, for the same parallel
+encoding). Any ``concurrent.futures.Executor`` will do: a process pool, or
+Dask's (``publish --cluster``), since a job is plain data and
+``encode_piece`` a module-level function. At most ``2 x workers`` pieces
+are in flight, so memory stays flat however long the track.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import os
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cuecast import ffmpeg
+from cuecast.errors import EncodeError
+from cuecast.mp3frames import FRAME_SAMPLES, Joiner, Template, frame_spans
+from cuecast.pieces.cuts import Cutter, Piece, piece_key
+from cuecast.pieces.store import PieceStore
+
+MIN_PIECED_SAMPLES = 16 * FRAME_SAMPLES
+"""Shorter tracks are not worth cutting (``encode.py`` encodes them whole)."""
+
+MEASURE_CHUNK = 1 << 20
+"""Bytes of the joined file fed to the loudness meter at a time."""
+
+TEMPLATE_FRAMES = 16
+"""Frames of silence encoded once per setting for the Info frame and the
+silent frames (both paddings occur in 16 frames at every bit rate)."""
+
+
+@dataclass(frozen=True)
+class PieceJob:
+    """What a worker needs to encode one piece: plain data, so it travels."""
+
+    pcm: bytes
+    kbps: int
+    keep_first: int
+    keep_frames: int | None
+    ffmpeg_exe: str | None = None
+
+
+@dataclass
+class Stats:
+    """What a pieced encode did."""
+
+    pieces: int = 0
+    silent: int = 0
+    cached: int = 0
+    encoded: int = 0
+    frames: int = 0
+    missing: list[str] = field(default_factory=list)
+    """Keys of the sound pieces not in the cache (``encode=False``)."""
+    sequence: str = ""
+    """The sha256 of the pieces in order: the joined file's audio is a
+    function of it (and the encoder's)."""
+    loudness_text: str = ""
+    """ffmpeg's ``ebur128`` summary of the joined audio (with ``measure``)."""
+    measured_again: bool = False
+    """The summary was measured now, not found in the cache."""
+
+
+def encode_piece(job: PieceJob) -> bytes:
+    """Encode one piece and keep its frames (runs in a worker)."""
+    exe = job.ffmpeg_exe or ffmpeg.ffmpeg_exe()
+    try:
+        proc = ffmpeg.run(ffmpeg.mp3_piece_args(job.kbps), input_bytes=job.pcm,
+                          timeout_s=ffmpeg.ffmpeg_timeout_s(), exe=exe)  # fmt: skip
+    except (OSError, TimeoutError) as exc:
+        raise EncodeError(f"encoding a piece of the mp3: {exc}") from exc
+    except Exception as exc:  # subprocess.TimeoutExpired
+        raise EncodeError(f"encoding a piece of the mp3: ffmpeg did not finish ({exc})") from exc
+    if proc.returncode != 0:
+        raise ffmpeg.failure("encoding a piece of the mp3", proc)
+    data = proc.stdout
+    spans = list(frame_spans(data))
+    stop = len(spans) if job.keep_frames is None else job.keep_first + job.keep_frames
+    if stop > len(spans) or job.keep_first >= len(spans):
+        raise EncodeError(f"encoding a piece of the mp3: ffmpeg gave {len(spans)} frames, "
+                          f"expected at least {stop}")
+    lo = spans[job.keep_first][0]
+    hi = spans[stop - 1][0] + spans[stop - 1][1]
+    return data[lo:hi]
+
+
+def encoder_settings(kbps: int, exe: str) -> list[str]:
+    """What a piece's bytes depend on besides its samples: ffmpeg's version
+    and the arguments (part of every key)."""
+    return [ffmpeg.version_line(exe), *ffmpeg.mp3_piece_args(kbps)]
+
+
+def template(kbps: int, exe: str, store: PieceStore) -> Template:
+    """The Info frame and silent frames of this encoder at ``kbps``: from
+    the cache, else from encoding a little silence into a file once."""
+    version = ffmpeg.version_line(exe)
+    found = store.template(kbps, version)
+    if found is not None:
+        return found
+    silence = np.zeros(TEMPLATE_FRAMES * FRAME_SAMPLES, dtype="<f4").tobytes()
+    with tempfile.TemporaryDirectory(prefix="cuecast-mp3-") as tmp:
+        out = os.path.join(tmp, "template.mp3")
+        proc = ffmpeg.run(ffmpeg.mp3_template_args(kbps, out), input_bytes=silence, exe=exe,
+                          timeout_s=ffmpeg.ffmpeg_timeout_s())  # fmt: skip
+        if proc.returncode != 0:
+            raise ffmpeg.failure("encoding silence for the mp3 header", proc)
+        with open(out, "rb") as f:
+            made = Template.from_file(f.read())
+    store.save_template(kbps, version, made)
+    return made
+
+
+@contextmanager
+def local_executor(workers: int | None = None) -> Iterator[cf.Executor]:
+    """One thread per core, each driving an ffmpeg process."""
+    n = workers or os.cpu_count() or 1
+    with cf.ThreadPoolExecutor(max_workers=n, thread_name_prefix="cuecast-mp3") as ex:
+        try:
+            yield ex
+        except BaseException:
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def write_pieced(
+    pcm_blocks: Iterable[np.ndarray],
+    f,  # noqa: ANN001 - a binary file open for writing and seeking
+    *,
+    kbps: int,
+    total_samples: int,
+    store: PieceStore | None = None,
+    executor: cf.Executor | None = None,
+    workers: int | None = None,
+    audio_out: Callable[[bytes], None] | None = None,
+) -> Stats:
+    """Write the MP3 of ``pcm_blocks`` (float32, gain applied and clipped,
+    ``total_samples`` in all) to ``f``: Info frame and frames, no tags.
+    ``audio_out`` gets the audio frames too, in order, as they are joined."""
+    store = store or PieceStore()
+    exe = ffmpeg.ffmpeg_exe()
+    settings = encoder_settings(kbps, exe)
+    joiner = Joiner(f, template(kbps, exe, store), audio_out)
+    if executor is None:
+        with local_executor(workers) as ex:
+            stats = _join(pcm_blocks, joiner, kbps, total_samples, store, ex, settings, exe)
+    else:
+        stats = _join(pcm_blocks, joiner, kbps, total_samples, store, executor, settings, exe)
+    joiner.finish(total_samples)
+    stats.frames = joiner.frames
+    store.trim()
+    return stats
+
+
+def _measure(f: BinaryIO, joiner: Joiner, stats: Stats, store: PieceStore,
+             settings: list[str]) -> None:
+    """The loudness of the joined audio: from the cache, else measured."""
+    key = hashlib.sha256(f"loudness\n{stats.sequence}\n{settings}".encode()).hexdigest()
+    cached = store.load(key)
+    if cached is not None:
+        stats.loudness_text = cached.decode("utf-8", "replace")
+        return
+    end = f.tell()
+    f.seek(joiner.start + len(joiner.template.info))
+    with ffmpeg.FfmpegRun(ffmpeg.measure_mp3_args(), what="measuring the mp3's loudness",
+                          loglevel="info") as run:
+        while chunk := f.read(MEASURE_CHUNK):
+            run.write(np.frombuffer(chunk, dtype=np.uint8))
+        text = run.finish()
+    f.seek(end)
+    summary = text[text.rfind("Summary:") :] if "Summary:" in text else text
+    stats.loudness_text, stats.measured_again = summary, True
+    store.save(key, summary.encode("utf-8"))
+
+
+def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: int,
+          store: PieceStore, executor: cf.Executor, settings: list[str], exe: str) -> Stats:
+    stats = Stats()
+    sequence = hashlib.sha256()
+    cutter = Cutter(total)
+    queue: deque[tuple[Piece, str, bytes | cf.Future[bytes] | None]] = deque()
+    limit = 2 * max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
+    in_flight = 0
+
+    def settle(block: bool) -> None:
+        nonlocal in_flight
+        while queue:
+            piece, key, made = queue[0]
+            if isinstance(made, cf.Future):
+                if not block and not made.done() and in_flight < limit:
+                    return
+                frames = made.result()
+                in_flight -= 1
+                store.save(key, frames)
+            else:
+                frames = made if made is not None else b""
+            queue.popleft()
+            if piece.silent:
+                joiner.add(joiner.template.silence(piece.frames or 0))
+            else:
+                joiner.add(frames)
+
+    def take(pieces: Iterable[Piece]) -> None:
+        nonlocal in_flight
+        for piece in pieces:
+            stats.pieces += 1
+            if piece.silent:
+                stats.silent += 1
+                sequence.update(f"silence {piece.frames}\n".encode())
+                queue.append((piece, "", None))
+                continue
+            key = piece_key(piece, settings)
+            sequence.update(f"{key}\n".encode())
+            cached = store.load(key)
+            if cached is not None:
+                stats.cached += 1
+                queue.append((piece, key, cached))
+            else:
+                stats.encoded += 1
+                job = PieceJob(piece.pcm, kbps, piece.keep_first, piece.frames, exe)
+                queue.append((piece, key, executor.submit(encode_piece, job)))
+                in_flight += 1
+            settle(block=False)
+
+    try:
+        for block in pcm_blocks:
+            take(cutter.feed(block))
+        take(cutter.end())
+        settle(block=True)
+        stats.sequence = sequence.hexdigest()
+    except BaseException:
+        for _, _, made in queue:
+            if isinstance(made, cf.Future):
+                made.cancel()
+        raise
+    return stats
