@@ -299,3 +299,45 @@ def test_encode_makes_mp3_of_pieces_and_tags_it(tmp_path):
     tags = mutagen.File(str(out)).tags
     assert str(tags["TIT2"]) == "Pieces" and len(tags.getall("CHAP")) == 2
     assert decode(str(out)).size == mix.size
+
+
+SCRIPT = """title: Pieces
+steps:
+  - say: Settle in.
+  - hold: {hold}
+    release: And release.
+  - say: Now the other side.
+  - hold: 12s
+  - say: Well done.
+"""
+
+
+def _script(tmp_path, hold: str):
+    path = tmp_path / f"s-{hold}.yaml"
+    path.write_text(SCRIPT.format(hold=hold), encoding="utf-8")
+    return path
+
+
+def test_a_listener_changing_a_hold_reuses_what_follows(tmp_path, monkeypatch):
+    from cuecast.encode import PieceOptions
+    from cuecast.pipeline import Options, missing_pieces, render
+    from cuecast.units import GRID_SAMPLES
+
+    monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path / "cache"))
+    # loudness off: in a track this short a 7 s longer hold moves the
+    # loudness by 0.25 dB, so the gain and every sample would change
+    options = Options(engine="pyttsx3", loudness_lufs=None)
+    first = PieceOptions()
+    render(_script(tmp_path, "20s"), tmp_path / "a.mp3", options, pieces=first)
+    changed = _script(tmp_path, "27.3s")
+    before = missing_pieces(changed, options)
+    assert before is not None and before.missing and before.cached
+    second = PieceOptions()
+    result = render(changed, tmp_path / "b.mp3", options, pieces=second)
+    assert second.stats is not None and first.stats is not None
+    assert second.stats.encoded == len(before.missing)  # what the dry run said
+    assert second.stats.cached >= 2  # the second side's pieces, moved by whole frames
+    assert missing_pieces(changed, options).missing == []  # now all cached
+    (side,) = [e for e in result.timeline.events if e.text == "Now the other side."]
+    assert side.start % GRID_SAMPLES == 0
+    assert decode(str(tmp_path / "b.mp3")).size == result.timeline.length

@@ -27,6 +27,7 @@ from cuecast.script.model import (
     Src,
 )
 from cuecast.timeline import SAMPLE_RATE, to_samples
+from cuecast.units import GRID_SAMPLES, on_grid
 
 SR = SAMPLE_RATE
 BELL = SoundRef("bell")
@@ -78,6 +79,51 @@ def test_hold_lasts_exactly_and_pins_both_chimes():
     assert start.start == hold.start and end.start == hold.end
     # the end chime takes its advance (1 s) after the hold
     assert tl.length == hold.end + SR
+
+
+@pytest.mark.parametrize("hold_s", [30.0, 30.01, 47.123, 61.0])
+def test_what_follows_a_hold_starts_on_the_frame_grid(hold_s):
+    steps = (Say("go", src(2)),
+             Hold(hold_s, src(3), chime=BELL, release="and release"), Say("next", src(4)))
+    tl = run(*steps)
+    (hold,) = kinds(tl, "hold")
+    chimes = kinds(tl, "sound")
+    release, following = [e for e in kinds(tl, "speech") if e.text in ("and release", "next")]
+    assert hold.end - hold.start == to_samples(hold_s)  # the hold is exactly as asked
+    assert [c.start for c in chimes] == [hold.start, hold.end]  # its chimes pinned
+    assert release.start == hold.end + SR  # the release right after the end chime
+    expected = release.end + to_samples(0.5)  # end to end, with the gap
+    assert following.start == on_grid(expected) and following.start % GRID_SAMPLES == 0
+    assert 0 <= following.start - expected < GRID_SAMPLES  # less than 26 ms more
+
+
+def test_a_changed_hold_moves_what_follows_by_whole_frames():
+    def after(hold_s):
+        tl = run(Hold(hold_s, src(2), chime=BELL), Say("next", src(3)), Pause(2.0, src(4)),
+                 Say("last", src(5)))
+        return [(e.start, e.text) for e in tl.events if e.kind == "speech" and e.line >= 3]
+
+    base, longer = after(45.0), after(52.345)
+    shift = longer[0][0] - base[0][0]
+    assert shift % GRID_SAMPLES == 0
+    assert [(t + shift, text) for t, text in base] == longer
+
+
+def test_rests_and_pauses_are_followed_on_the_grid_but_keep_their_length():
+    rep = Repeat(2, (Say("up", src(3)),), src(2), rest_s=10.003, announce=None, rest_say=None)
+    tl = run(rep, Pause(1.001, src(4)), Say("end", src(5)))
+    (rest,) = kinds(tl, "rest")
+    sets = kinds(tl, "set")
+    (pause,) = kinds(tl, "silence")
+    assert rest.end - rest.start == to_samples(10.003)
+    assert sets[1].start == on_grid(rest.end)
+    assert pause.end - pause.start == to_samples(1.001)
+    assert kinds(tl, "speech")[-1].start == on_grid(pause.end)
+
+
+def test_nothing_is_added_at_the_end():
+    tl = run(Say("go", src(2)), Hold(5.0, src(3), countdown=NO_COUNTDOWN, chime=None))
+    assert tl.length == to_samples(0.1 + 0.5) + 5 * SR
 
 
 def test_hold_without_chime_is_only_its_length():
@@ -215,13 +261,14 @@ def test_reps_count_on_the_beat():
 def test_sections_run_to_the_next_section_or_the_end():
     tl = run(Section("A", src(2)), Pause(3.0, src(3)), Section("B", src(4)), Pause(2.0, src(5)))
     a, b = kinds(tl, "section")
-    assert (a.start, a.end, b.start, b.end) == (0, 3 * SR, 3 * SR, 5 * SR)
+    b_at = on_grid(3 * SR)  # what follows a pause starts on the frame grid
+    assert (a.start, a.end, b.start, b.end) == (0, b_at, b_at, b_at + 2 * SR)
 
 
 def test_events_are_ordered_and_times_never_drift():
     steps = [Hold(0.1, src(2), countdown=NO_COUNTDOWN, chime=None)] * 1000
     tl = run(*steps)
-    assert tl.length == 1000 * to_samples(0.1)
+    assert tl.length == 999 * on_grid(to_samples(0.1)) + to_samples(0.1)
     starts = [e.start for e in tl.events]
     assert starts == sorted(starts)
 

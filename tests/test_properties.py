@@ -46,6 +46,7 @@ from cuecast.script.model import (
     Src,
 )
 from cuecast.timeline import SAMPLE_RATE, to_samples
+from cuecast.units import on_grid
 from tests import tally
 
 pytestmark = pytest.mark.slow  # many generated cases or timings: left out of make test-fast
@@ -138,40 +139,53 @@ def _spoken(text: str | None, gap_s: float, fill: dict) -> int:
     return to_samples(0.1 * len(_fill(text, fill).split()) + 0.05) + to_samples(gap_s)
 
 
-def length_of(step, gap_s: float, fill: dict | None = None) -> int:
-    """Samples a step takes, by the rules in docs/script-format.md."""
-    fill = fill or {}
+def length_of(steps, gap_s: float) -> int:
+    """Samples the steps take, by the rules in docs/script-format.md: end to
+    end, what follows a hold, a rest or a pause starting on the frame grid."""
+    return _after(steps, 0, gap_s, {}, False)[0]
+
+
+def _after(steps, t: int, gap_s: float, fill: dict, snap: bool) -> tuple[int, bool]:
+    """Where ``steps`` end from ``t``, and whether what follows goes on the grid."""
+    for step in steps:
+        t, snap = _step_end(step, on_grid(t) if snap else t, gap_s, fill)
+    return t, snap
+
+
+def _step_end(step, t: int, gap_s: float, fill: dict) -> tuple[int, bool]:
     if isinstance(step, Say):
-        return _spoken(step.text, step.gap_s, fill)
+        return t + _spoken(step.text, step.gap_s, fill), False
     if isinstance(step, Pause):
-        return to_samples(step.duration_s)
+        return t + to_samples(step.duration_s), True
     if isinstance(step, Sound):
-        return CLIP[step.sound.name][1]
+        return t + CLIP[step.sound.name][1], False
     if isinstance(step, Section):
-        return 0
+        return t, False
     if isinstance(step, Hold):
         chime_s = CLIP[step.chime.name][1] if step.chime else 0
-        return to_samples(step.duration_s) + chime_s + _spoken(step.release, gap_s, fill)
+        return t + to_samples(step.duration_s) + chime_s + _spoken(step.release, gap_s, fill), True
     if isinstance(step, Breathe):
-        return to_samples(step.cycles * step.breath.pattern.cycle_s)
+        return t + to_samples(step.cycles * step.breath.pattern.cycle_s), False
     if isinstance(step, Reps):
-        return _spoken(step.say, gap_s, fill) + to_samples(step.count * step.tempo_s)
+        return t + _spoken(step.say, gap_s, fill) + to_samples(step.count * step.tempo_s), False
+    snap = False
     if isinstance(step, Repeat):
-        total = 0
         for n in range(1, step.count + 1):
             inner = {**fill, "n": n, "total": step.count}
-            total += _spoken(step.announce, gap_s, inner)
-            total += sum(length_of(s, gap_s, inner) for s in step.steps)
+            t = (on_grid(t) if snap else t) + _spoken(step.announce, gap_s, inner)
+            t, snap = _after(step.steps, t, gap_s, inner, False)
             if n < step.count and step.rest_s:
-                total += to_samples(step.rest_s)
-        return total
+                t = (on_grid(t) if snap else t) + to_samples(step.rest_s)
+                snap = True
+        return t, snap
     assert isinstance(step, Sides)
-    total = 0
     for i, side in enumerate(step.sides):
         inner = {**fill, "side": side}
-        total += _spoken(step.switch, gap_s, inner) if i else 0
-        total += sum(length_of(s, gap_s, inner) for s in step.steps)
-    return total
+        if i:
+            t = (on_grid(t) if snap else t) + _spoken(step.switch, gap_s, inner)
+            snap = False
+        t, snap = _after(step.steps, t, gap_s, inner, snap)
+    return t, snap
 
 
 def _holds(steps: tuple) -> dict[int, Hold]:
@@ -193,7 +207,7 @@ def test_generated_scripts_plan_to_consistent_timelines(script: Script) -> None:
     tl = plan(script, measure, sound_length)
     starts = [e.start for e in tl.events]
     assert starts == sorted(starts)
-    assert tl.length == sum(length_of(s, script.defaults.gap_s) for s in script.steps)
+    assert tl.length == length_of(script.steps, script.defaults.gap_s)
     holds = _holds(script.steps)
     for e in tl.events:
         assert 0 <= e.start <= e.end

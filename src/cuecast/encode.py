@@ -41,6 +41,7 @@ vendor strings are replaced by ``cuecast``.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -59,7 +60,8 @@ from cuecast.script.model import Meta
 from cuecast.timeline import Chapter
 
 __all__ = [
-    "FORMATS", "EncodeSettings", "PieceOptions", "encode", "encoder_input", "format_for", "pieced",
+    "FORMATS", "EncodeSettings", "PieceOptions", "dry_run", "encode", "encoder_input", "format_for",
+    "pieced",
 ]
 
 FORMATS = {"mp3", "m4a", "m4b", "ogg", "opus", "flac", "wav"}
@@ -223,6 +225,20 @@ def _encode_pieces(blocks: Iterable[np.ndarray], path: str, settings: EncodeSett
         raise EncodeError(f"cannot write {out_path}: {os_error_text(exc)}") from exc
     options.stats = stats
     return stats.loudness_text
+
+
+def dry_run(blocks: Iterable[np.ndarray], settings: EncodeSettings, total_samples: int,
+            store: PieceStore | None = None) -> Stats:
+    """The pieces an MP3 of ``blocks`` is made of, looked up in the cache,
+    nothing encoded or written (``pipeline.missing_pieces``)."""
+    _, gain_lin, clip = encoder_input(settings, "dry-run.mp3")
+    kbps = settings.bitrate_kbps or DEFAULT_KBPS["mp3"]
+    pcm = (as_pcm(block, gain_lin, clip) for block in blocks)
+    try:
+        return write_pieced(pcm, io.BytesIO(), kbps=kbps, total_samples=total_samples,
+                            store=store, encode_missing=False)
+    except ValueError as exc:
+        raise EncodeError(f"looking up the pieces: {exc}") from exc
 
 
 def encoder_input(

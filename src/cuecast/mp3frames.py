@@ -36,13 +36,15 @@ import struct
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import anycrc
 
 from cuecast.errors import EncodeError
+from cuecast.units import GRID_SAMPLES
 
-FRAME_SAMPLES = 1152
-"""Samples per MPEG-1 Layer III frame."""
+FRAME_SAMPLES = GRID_SAMPLES
+"""Samples per MPEG-1 Layer III frame (1152: the planner's grid)."""
 
 ENCODER_DELAY = 576
 """LAME's encoder delay, in samples, as its tag records it (ffmpeg writes
@@ -171,8 +173,10 @@ class Joiner:
     """Writes an MP3 file from frames given in order: the Info frame's room
     first, the frames, then the Info frame itself (``finish``)."""
 
-    def __init__(self, f, template: Template) -> None:  # noqa: ANN001 - a binary file
+    def __init__(self, f: BinaryIO, template: Template,
+                 audio_out: Callable[[bytes], None] | None = None) -> None:
         self.f = f
+        self.audio_out = audio_out
         self.template = template
         self.start = f.tell()
         f.write(bytes(len(template.info)))

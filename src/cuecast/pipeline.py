@@ -25,11 +25,12 @@ from cuecast import sounds
 from cuecast.atomic import Batch, check_writable, make_folder
 from cuecast.beds import bed_source
 from cuecast.captions import caption_texts
-from cuecast.encode import EncodeSettings, encode, format_for
+from cuecast.encode import EncodeSettings, PieceOptions, dry_run, encode, format_for, pieced
 from cuecast.errors import EngineError, InputError
 from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, guard, level
 from cuecast.mix import Bed, ClipFor, mix
+from cuecast.pieces import Stats
 from cuecast.planner import Plan, walk
 from cuecast.request import Options, default_output
 from cuecast.script.load import ScriptSource, load
@@ -128,9 +129,15 @@ def _script_and_speaker(path: ScriptSource, options: Options) -> tuple[Script, S
 
 def render(path: ScriptSource, out: str | os.PathLike | None = None,
            options: Options = Options(), progress: Progress | None = None, *,
-           audio_out: Callable[[bytes], None] | None = None) -> Result:
+           audio_out: Callable[[bytes], None] | None = None,
+           pieces: PieceOptions | None = None) -> Result:
     """Render a script to an audio file with its timeline (and captions) beside it.
-    ``audio_out``: the MP3 encoder's audio frames as they are made (``encode``)."""
+    ``audio_out``: the MP3 encoder's audio frames as they are made (``encode``).
+    An MP3 is made of pieces, each encoded once and cached: when every piece
+    is cached (a re-render, a listener's session that differs only in hold,
+    rest or pause lengths), the render only mixes and joins. ``pieces``
+    (``encode.PieceOptions``) sets the cache and the executor and gets what
+    was done (``stats``)."""
     fmt, out_path = _output(path, out, options.fmt)
     prepared = prepare(path, options, progress)  # load, plan, speak
     timeline, bed = prepared.timeline, _bed(prepared.script)
@@ -139,7 +146,7 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
     levelled = _level(timeline, clips, bed, target, ceiling)
     try:
         written, measured = _encode_levelled(levelled, bed, out_path, fmt, options, prepared,
-                                             progress, target, audio_out)  # fmt: skip
+                                             progress, target, audio_out, pieces)  # fmt: skip
     except guard.Missed as missed:  # the codec moved it: level once more, made up
         assert target is not None
         if audio_out is not None:  # a listener has heard it: no second take
@@ -148,7 +155,8 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
         levelled = _level(timeline, clips, bed, aim, ceiling)
         try:
             written, measured = _encode_levelled(levelled, bed, out_path, fmt, options,
-                                                 prepared, progress, target)  # fmt: skip
+                                                 prepared, progress, target,
+                                                 pieces=pieces)  # fmt: skip
         except guard.Missed as again:
             raise again.miss.error(out_path) from None
     return Result(out_path, written[0], timeline, levelled.before, written[1:],
@@ -158,6 +166,7 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
 def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt: str,
                      options: Options, prepared: Prepared, progress: Progress | None,
                      target: float | None, audio_out: Callable[[bytes], None] | None = None,
+                     pieces: PieceOptions | None = None,
                      ) -> tuple[tuple[str, ...], Loudness | None]:
     """Mix ``levelled`` into the encoder; with a target, the encoded stream
     is measured and ``guard.Missed`` raised (nothing written) if it missed."""
@@ -166,7 +175,8 @@ def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt:
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
                               gain_db=levelled.gain_db, measure=target is not None)
     accept = None if target is None else guard.accept(target)
-    return _encode(blocks, out_path, settings, prepared, options.captions, accept, audio_out)
+    return _encode(blocks, out_path, settings, prepared, options.captions, accept, audio_out,
+                   pieces)
 
 
 def _output(path: ScriptSource, out: str | os.PathLike | None,
@@ -185,6 +195,7 @@ def _encode(blocks: Iterable[np.ndarray], out_path: str, settings: EncodeSetting
             prepared: Prepared, captions: Sequence[str],
             accept: Callable[[Loudness], None] | None = None,
             audio_out: Callable[[bytes], None] | None = None,
+            pieces: PieceOptions | None = None,
             ) -> tuple[tuple[str, ...], Loudness | None]:
     """The track, its timeline and captions, all renamed into place together
     (``atomic.Batch``); the sidecars' paths, the timeline's first, and the
@@ -198,8 +209,29 @@ def _encode(blocks: Iterable[np.ndarray], out_path: str, settings: EncodeSetting
         measured = encode(blocks, out_path, settings, meta=prepared.script.meta,
                           chapters=timeline.chapters(), total_samples=timeline.length,
                           before_commit=sidecars.commit, accept=accept,
-                          audio_out=audio_out)  # fmt: skip
+                          audio_out=audio_out, pieces=pieces)  # fmt: skip
     return (timeline_path, *extra), measured
+
+
+def missing_pieces(path: str | os.PathLike, options: Options = Options(), *,
+                   pieces: PieceOptions | None = None) -> Stats | None:
+    """What ``render`` with these options would encode, encoding nothing:
+    its pieces, how many are cached, and the keys of those that are not
+    (``Stats.missing``: empty means the render only mixes and joins). None
+    for a format that is not made of pieces (everything is encoded). The
+    speech must be made (``speech_ready``) or it is made now."""
+    fmt = format_for("", options.fmt or "mp3")
+    prepared = prepare(path, options)
+    timeline, bed = prepared.timeline, _bed(prepared.script)
+    levelled = _level(timeline, _clip_source(prepared.speaker), bed, options.loudness_lufs,
+                      CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS))  # fmt: skip
+    settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
+                              gain_db=levelled.gain_db)
+    if not pieced(settings, timeline.length):
+        return None
+    blocks = levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed))
+    store = pieces.store if pieces is not None else None
+    return dry_run(blocks, settings, timeline.length, store)
 
 
 def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None,

@@ -16,7 +16,13 @@ The timing promise kept here (see docs/script-format.md):
 - a ``hold: D`` lasts exactly D; its start chime is at its start, its end
   chime exactly D later; cues, countdown words and breath prompts sit inside
   it at their offsets and never lengthen it;
-- a breathing phase's prompt and tone start at the phase's start.
+- a breathing phase's prompt and tone start at the phase's start;
+- what follows a hold (after its end chime and release), a rest or a
+  pause starts on the frame grid (``units.GRID_SAMPLES``, 1152 samples):
+  the silence before it grows by less than 26 ms, so whatever a listener
+  makes of that hold's, rest's or pause's length, what follows is the same
+  audio on the same grid and its encoded pieces are reused (``pieces/``).
+  Nothing inside a hold moves; the timeline says where everything is.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ from cuecast.script.model import (
     VoiceSpec,
 )
 from cuecast.timeline import Event, SoundPlay, Timeline, Tone, Utterance, Warning_
-from cuecast.units import SAMPLE_RATE, clock_text, to_samples
+from cuecast.units import SAMPLE_RATE, clock_text, on_grid, to_samples
 
 SpeechLength = Callable[[Utterance], "int | None"]
 """Samples of the trimmed speech clip for a line; ``None`` while the clip
@@ -125,8 +131,18 @@ class _Planner:
         self.gap = to_samples(script.defaults.gap_s)
         self.lines: dict[Utterance, Src] = {}
         self.unmeasured: dict[Utterance, None] = {}
+        self.to_grid = False
+        """The next thing to start (after a hold, rest or pause) starts on the grid."""
 
     # -- helpers -----------------------------------------------------------
+
+    def resume(self, t: int) -> int:
+        """Where the next thing starts: ``t``, or the grid point at or after
+        it when a hold, rest or pause came just before."""
+        if self.to_grid:
+            self.to_grid = False
+            return on_grid(t)
+        return t
 
     def emit(self, kind: str, start: int, end: int, src: Src, **kw: object) -> None:
         self.events.append(Event(kind, start, end, src.line, src.file, **kw))  # type: ignore[arg-type]
@@ -178,12 +194,14 @@ class _Planner:
         return t
 
     def step(self, t: int, step: Step, ctx: _Ctx) -> int:
+        t = self.resume(t)
         if isinstance(step, Say):
             end = self.speak(t, ctx.text(step.text), step.src, step.voice)
             return end + to_samples(step.gap_s)
         if isinstance(step, Pause):
             end = t + to_samples(step.duration_s)
             self.emit("silence", t, end, step.src)
+            self.to_grid = True
             return end
         if isinstance(step, Sound):
             return self.sound(t, step.sound, step.src, step.volume_db)
@@ -219,7 +237,9 @@ class _Planner:
         after = end
         if hold.chime is not None:
             after = self.sound(end, hold.chime, hold.src)
-        return self.say_line(after, hold.release, hold.src, ctx)
+        after = self.say_line(after, hold.release, hold.src, ctx)
+        self.to_grid = True
+        return after
 
     def hold_lines(self, t: int, hold: Hold, ctx: _Ctx) -> Iterator[_Line]:
         """Cues and countdown words of a hold, with their priorities."""
@@ -326,11 +346,12 @@ class _Planner:
     def repeat(self, t: int, rep: Repeat, ctx: _Ctx) -> int:
         for n in range(1, rep.count + 1):
             inner = ctx.with_(n=n, total=rep.count)
-            start = t
+            start = t = self.resume(t)
             t = self.say_line(t, rep.announce, rep.src, inner)
             t = self.steps(t, rep.steps, inner)
             self.emit("set", start, t, rep.src, n=n, total=rep.count)
             if n < rep.count and rep.rest_s:
+                t = self.resume(t)
                 rest_end = t + to_samples(rep.rest_s)
                 self.emit("rest", t, rest_end, rep.src, n=n, total=rep.count)
                 if rep.rest_say:
@@ -338,11 +359,13 @@ class _Planner:
                     if said > rest_end:
                         self.warn(rep.src, f"rest_say {rep.rest_say!r} is longer than the rest")
                 t = rest_end
+                self.to_grid = True
         return t
 
     def sides(self, t: int, sides: Sides, ctx: _Ctx) -> int:
         for i, side in enumerate(sides.sides):
             if i > 0:
+                t = self.resume(t)
                 t = self.say_line(t, sides.switch, sides.src, ctx.with_(side=side))
             t = self.steps(t, sides.steps, ctx.with_(side=side))
         return t

@@ -14,6 +14,16 @@ import math
 SAMPLE_RATE = 44100
 """Samples per second of the mix (mono)."""
 
+GRID_SAMPLES = 1152
+"""The frame grid: an MP3 frame's samples. What follows a hold, a rest or
+a pause starts on a multiple of it (``planner``), so the encoded pieces of
+what follows are the same whatever that hold's length (``pieces/``)."""
+
+
+def on_grid(sample: int) -> int:
+    """The first grid point at or after ``sample``."""
+    return -(-sample // GRID_SAMPLES) * GRID_SAMPLES
+
 
 def to_samples(seconds: float) -> int:
     """Seconds to the nearest whole sample."""

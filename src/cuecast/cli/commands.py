@@ -180,16 +180,23 @@ def cache() -> None:
 @cache.command("info")
 def cache_info() -> None:
     """Where the cache is, how many clips and how much space."""
+    from cuecast.pieces import PieceStore
+    from cuecast.pieces.store import budget_bytes
     from cuecast.voices.cache import Cache
 
     count, size, path = Cache().info()
     click.echo(f"{path}: {count} clips, {size / 1e6:.1f} MB")
+    pieces, piece_bytes, root = PieceStore().info()
+    click.echo(f"{root}: {pieces} MP3 pieces, {piece_bytes / 1e6:.1f} MB "
+               f"(at most {budget_bytes() / 1e6:.0f} MB: $CUECAST_PIECE_CACHE_MB)")
 
 
 @cache.command("clear")
 def cache_clear() -> None:
     """Delete every cached clip."""
+    from cuecast.pieces import PieceStore
     from cuecast.voices.cache import Cache
 
     removed = Cache().clear()
     click.echo(f"removed {removed} clips")
+    click.echo(f"removed {PieceStore().clear()} MP3 pieces")

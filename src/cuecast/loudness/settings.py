@@ -23,6 +23,19 @@ it is also BS.1770's absolute gate."""
 MAX_GAIN_DB = 30.0
 """Never raise a quiet mix by more than this (it would only lift noise)."""
 
+GAIN_STEP_DB = 0.05
+"""Gains are whole steps of this: a listener's change that moves the
+measured loudness by a thousandth of a dB (a hold's silence shifts the
+400 ms blocks) then keeps the same gain, so the encoded MP3 pieces of
+everything it did not change are reused (``pieces/``). At most 0.025 LU
+off the exact gain, well within ``SETTLE_LU``."""
+
+
+def on_gain_step(gain_db: float) -> float:
+    """``gain_db`` to the nearest whole ``GAIN_STEP_DB`` (rounded, so
+    ``5.95`` stays exactly what it says in the timeline and the tags)."""
+    return round(round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB, 6)
+
 MAX_TRUE_PEAK_DBTP = -1.0
 """Highest true peak of a levelled track."""
 
@@ -91,7 +104,7 @@ def plain_gain_db(integrated_lufs: float, target_lufs: float) -> float:
     at most ``MAX_GAIN_DB``; silence gets none."""
     if is_silent(integrated_lufs):
         return 0.0
-    return min(target_lufs - integrated_lufs, MAX_GAIN_DB)
+    return on_gain_step(min(target_lufs - integrated_lufs, MAX_GAIN_DB))
 
 
 def shifted(loudness: Loudness, gain_db: float) -> Loudness:
@@ -115,14 +128,15 @@ def settle(measure_at: Callable[[float], float], target_lufs: float, plain_db: f
     ``plain_db + MAX_CORRECTION_DB`` (and ``MAX_GAIN_DB``), until within
     ``SETTLE_LU`` of ``target_lufs``, stuck, or ``MAX_LIMITED_PASSES``. Gives
     the gain measured closest to the target (heavy limiting can make
-    loudness fall as the gain rises: quiet blocks pass the gate)."""
-    gain_db = start_db
+    loudness fall as the gain rises: quiet blocks pass the gate). Every gain
+    tried is a whole ``GAIN_STEP_DB``."""
+    gain_db = on_gain_step(start_db)
     points: list[tuple[float, float]] = []
     while True:
         points.append((gain_db, measure_at(gain_db)))
         error = target_lufs - points[-1][1]
         nxt = gain_db + error / secant_slope(points)
-        nxt = min(max(nxt, plain_db), plain_db + MAX_CORRECTION_DB, MAX_GAIN_DB)
+        nxt = on_gain_step(min(max(nxt, plain_db), plain_db + MAX_CORRECTION_DB, MAX_GAIN_DB))
         if abs(error) <= SETTLE_LU or abs(nxt - gain_db) < 1e-3 \
                 or len(points) == MAX_LIMITED_PASSES:
             return min(points, key=lambda p: abs(target_lufs - p[1]))[0]

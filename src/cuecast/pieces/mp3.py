@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import numpy as np
 
@@ -140,7 +141,7 @@ def local_executor(workers: int | None = None) -> Iterator[cf.Executor]:
 
 def write_pieced(
     pcm_blocks: Iterable[np.ndarray],
-    f,  # noqa: ANN001 - a binary file open for writing and seeking
+    f: BinaryIO,
     *,
     kbps: int,
     total_samples: int,
@@ -148,19 +149,25 @@ def write_pieced(
     executor: cf.Executor | None = None,
     workers: int | None = None,
     audio_out: Callable[[bytes], None] | None = None,
+    encode_missing: bool = True,
 ) -> Stats:
     """Write the MP3 of ``pcm_blocks`` (float32, gain applied and clipped,
     ``total_samples`` in all) to ``f``: Info frame and frames, no tags.
-    ``audio_out`` gets the audio frames too, in order, as they are joined."""
+    ``audio_out`` gets the audio frames too, in order, as they are joined.
+    With ``encode_missing`` False nothing is encoded: the pieces not in the
+    cache are listed in ``Stats.missing`` and, if there are any, what was
+    written to ``f`` is not a file (a dry run: what would a render cost?)."""
     store = store or PieceStore()
     exe = ffmpeg.ffmpeg_exe()
     settings = encoder_settings(kbps, exe)
     joiner = Joiner(f, template(kbps, exe, store), audio_out)
-    if executor is None:
+    if executor is None and encode_missing:
         with local_executor(workers) as ex:
             stats = _join(pcm_blocks, joiner, kbps, total_samples, store, ex, settings, exe)
     else:
         stats = _join(pcm_blocks, joiner, kbps, total_samples, store, executor, settings, exe)
+    if stats.missing:
+        return stats
     joiner.finish(total_samples)
     stats.frames = joiner.frames
     store.trim()
@@ -189,11 +196,13 @@ def _measure(f: BinaryIO, joiner: Joiner, stats: Stats, store: PieceStore,
 
 
 def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: int,
-          store: PieceStore, executor: cf.Executor, settings: list[str], exe: str) -> Stats:
+          store: PieceStore, executor: cf.Executor | None, settings: list[str],
+          exe: str) -> Stats:
     stats = Stats()
     sequence = hashlib.sha256()
     cutter = Cutter(total)
     queue: deque[tuple[Piece, str, bytes | cf.Future[bytes] | None]] = deque()
+    # pieces in flight at most: two per worker keep every worker busy
     limit = 2 * max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
     in_flight = 0
 
@@ -230,6 +239,9 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
             if cached is not None:
                 stats.cached += 1
                 queue.append((piece, key, cached))
+            elif executor is None:
+                stats.missing.append(key)
+                queue.append((piece, key, b""))
             else:
                 stats.encoded += 1
                 job = PieceJob(piece.pcm, kbps, piece.keep_first, piece.frames, exe)

@@ -119,7 +119,7 @@ class PieceStore:
 
     def entries(self) -> list[tuple[Path, int, float]]:
         """``(path, bytes, mtime)`` of every entry."""
-        out = []
+        out: list[tuple[Path, int, float]] = []
         if not self.root.is_dir():
             return out
         for path in self.root.glob("??/*.mp3p"):
