@@ -150,13 +150,17 @@ def write_pieced(
     workers: int | None = None,
     audio_out: Callable[[bytes], None] | None = None,
     encode_missing: bool = True,
+    measure: bool = False,
 ) -> Stats:
     """Write the MP3 of ``pcm_blocks`` (float32, gain applied and clipped,
     ``total_samples`` in all) to ``f``: Info frame and frames, no tags.
     ``audio_out`` gets the audio frames too, in order, as they are joined.
     With ``encode_missing`` False nothing is encoded: the pieces not in the
     cache are listed in ``Stats.missing`` and, if there are any, what was
-    written to ``f`` is not a file (a dry run: what would a render cost?)."""
+    written to ``f`` is not a file (a dry run: what would a render cost?).
+    With ``measure`` the joined audio's loudness is measured (ffmpeg's
+    ``ebur128``, as a player decodes it; ``f`` must be readable) unless the
+    same sequence of pieces was measured before: ``Stats.loudness_text``."""
     store = store or PieceStore()
     exe = ffmpeg.ffmpeg_exe()
     settings = encoder_settings(kbps, exe)
@@ -170,6 +174,8 @@ def write_pieced(
         return stats
     joiner.finish(total_samples)
     stats.frames = joiner.frames
+    if measure:
+        _measure(f, joiner, stats, store, settings)
     store.trim()
     return stats
 
