@@ -146,6 +146,15 @@ def test_the_rewrite_is_cached_by_the_models_hash(tmp_path: Path, monkeypatch) -
         noise.seedable(model, "b" * 64, tmp_path / "cache")
 
 
+def test_a_damaged_cache_entry_is_made_again(tmp_path: Path) -> None:
+    model = save(tiny_model(), tmp_path / "tiny.onnx")
+    first = noise.seedable(model, "e" * 64, tmp_path / "cache")
+    good = first.path.read_bytes()
+    first.path.write_bytes(good[:-10])  # cut short, as by a full disk
+    again = noise.seedable(model, "e" * 64, tmp_path / "cache")
+    assert again == first and again.path.read_bytes() == good
+
+
 def test_a_refused_model_caches_nothing(tmp_path: Path) -> None:
     model = save(tiny_model(opset=9), tmp_path / "old.onnx")
     with pytest.raises(EngineError, match="opset 9"):

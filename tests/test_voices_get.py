@@ -232,3 +232,22 @@ def test_the_voice_folder_option_and_variable(mirror: Mirror, tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert (tmp_path / "v" / "piper" / f"{NAME}.onnx").is_file()
     assert installed() == []
+
+
+def test_stopping_a_download_keeps_its_part_and_installs_nothing(mirror: Mirror,
+                                                                 tmp_path: Path) -> None:
+    source = fetch.Source(mirror.url)
+    voice = fetch.find_voice(NAME, source)
+
+    def ctrl_c(label: str, done: int, total: int) -> None:
+        if label == f"{NAME}.onnx" and done > 2_000_000:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch.install(voice, source, tmp_path / "v", ctrl_c)
+    names = sorted(p.name for p in (tmp_path / "v" / "piper").iterdir())
+    assert names == [f".{NAME}.onnx.json.part", f".{NAME}.onnx.part"]  # no voice file
+    fetch.install(voice, source, tmp_path / "v")
+    assert sorted(p.name for p in (tmp_path / "v" / "piper").iterdir()) == [
+        f"{NAME}.onnx", f"{NAME}.onnx.json"]
+    assert mirror.ranges and mirror.ranges[0].startswith("bytes=")

@@ -21,13 +21,15 @@ rank-3 input (``[batch, channels, frames]``, by ONNX shape inference), and
 there is at least one.
 
 The rewritten model is cached on disk, in the speech cache's folder under
-``piper-noise/<sha256 of the model>-r<REWRITE>.onnx`` with a JSON of its
-noise inputs beside it, so each model is rewritten once, not once per
-process. Nothing here is imported until a line is spoken.
+``piper-noise/<sha256 of the model>-r<REWRITE>.onnx`` with a JSON index
+beside it (its noise inputs and the rewritten model's own sha256, checked
+when it is used: a damaged entry is made again), so each model is
+rewritten once, not once per process. Nothing here is imported until a line is spoken.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -82,27 +84,40 @@ def seedable(model: Path, sha256: str, cache_root: Path) -> SeedableModel:
     to take its noise as inputs: from the cache, or made and cached."""
     folder = cache_root / CACHE_FOLDER
     target = folder / f"{sha256}-r{REWRITE}.onnx"
-    noises_file = folder / f"{sha256}-r{REWRITE}.json"
-    cached = _cached(target, noises_file)
+    index = folder / f"{sha256}-r{REWRITE}.json"
+    cached = _cached(target, index)
     if cached is not None:
         return cached
     proto = _read(model)
     noises = rewrite(proto)
+    data = proto.SerializeToString()
+    del proto
     folder.mkdir(parents=True, exist_ok=True)
-    _write(target, proto.SerializeToString())
-    # the noises last: a reader takes the model only when they are there
-    _write(noises_file, json.dumps([asdict(n) for n in noises]).encode())
+    _write(target, data)
+    # the index last, with the rewritten model's hash: a reader takes the
+    # model only when the index is there and the model's bytes match it
+    rows = {"sha256": hashlib.sha256(data).hexdigest(), "noises": [asdict(n) for n in noises]}
+    _write(index, json.dumps(rows).encode())
     return SeedableModel(target, noises)
 
 
-def _cached(target: Path, noises_file: Path) -> SeedableModel | None:
+def _cached(target: Path, index: Path) -> SeedableModel | None:
+    """The cached rewrite, if its index is there and the model's bytes are
+    what it says (the cache's contents are checked, not trusted: a damaged
+    entry is made again)."""
     try:
-        rows = json.loads(noises_file.read_text("utf-8"))
+        rows = json.loads(index.read_text("utf-8"))
         noises = tuple(NoiseInput(str(r["name"]), float(r["mean"]), float(r["scale"]))
-                       for r in rows)
+                       for r in rows["noises"])
+        digest = hashlib.sha256()
+        with target.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return SeedableModel(target, noises) if noises and target.is_file() else None
+    if not noises or digest.hexdigest() != rows["sha256"]:
+        return None
+    return SeedableModel(target, noises)
 
 
 def _read(path: Path) -> onnx.ModelProto:
