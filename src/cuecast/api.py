@@ -36,7 +36,7 @@ from cuecast.errors import InputError
 from cuecast.pipeline import Result, prepare
 from cuecast.pipeline import render as render_file
 from cuecast.request import Options, ScriptInput, parse_request
-from cuecast.script.load import ScriptMapping, ScriptSource
+from cuecast.script.load import ScriptSource, source_name
 from cuecast.timeline import Timeline
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def fitted_options(path: ScriptSource, options: Options, length: str | float | N
         return options
     fitted = _fit(path, options, parse_length(length, name))
     if not fitted.reached:
-        where = path.name if isinstance(path, ScriptMapping) else os.fspath(path)
+        where = source_name(path)
         raise InputError(f"{name} {_length_text(length)}: {where} {fitted.message}",
                          hint=_fit_hint(fitted))
     return replace(options, sets={**options.sets, **fitted.values})

@@ -32,7 +32,7 @@ from typing import Any
 from cuecast import limits
 from cuecast.errors import InputError
 from cuecast.loudness.settings import TARGET_LUFS
-from cuecast.script.load import MAPPING_NAME, ScriptMapping, set_text
+from cuecast.script.load import MAPPING_NAME, ScriptMapping, ScriptSource, set_text, source_name
 from cuecast.script.vars import parse_set
 from cuecast.script.yamlnodes import did_you_mean
 
@@ -175,7 +175,7 @@ def is_off(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in OFF_WORDS
 
 
-def default_output(source: str | os.PathLike[str] | ScriptMapping, fmt: str) -> str:
+def default_output(source: ScriptSource, fmt: str) -> str:
     """``NAME.FORMAT`` in the current folder: NAME is the script file's stem,
     or a mapping's title made a file name (``Morning Reset`` ->
     ``morning-reset``)."""
@@ -183,7 +183,7 @@ def default_output(source: str | os.PathLike[str] | ScriptMapping, fmt: str) -> 
         title = str(source.data.get("title", "session"))
         stem = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "session"
         return f"{stem}.{fmt}"
-    return f"{Path(source).stem}.{fmt}"
+    return f"{Path(source_name(source)).stem}.{fmt}"
 
 
 # -- one value each ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from cuecast.edit import create_app
-from cuecast.pipeline import Options
+from cuecast.request import Options
 
 TOKEN = "test-token-0123456789abcdef"
 TINY = """\

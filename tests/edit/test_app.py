@@ -128,3 +128,18 @@ def test_another_host_only_when_asked_and_with_a_warning(studio: Path) -> None:
     assert "http://0.0.0.0:" in link and "?token=" in link
     assert "warning: listening on 0.0.0.0, not only this machine" in warning
 
+
+
+def test_the_text_is_read_where_the_file_is_and_nothing_is_written(entered: TestClient,
+                                                                    studio: Path) -> None:
+    (studio / "part.yaml").write_text("steps:\n  - sey: Hi.\n")
+    typed = TINY + "  - include: part.yaml\n"
+    report = entered.post("/api/check", json={"name": "tiny.yaml", "text": typed}).json()
+    (message,) = report["messages"]
+    assert (message["file"], message["line"], message["column"]) == ("part.yaml", 2, 5)
+    assert message["hint"] == "Did you mean 'say'?"
+    assert sorted(p.name for p in studio.iterdir()) == ["link-out.yaml", "part.yaml", "tiny.yaml"]
+    catalogue = "series: {title: S}\ntracks:\n  - script: tiny.yaml\n"
+    report = entered.post("/api/check", json={"name": "tiny.yaml", "text": catalogue}).json()
+    assert report["kind"] == "catalogue"
+    assert "series has no 'author'" in report["messages"][0]["message"]

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import yaml
 
+from cuecast import limits
 from cuecast.catalogue import keys
 from cuecast.catalogue.model import Catalogue, Client, Series, Track
 from cuecast.engine_names import engine_key
@@ -37,18 +38,22 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 
 
-def load_catalogue(path: str | os.PathLike[str], *, allow_outside: bool = False) -> Catalogue:
-    """Read and check the catalogue at ``path`` and every script it names."""
+def load_catalogue(path: str | os.PathLike[str], *, allow_outside: bool = False,
+                   text: str | None = None) -> Catalogue:  # fmt: skip
+    """Read and check the catalogue at ``path`` and every script it names;
+    ``text``: the catalogue's text as typed (``cuecast edit``), read instead
+    of the file, as if it were the file at ``path``."""
     display = os.fspath(path)
     try:
-        return _Loader(display, allow_outside).load()
+        return _Loader(display, allow_outside, text).load()
     except RecursionError:
         raise InputError("the catalogue is nested too deeply to read", file=display) from None
 
 
 class _Loader:
-    def __init__(self, display: str, allow_outside: bool) -> None:
+    def __init__(self, display: str, allow_outside: bool, text: str | None = None) -> None:
         self.display = display
+        self.typed = text
         self.reader = Reader(display, [0])
         self.folder = os.path.dirname(os.path.abspath(display))
         self.allow_outside = allow_outside
@@ -56,9 +61,17 @@ class _Loader:
     def fail(self, node: yaml.Node | None, message: str, hint: str | None = None) -> NoReturn:
         self.reader.fail(node, message, hint)
 
+    def _text(self) -> str:
+        if self.typed is None:
+            return read_text(os.path.realpath(self.display), self.display)
+        if len(self.typed.encode("utf-8", "surrogatepass")) > limits.MAX_FILE_BYTES:
+            raise InputError(f"the text is larger than the {limits.MAX_FILE_BYTES:,} byte "
+                             "limit for a catalogue", file=self.display)  # fmt: skip
+        return self.typed.removeprefix("\ufeff")
+
     def load(self) -> Catalogue:
         try:
-            text = read_text(os.path.realpath(self.display), self.display)
+            text = self._text()
         except InputError as err:  # the YAML reader speaks of scripts
             err.message = err.message.replace("for a script", "for a catalogue").replace(
                 "a script file", "a catalogue file")

@@ -31,7 +31,7 @@ from cuecast.edit.files import Conflict, Folder, NotFound, PathRefused
 from cuecast.edit.hear import PIECE_S, Pieces, Renders, line_audio, piece_count
 from cuecast.edit.token import TokenGuard
 from cuecast.errors import CuecastError
-from cuecast.pipeline import Options
+from cuecast.request import Options
 from cuecast.web.guard import Guard, RateLimits
 
 MAX_BODY_BYTES = 2 * 1024 * 1024

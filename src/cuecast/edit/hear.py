@@ -28,7 +28,8 @@ import numpy as np
 from cuecast.edit.check import Checked
 from cuecast.errors import CuecastError, InputError
 from cuecast.mix import Bed, mix
-from cuecast.pipeline import Options, _bed, _clip_source, render
+from cuecast.pipeline import _bed, _clip_source, render
+from cuecast.request import Options, RenderRequest
 from cuecast.timeline import Event, Timeline, Utterance
 from cuecast.units import SAMPLE_RATE, clock_text, to_samples
 
@@ -171,17 +172,18 @@ class Renders:
             job = Job(secrets.token_hex(8), name)
             self.jobs[job.id] = job
             self._running = job
+        request = RenderRequest(str(script), self.options)
         out = script.with_suffix("." + (self.options.fmt or "mp3"))
-        threading.Thread(target=self._run, args=(job, script, out, root),
+        threading.Thread(target=self._run, args=(job, request, out, root),
                          name="cuecast-edit-render", daemon=True).start()  # fmt: skip
         return job
 
-    def _run(self, job: Job, script: Path, out: Path, root: Path) -> None:
+    def _run(self, job: Job, request: RenderRequest, out: Path, root: Path) -> None:
         def progress(stage: str, done: int, total: int) -> None:
             job.stage, job.done, job.total = stage, done, total
 
         try:
-            result = render(str(script), str(out), self.options, progress)
+            result = render(request.script, str(out), request.options, progress)
             job.wrote = tuple(Path(p).relative_to(root).as_posix()
                               for p in (result.path, result.timeline_path, *result.extra_paths))
             job.length = clock_text(result.timeline.length)

@@ -71,8 +71,26 @@ class ScriptMapping:
     name: str = MAPPING_NAME
 
 
-ScriptSource = str | os.PathLike[str] | ScriptMapping
-"""What ``load`` reads: a routine file, or a mapping."""
+@dataclass(frozen=True)
+class ScriptText:
+    """A routine's YAML text as typed, not (yet) saved (``cuecast edit``):
+    read from memory as if it were the file at ``path``, so its relative
+    file names start beside that file and errors name it with the line and
+    column in ``text``."""
+
+    text: str
+    path: str
+
+
+ScriptSource = str | os.PathLike[str] | ScriptMapping | ScriptText
+"""What ``load`` reads: a routine file, a mapping, or the text of a file."""
+
+
+def source_name(source: ScriptSource) -> str:
+    """How errors name a source: its path, or a mapping's name."""
+    if isinstance(source, ScriptMapping):
+        return source.name
+    return source.path if isinstance(source, ScriptText) else os.fspath(source)
 
 
 def load(
@@ -106,7 +124,7 @@ def load_with_vars(
     allow_outside: bool = False,
 ) -> Loaded:
     """``load``, also giving the vars and profiles (for ``describe_vars``)."""
-    display = source.name if isinstance(source, ScriptMapping) else os.fspath(source)
+    display = source_name(source)
     texts = {name: set_text(value) for name, value in (sets or {}).items()}
     try:
         return _load(_opened(source), profile, texts, allow_outside)
@@ -130,10 +148,20 @@ class _Opened:
 def _opened(source: ScriptSource) -> _Opened:
     if isinstance(source, ScriptMapping):
         return _opened_mapping(source)
-    display = os.fspath(source)
+    display = source.path if isinstance(source, ScriptText) else os.fspath(source)
     real = os.path.realpath(display)
-    root = compose(read_text(real, display), display)
+    text = _typed_text(source) if isinstance(source, ScriptText) else read_text(real, display)
+    root = compose(text, display)
     return _Opened(display, root, os.path.dirname(os.path.abspath(display)), real)
+
+
+def _typed_text(source: ScriptText) -> str:
+    """The text as ``read_text`` would give it from the file: within the
+    size limit, without a byte order mark."""
+    if len(source.text.encode("utf-8", "surrogatepass")) > limits.MAX_FILE_BYTES:
+        raise InputError(f"the text is larger than the {limits.MAX_FILE_BYTES:,} byte limit "
+                         "for a script", file=source.path)  # fmt: skip
+    return source.text.removeprefix("\ufeff")
 
 
 def _opened_mapping(source: ScriptMapping) -> _Opened:
