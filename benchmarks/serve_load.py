@@ -219,6 +219,8 @@ def main() -> int:
     ap.add_argument("--rounds", default="1,20,100", help="listeners at once, per round")
     ap.add_argument("--before", default=BEFORE, help="the revision to compare with")
     ap.add_argument("--no-before", action="store_true", help="this tree only")
+    ap.add_argument("--after", help="another revision instead of this tree (then --verify "
+                                    "compares with this tree's render)")
     ap.add_argument("--verify", type=int, default=3, help="downloads compared per round")
     ap.add_argument("--deadline", type=float, default=600, help="seconds a round may take")
     ap.add_argument("--keep", type=Path, help="work here and keep it")
@@ -229,7 +231,8 @@ def main() -> int:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cuecast-serve-load-"))
     folder.mkdir(parents=True, exist_ok=True)
     trees = [] if args.no_before else [("before", unpack(args.before, folder / "before-tree"))]
-    trees.append(("after", ROOT / "src"))
+    trees.append(("after", unpack(args.after, folder / "after-tree") if args.after
+                   else ROOT / "src"))
     print(f"cuecast serve on 127.0.0.1, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}; seed routine, pyttsx3, MP3 96 kbit/s; each listener "
           f"its own X-Forwarded-For and a lunge hold no one asked for before")

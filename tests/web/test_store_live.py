@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -184,3 +185,32 @@ def test_a_reader_on_the_event_loop_gets_every_byte_without_a_thread(tmp_path: P
         return [chunk async for chunk in LiveAudio(tmp_path).follow_async(timeout_s=0.2)]
 
     assert asyncio.run(idle()) == []  # nothing written, never closed: the timeout ends it
+
+
+def test_the_spool_is_freed_when_the_job_and_its_last_reader_are_done(tmp_path: Path) -> None:
+    live = LiveAudio(tmp_path)
+    data = bytes(range(256)) * 1000
+    live.write(data)
+    reader = live.follow(timeout_s=5)
+    first = next(reader)  # a listener part way through
+    open_fds = len(os.listdir("/proc/self/fd"))
+    live.release()  # the job is over: its file is in the store
+    assert first + b"".join(reader) == data  # the listener still gets every byte
+    assert len(os.listdir("/proc/self/fd")) == open_fds - 1  # then the spool is closed
+    assert list(live.follow(timeout_s=1)) == []  # a new reader gets the stored file instead
+
+
+def test_a_finished_job_keeps_no_spool_open(tmp_path: Path) -> None:
+    queue = JobQueue(workers=1, bound=2)
+    before = len(os.listdir("/proc/self/fd"))
+
+    def work(job: Job) -> Path:
+        job.live.write(b"\xff\xfb" * 1000)
+        return tmp_path
+
+    jobs = [queue.submit(key, lambda: tmp_path, work) for key in KEYS[:2]]
+    for job in jobs:
+        assert job.finished.wait(10) and job.state == "done"
+    time.sleep(0.1)
+    assert len(os.listdir("/proc/self/fd")) <= before
+    queue.close()

@@ -155,6 +155,7 @@ class JobQueue:
             if job.state == "done" and job.started_s is not None and job.finished_s is not None:
                 self._recent_s = [*self._recent_s[-9:], job.finished_s - job.started_s]
         job.finished.set()
+        job.live.release()  # new listeners get the stored file; the spool goes with the last
 
     def _retry_after_s(self) -> int:
         """Seconds until a slot is likely free: a typical render, at least 5 s."""

@@ -26,7 +26,6 @@ import os
 import tempfile
 import threading
 import time
-import weakref
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -34,13 +33,20 @@ CHUNK_BYTES = 64 * 1024
 
 
 class LiveAudio:
-    """An append-only byte stream: one writer (the encoder), many readers."""
+    """An append-only byte stream: one writer (the encoder), many readers.
+
+    ``close`` says no more bytes will come; ``release`` that no new reader
+    will start (the job is over and its file stored): the spool is closed
+    once the last reader still following it is done.
+    """
 
     def __init__(self, folder: str | os.PathLike[str] | None = None) -> None:
         self._folder = folder
         self._fd: int | None = None
         self._length = 0
         self._closed = False
+        self._released = False
+        self._readers = 0
         self._changed = threading.Condition()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
 
@@ -61,7 +67,6 @@ class LiveAudio:
                 return
             if self._fd is None:
                 self._fd = _spool(self._folder)
-                weakref.finalize(self, os.close, self._fd)
             at, view = self._length, memoryview(data)
             while view:
                 written = os.pwrite(self._fd, view, at)
@@ -77,6 +82,85 @@ class LiveAudio:
             self._changed.notify_all()
             self._wake()
 
+    def release(self) -> None:
+        """No new reader will start: free the spool once the readers are done."""
+        with self._changed:
+            self._closed = self._released = True
+            self._changed.notify_all()
+            self._wake()
+            self._free_if_unread()
+
+    def follow(self, *, timeout_s: float = 3600.0) -> Iterator[bytes]:
+        """Every byte written, from the first, as it comes; ends once the
+        stream is closed and read to its end (or after ``timeout_s``)."""
+        deadline = time.monotonic() + timeout_s
+        offset = 0
+        self._enter()
+        try:
+            while True:
+                with self._changed:
+                    while offset >= self._length and not self._closed:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            return
+                        self._changed.wait(min(left, 1.0))
+                chunk = self._read(offset)
+                if not chunk:
+                    return  # closed and fully read
+                offset += len(chunk)
+                yield chunk
+        finally:
+            self._leave()
+
+    async def follow_async(self, *, timeout_s: float = 3600.0) -> AsyncIterator[bytes]:
+        """``follow`` for a reader on an event loop, holding no thread while it waits."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        offset = 0
+        self._enter()
+        try:
+            while True:
+                event = asyncio.Event()
+                with self._changed:  # registered before reading: no wake-up is lost
+                    self._waiters.append((loop, event))
+                    closed = self._closed
+                chunk = self._read(offset)
+                if chunk:
+                    offset += len(chunk)
+                    yield chunk
+                    continue
+                if closed:
+                    return
+                try:
+                    await asyncio.wait_for(event.wait(), max(0.0, deadline - loop.time()))
+                except asyncio.TimeoutError:
+                    return
+        finally:
+            self._leave()
+
+    def _read(self, offset: int) -> bytes:
+        """Bytes written from ``offset`` on, at most ``CHUNK_BYTES`` (a
+        registered reader's: the spool stays open meanwhile)."""
+        with self._changed:
+            fd, length = self._fd, self._length
+        if fd is None or offset >= length:
+            return b""
+        return os.pread(fd, min(CHUNK_BYTES, length - offset), offset)
+
+    def _enter(self) -> None:
+        with self._changed:
+            self._readers += 1
+
+    def _leave(self) -> None:
+        with self._changed:
+            self._readers -= 1
+            self._free_if_unread()
+
+    def _free_if_unread(self) -> None:
+        if self._released and self._readers == 0 and self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
     def _wake(self) -> None:
         for loop, event in self._waiters:
             try:
@@ -84,55 +168,6 @@ class LiveAudio:
             except RuntimeError:  # that loop is closed: its reader is gone
                 pass
         self._waiters.clear()
-
-    def read(self, offset: int) -> bytes | None:
-        """The bytes written from ``offset`` on (at most ``CHUNK_BYTES``),
-        ``b""`` if none yet, None once closed and read to the end."""
-        with self._changed:
-            fd, length, closed = self._fd, self._length, self._closed
-        if offset < length and fd is not None:
-            return os.pread(fd, min(CHUNK_BYTES, length - offset), offset)
-        return None if closed else b""
-
-    async def follow_async(self, *, timeout_s: float = 3600.0) -> AsyncIterator[bytes]:
-        """``follow`` for a reader on an event loop, holding no thread while it waits."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        offset = 0
-        while True:
-            event = asyncio.Event()
-            with self._changed:  # registered before reading: no wake-up is lost
-                self._waiters.append((loop, event))
-            chunk = self.read(offset)
-            if chunk is None:
-                return
-            if chunk:
-                offset += len(chunk)
-                yield chunk
-                continue
-            try:
-                await asyncio.wait_for(event.wait(), max(0.0, deadline - loop.time()))
-            except asyncio.TimeoutError:
-                return
-
-    def follow(self, *, timeout_s: float = 3600.0) -> Iterator[bytes]:
-        """Every byte written, from the first, as it comes; ends once the
-        stream is closed and read to its end (or after ``timeout_s``)."""
-        deadline = time.monotonic() + timeout_s
-        offset = 0
-        while True:
-            with self._changed:
-                while offset >= self._length and not self._closed:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return
-                    self._changed.wait(min(left, 1.0))
-                fd, length = self._fd, self._length
-            if offset >= length or fd is None:
-                return  # closed and fully read
-            chunk = os.pread(fd, min(CHUNK_BYTES, length - offset), offset)
-            offset += len(chunk)
-            yield chunk
 
 
 def _spool(folder: str | os.PathLike[str] | None) -> int:

@@ -138,6 +138,9 @@ class Sessions:
     def close(self) -> None:
         self.queue.close()
         self.assembly.close()
+        close_remote = getattr(self.settings.remote, "close", None)
+        if close_remote is not None:
+            close_remote()  # the cluster's client
 
     def _small_change(self, choice: Choice) -> bool:
         try:
