@@ -42,9 +42,11 @@ MIN_PIECED_SAMPLES = 16 * FRAME_SAMPLES
 MEASURE_CHUNK = 1 << 20
 """Bytes of the joined file fed to the loudness meter at a time."""
 
-TEMPLATE_FRAMES = 16
+TEMPLATE_FRAMES = 64
 """Frames of silence encoded once per setting for the Info frame and the
-silent frames (both paddings occur in 16 frames at every bit rate)."""
+silent frames. Both paddings must occur among the middle frames: at 44.1
+kHz a CBR stream's longest run of one kind is 48 frames (64 kbit/s: all
+but one frame in 49 padded), 24 at 128 kbit/s, at most 16 at the others."""
 
 
 @dataclass(frozen=True)
