@@ -313,6 +313,8 @@ def test_a_re_recorded_line_is_a_new_session(catalogue_path: Path) -> None:
 
     first = key()
     assert key() == first
-    take.write_bytes(b"second take!")
-    os.utime(take, ns=(1, 1))
+    stat = take.stat()
+    take.write_bytes(b"other take")  # the same size and time: only the content tells
+    os.utime(take, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert take.stat().st_size == stat.st_size and take.stat().st_mtime_ns == stat.st_mtime_ns
     assert key() != first

