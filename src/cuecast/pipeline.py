@@ -170,6 +170,8 @@ def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt:
                      ) -> tuple[tuple[str, ...], Loudness | None]:
     """Mix ``levelled`` into the encoder; with a target, the encoded stream
     is measured and ``guard.Missed`` raised (nothing written) if it missed."""
+    if bed is not None and levelled.bed_db:  # as far under the limited voice as asked
+        bed = replace(bed, volume_db=bed.volume_db + levelled.bed_db)
     blocks = _counted(levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed)),
                       prepared.timeline.length, progress)  # fmt: skip
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,

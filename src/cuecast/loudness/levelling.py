@@ -45,6 +45,7 @@ from cuecast.loudness.bs1770 import (
     Reading,
     clip_energy,
     hop_energies,
+    integrated_lufs,
     measure_blocks,
 )
 from cuecast.loudness.groups import ClipFor, group_source, grouped
@@ -91,6 +92,9 @@ class LevelledMix:
     mix_limit: float | None = None
     """The limit (linear, before the gain) the mix itself goes through, or
     None: ``finished`` applies it."""
+    bed_db: float = 0.0
+    """What the bed is lowered by (dB, <= 0): the loudness the limiting took
+    from the clips, so the bed stays as far under the voice as asked."""
 
     def finished(self, blocks: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
         """The mix's blocks as they must reach the encoder (before the gain)."""
@@ -114,18 +118,23 @@ def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: 
                            _limit(ceiling_dbfs, gain_db) if bed else None)  # fmt: skip
     start_db = gain_db + makeup_guess_db(plain.sample_peak_dbfs + gain_db - ceiling_dbfs)
     found = meter.settle(target_lufs, gain_db, start_db, ceiling_dbfs)
+    if bed and not _landed(found, target_lufs, ceiling_dbfs):
+        meter.bed_under_voice = False  # a loud bed: it carries the track to its target
+        other = meter.settle(target_lufs, gain_db, start_db, ceiling_dbfs)
+        found = min(found, other, key=lambda f: abs(f.reading.integrated_lufs + f.gain_db
+                                                    - target_lufs))  # fmt: skip
     after = found.reading.loudness(found.gain_db)
-    if abs(after.integrated_lufs - target_lufs) > MISS_LU \
-            or not _fits(found.reading, found.gain_db, ceiling_dbfs):
+    if not _landed(found, target_lufs, ceiling_dbfs):
         raise LoudnessError(
             f"cannot bring this mix to {target_lufs:g} LUFS with its true peak at or under "
             f"{MAX_TRUE_PEAK_DBTP:g} dBTP: limited, it reaches {after.integrated_lufs:.1f} "
             f"LUFS ({before.integrated_lufs:.1f} LUFS as mixed, true peak "
             f"{before.true_peak_dbtp:.1f} dBTP)",
-            hint="Ask for a lower --loudness, or lower the background's volume.",
+            hint="Ask for a lower --loudness.",
         )
     return LevelledMix(meter.timeline, found.clip_for, found.gain_db, before, after,
-                       _limit(ceiling_dbfs, found.gain_db) if bed else None)  # fmt: skip
+                       _limit(ceiling_dbfs, found.gain_db) if bed else None,
+                       found.bed_db)  # fmt: skip
 
 
 def measure(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None = None) -> Reading:
@@ -134,6 +143,11 @@ def measure(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None = None) 
     if mix_of is not None:
         return measure_blocks(mix_of(timeline, clip_for))
     return _Meter(timeline, clip_for, None).reading(None)
+
+
+def _landed(found: _Settled, target_lufs: float, ceiling_dbfs: float) -> bool:
+    return (abs(found.reading.integrated_lufs + found.gain_db - target_lufs) <= MISS_LU
+            and _fits(found.reading, found.gain_db, ceiling_dbfs))  # fmt: skip
 
 
 def _fits(reading: Reading, gain_db: float, ceiling_dbfs: float) -> bool:
@@ -151,6 +165,8 @@ class _Settled:
     clip_for: ClipFor
     reading: Reading
     """The limited mix at 0 dB gain."""
+    bed_db: float
+    """The bed lowered by what the limiting took from the clips."""
 
 
 class _Meter:
@@ -167,19 +183,43 @@ class _Meter:
                 self.starts.setdefault(event.source, []).append(event.start)
         self.plain: dict[Hashable, ClipEnergy] = {}
         self.bed_hops = None if mix_of is None else hop_energies(mix_of(self.timeline, _silent))
+        self.voice_lufs: float | None = None
+        """The clips' loudness as made, without the bed."""
+        self.bed_dbs: dict[float, float] = {}
+        self.bed_under_voice = True
+        """The bed is lowered with the limited voice (else it follows the gain)."""
 
     def reading(self, threshold: float | None) -> Reading:
         """The mix with every clip limited to ``threshold`` (None: as made),
-        the bed's energy added hop by hop; its peaks are the clips' (the
-        mix's own limit holds the sum: ``LevelledMix.mix_limit``)."""
+        the bed's energy added hop by hop (lowered by ``bed_db``); its peaks
+        are the clips' (the mix's own limit holds the sum:
+        ``LevelledMix.mix_limit``)."""
         if not self.plain:
             self._measure_clips()
         hops = HopEnergies(self.timeline.length)
         for source, starts in self.starts.items():
             hops.add(starts, self._energy(source, threshold))
+        if self.bed_hops is not None and self.voice_lufs is None:
+            self.voice_lufs = integrated_lufs(hops.hops)
         if self.bed_hops is not None:
-            hops.add_hops(self.bed_hops)
+            hops.add_hops(self.bed_hops * db_to_gain(2.0 * self.bed_db(threshold, hops.hops)))
         return hops.reading()
+
+    def bed_db(self, threshold: float | None, clip_hops: np.ndarray | None = None) -> float:
+        """The bed's gain at ``threshold``: what the limiting took from the
+        clips' loudness (0 as made), so the bed stays ``volume`` under the
+        voice. Raising the bed with the gain while the voice is limited let
+        it pass the relative gate, and loudness then fell as the gain rose
+        (a bed 20 LU under espeak, mostly bed: -17.8 LUFS at best for -16).
+        A bed loud enough to count anyway (12 LU under a voice that is
+        mostly silent) is what reaches the target: ``level`` then lets it
+        follow the gain (``bed_under_voice``)."""
+        if threshold is None or self.bed_hops is None or not self.bed_under_voice:
+            return 0.0
+        if threshold not in self.bed_dbs:
+            assert clip_hops is not None and self.voice_lufs is not None
+            self.bed_dbs[threshold] = min(0.0, integrated_lufs(clip_hops) - self.voice_lufs)
+        return self.bed_dbs[threshold]
 
     def _measure_clips(self) -> None:
         """Every distinct clip K-weighted once, a few at a time: numpy's FFT
@@ -210,7 +250,8 @@ class _Meter:
 
         gain_db = settle(loudness_at, target_lufs, plain_db, start_db)
         threshold = _limit(clip_ceiling_db, gain_db)
-        return _Settled(gain_db, limited_source(self.clip_for, threshold), readings[gain_db])
+        return _Settled(gain_db, limited_source(self.clip_for, threshold), readings[gain_db],
+                        self.bed_db(threshold))  # fmt: skip
 
 
 def limited_source(clip_for: ClipFor, threshold: float) -> ClipFor:
