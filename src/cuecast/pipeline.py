@@ -170,8 +170,7 @@ def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt:
                      ) -> tuple[tuple[str, ...], Loudness | None]:
     """Mix ``levelled`` into the encoder; with a target, the encoded stream
     is measured and ``guard.Missed`` raised (nothing written) if it missed."""
-    if bed is not None and levelled.bed_db:  # as far under the limited voice as asked
-        bed = replace(bed, volume_db=bed.volume_db + levelled.bed_db)
+    bed = _levelled_bed(bed, levelled)
     blocks = _counted(levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed)),
                       prepared.timeline.length, progress)  # fmt: skip
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
@@ -231,9 +230,17 @@ def missing_pieces(path: str | os.PathLike, options: Options = Options(), *,
                               gain_db=levelled.gain_db)
     if not pieced(settings, timeline.length):
         return None
-    blocks = levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed))
+    blocks = levelled.finished(mix(levelled.timeline, levelled.clip_for,
+                                   bed=_levelled_bed(bed, levelled)))  # fmt: skip
     store = pieces.store if pieces is not None else None
     return dry_run(blocks, settings, timeline.length, store)
+
+
+def _levelled_bed(bed: Bed | None, levelled: LevelledMix) -> Bed | None:
+    """The bed as far under the limited voice as asked (``LevelledMix.bed_db``)."""
+    if bed is None or not levelled.bed_db:
+        return bed
+    return replace(bed, volume_db=bed.volume_db + levelled.bed_db)
 
 
 def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None,

@@ -56,6 +56,7 @@ from cuecast.loudness.settings import (
     Loudness,
     is_silent,
     makeup_guess_db,
+    on_gain_step,
     plain_gain_db,
     settle,
 )
@@ -218,7 +219,8 @@ class _Meter:
             return 0.0
         if threshold not in self.bed_dbs:
             assert clip_hops is not None and self.voice_lufs is not None
-            self.bed_dbs[threshold] = min(0.0, integrated_lufs(clip_hops) - self.voice_lufs)
+            taken = min(0.0, integrated_lufs(clip_hops) - self.voice_lufs)
+            self.bed_dbs[threshold] = on_gain_step(taken)  # whole steps, as the gain
         return self.bed_dbs[threshold]
 
     def _measure_clips(self) -> None:
