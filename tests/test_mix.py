@@ -109,3 +109,22 @@ def test_a_clip_not_needed_for_a_while_is_dropped_and_loaded_again():
     out = np.concatenate(list(mix(timeline(far + 3 * SR, *events), counting)))
     assert loads == ["a", "a"]  # dropped over the long gap, kept over the short one
     assert np.count_nonzero(out) == 3000
+
+
+def test_a_part_is_the_same_samples_as_the_whole_track():
+    """``start``/``end``: a clip begun before the part, the bed's fades and
+    ducking, all as in the whole mix, and only the clips still sounding are made."""
+    tl = timeline(4 * SR, speech(1000, 70000, "b"), speech(3 * SR, 1000, "a"))
+    bed = Bed(_Ones(), volume_db=-6.0, duck_db=10.0, fade_s=1.0)
+    whole = render(tl, bed=bed)
+    made: list[str] = []
+
+    def counted(source) -> np.ndarray:
+        made.append(source.text)
+        return ramp_clips(source)
+
+    for start, end in [(0, SR), (50_000, 3 * SR + 500), (3 * SR + 700, 9 * SR)]:
+        made.clear()
+        part = render(tl, counted, bed=bed, start=start, end=end)
+        assert np.array_equal(part, whole[start:end]), (start, end)
+    assert made == ["a"]  # the last part: "b" ended long before it

@@ -57,17 +57,23 @@ def mix(
     *,
     bed: Bed | None = None,
     block: int = BLOCK,
+    start: int = 0,
+    end: int | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield the track as float32 blocks of ``block`` samples (the last may
-    be shorter); exactly ``timeline.length`` samples in all."""
-    playing = [e for e in timeline.events if e.source is not None]
+    be shorter); exactly ``timeline.length`` samples in all. ``start`` and
+    ``end`` give only the samples in [start, end) of the same track, the
+    same values (to hear a part of it: an event's clip ends with its event,
+    so only the events still sounding at ``start`` are looked at)."""
+    end = timeline.length if end is None else min(end, timeline.length)
+    playing = [e for e in timeline.events if e.source is not None and e.end > start]
     clips = _Clips(clip_for, playing)
     duck = _Ducker(timeline, bed) if bed is not None else None
     active: list[tuple[int, np.ndarray, Event]] = []
     nxt = 0
     try:
-        for b0 in range(0, timeline.length, block):
-            b1 = min(b0 + block, timeline.length)
+        for b0 in range(start, end, block):
+            b1 = min(b0 + block, end)
             out = np.zeros(b1 - b0, dtype=np.float32)
             while nxt < len(playing) and playing[nxt].start < b1:
                 ev = playing[nxt]

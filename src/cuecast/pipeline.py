@@ -243,6 +243,15 @@ def _levelled_bed(bed: Bed | None, levelled: LevelledMix) -> Bed | None:
     return replace(bed, volume_db=bed.volume_db + levelled.bed_db)
 
 
+def mix_part(prepared: Prepared, start: int, end: int) -> Iterator[np.ndarray]:
+    """The samples [start, end) of the script's mix before the loudness
+    stage (its speech, sounds, breathing and background, ducked): a part
+    to hear while writing (``cuecast edit``), without mixing what comes
+    before it."""
+    return mix(prepared.timeline, _clip_source(prepared.speaker), bed=_bed(prepared.script),
+               start=start, end=end)
+
+
 def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None,
            target_lufs: float | None, ceiling_dbfs: float) -> LevelledMix:
     """The loudness stage (``loudness/``), to the ceiling of the format."""

@@ -6,10 +6,10 @@ that measured it); gives WAV bytes. ``line_audio`` is the spoken line at
 speech cache. ``Pieces`` mixes the timeline in pieces of ``PIECE_S`` on a
 fixed grid, each kept (by the timeline's content and its place) so
 playing from another point, or again, mixes only what is new. A piece is
-the mix as rendered (the clips, sounds, breathing and the bed, ducked)
-without the loudness stage, which needs the whole session: a preview, not
-the file. ``Renders`` runs ``cuecast render``'s own call in a thread and
-reports its progress.
+exactly that part of the mix as rendered (the clips, sounds, breathing and
+the bed, ducked: ``pipeline.mix_part``) without the loudness stage, which
+needs the whole session: a preview, not the file. ``Renders`` runs
+``cuecast render``'s own call in a thread and reports its progress.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import secrets
 import threading
 import wave
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +27,13 @@ import numpy as np
 
 from cuecast.edit.check import Checked
 from cuecast.errors import CuecastError, InputError
-from cuecast.mix import Bed, mix
-from cuecast.pipeline import _bed, _clip_source, render
+from cuecast.pipeline import mix_part, render
 from cuecast.request import Options, RenderRequest
 from cuecast.timeline import Event, Timeline, Utterance
 from cuecast.units import SAMPLE_RATE, clock_text, to_samples
 
 PIECE_S = 15.0
 """Seconds per piece: short enough that the first is mixed in a moment."""
-TAIL_S = 30.0
-"""How long before a piece an event may start and still sound in it (a
-bowl rings on after its event; no built-in sound or clip is longer)."""
 KEPT_BYTES = 200 * 1024 * 1024
 """Pieces kept in memory (a piece is 1.3 MB: about 150 of them)."""
 
@@ -103,39 +99,11 @@ class Pieces:
             return data
 
     def _mix(self, checked: Checked, index: int) -> np.ndarray:
-        timeline = checked.prepared.timeline
         step = to_samples(PIECE_S)
-        start, end = index * step, min((index + 1) * step, timeline.length)
-        excerpt = _excerpt(timeline, start, end)
-        bed = _bed(checked.prepared.script)
-        if bed is not None:
-            bed = replace(bed, source=_Offset(bed, start), fade_s=0.0)
-        blocks = mix(excerpt, _clip_source(checked.prepared.speaker), bed=bed)
-        return np.concatenate(list(blocks)) if excerpt.length else np.zeros(0, np.float32)
-
-
-def _excerpt(timeline: Timeline, start: int, end: int) -> Timeline:
-    """The events sounding in [start, end), moved so that ``start`` is 0
-    (an event begun before it starts at a negative place: the mixer plays
-    the rest of it)."""
-    tail = to_samples(TAIL_S)
-    events = tuple(
-        replace(e, start=e.start - start, end=e.end - start)
-        for e in timeline.events
-        if e.start < end and max(e.end, e.start + tail) > start
-    )
-    return replace(timeline, length=end - start, events=events)
-
-
-class _Offset:
-    """The bed's samples from ``start`` on (a piece's 0 is the session's ``start``)."""
-
-    def __init__(self, bed: Bed, start: int) -> None:
-        self.source = bed.source
-        self.start = start
-
-    def block(self, start: int, n: int) -> np.ndarray:
-        return self.source.block(self.start + start, n)
+        start = index * step
+        end = min(start + step, checked.prepared.timeline.length)
+        return np.concatenate([np.zeros(0, np.float32),
+                               *mix_part(checked.prepared, start, end)])  # fmt: skip
 
 
 @dataclass
