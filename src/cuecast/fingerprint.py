@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cuecast.errors import InputError
-from cuecast.script.load import ScriptMapping, ScriptSource, load
+from cuecast.script.load import ScriptMapping, ScriptSource, ScriptText, load
 from cuecast.script.reads import files_read
 from cuecast.versions import versions
 
@@ -111,6 +111,8 @@ def of_render(script: ScriptSource, options: Mapping[str, Any]) -> Fingerprint:
     """The fingerprint of rendering ``script`` with ``options`` (as
     ``Options.as_dict()`` gives them): the script is loaded as the render
     loads it, to find every file it reads."""
+    if isinstance(script, ScriptText):  # the editor's unsaved text has no files to hash yet
+        raise InputError(f"{script.path}: save the text before fingerprinting its render")
     source = script if isinstance(script, ScriptMapping) else os.fspath(script)
     loaded = load(source, profile=options.get("profile"), sets=options.get("sets"),
                   allow_outside=bool(options.get("allow_outside")))  # fmt: skip
