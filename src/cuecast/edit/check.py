@@ -63,16 +63,20 @@ class Checker:
     def __init__(self, folder: Folder, options: Options) -> None:
         self.folder = folder
         self.options = options
+        self._checking = threading.Lock()
         self._lock = threading.Lock()
+        """Guards ``_kept`` only: hearing a kept check never waits for a check."""
         self._kept: OrderedDict[str, Checked] = OrderedDict()
 
     def check(self, name: str, text: str) -> dict[str, Any]:
         path = self.folder.resolve(name)
         key = hashlib.sha256(f"{name}\0{text}".encode("utf-8", "replace")).hexdigest()[:32]
-        with self._lock:
-            kept = self._kept.get(key)
+        with self._checking:
+            with self._lock:
+                kept = self._kept.get(key)
+                if kept is not None:
+                    self._kept.move_to_end(key)
             if kept is not None:
-                self._kept.move_to_end(key)
                 return self._report(kept, key)
             where = str(path)
             try:
@@ -82,9 +86,10 @@ class Checker:
             except CuecastError as err:
                 return {"ok": False, "kind": "routine",
                         "messages": [self._message(err, where, name)]}  # fmt: skip
-            self._kept[key] = checked
-            while len(self._kept) > KEPT:
-                self._kept.popitem(last=False)
+            with self._lock:
+                self._kept[key] = checked
+                while len(self._kept) > KEPT:
+                    self._kept.popitem(last=False)
             return self._report(checked, key)
 
     def _prepare(self, source: ScriptText, name: str) -> Checked:

@@ -306,12 +306,14 @@
   }
 
   function playHere() {
+    /* from the first line spoken at or below the cursor, else the last above it */
     var report = state.okReport;
     if (!report) { status("Fix the script's error first"); return; }
-    var line = cm.getCursor().line + 1, start = 0;
-    (report.speech || []).forEach(function (s) { if (s.line <= line && !start) start = s.start; });
-    var at = report.speech.filter(function (s) { return s.line >= line; })[0];
-    playFrom(at ? at.start : start);
+    var line = cm.getCursor().line + 1, speech = report.speech || [];
+    var below = speech.filter(function (s) { return s.line >= line; });
+    var above = speech.filter(function (s) { return s.line < line; });
+    var from = below.length ? below[0] : above.length ? above[above.length - 1] : null;
+    playFrom(from ? from.start : 0);
   }
 
   /* -- render --------------------------------------------------------------------- */
