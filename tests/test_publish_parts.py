@@ -13,13 +13,13 @@ import feedparser
 import podcastparser
 
 from cuecast.catalogue import Series, load_catalogue
+from cuecast.picture import timeline_svg
 from cuecast.publish import manifest as mf
 from cuecast.publish.chapters import chapters_json
 from cuecast.publish.episodes import Episode, clock
 from cuecast.publish.feed import feed_xml
 from cuecast.publish.inputs import make_job
 from cuecast.publish.page import page_html
-from cuecast.publish.picture import timeline_svg
 from cuecast.publish.playlist import playlist_m3u8
 from tests.publish_fixtures import LINK, make_catalogue
 

@@ -55,12 +55,25 @@ def clock_text(samples: int, *, millis: bool = True) -> str:
     """A time for people: ``M:SS.mmm``, or ``H:MM:SS.mmm`` from an hour on;
     without ``millis``, rounded to the second (``M:SS``, ``H:MM:SS``)."""
     if not millis:
-        samples = (to_ms(samples) + 500) // 1000 * SAMPLE_RATE
+        samples = (to_ms(samples) + 500) // 1000 * SAMPLE_RATE  # as whole_seconds
     hours, minutes, seconds, ms = _split(samples)
     fraction = f".{ms:03d}" if millis else ""
     if hours:
         return f"{hours}:{minutes:02d}:{seconds:02d}{fraction}"
     return f"{minutes}:{seconds:02d}{fraction}"
+
+
+def whole_seconds(seconds: float) -> int:
+    """Seconds rounded to the whole second, half up, through the sample and
+    the millisecond as every clock rounds (``332.5`` -> ``333``, never
+    Python's half-to-even ``332``)."""
+    return (to_ms(to_samples(seconds)) + 500) // 1000
+
+
+def clock(seconds: float) -> str:
+    """A length or a time for people, rounded to the second: ``0:45``,
+    ``5:34``, ``1:02:05``. The one clock of every page, feed and playlist."""
+    return clock_text(to_samples(seconds), millis=False)
 
 
 def timestamp(samples: int, sep: str = ".") -> str:

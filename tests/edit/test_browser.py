@@ -98,7 +98,7 @@ def plan_wave(script: str, cwd: Path) -> str:
     """The breathing wave's points in the picture drawn from ``plan --json``."""
     import json
 
-    from cuecast.publish.picture import timeline_svg
+    from cuecast.picture import timeline_svg
 
     svg = timeline_svg(json.loads(cli("plan", script, "--engine", "pyttsx3", "--json",
                                       cwd=cwd)), "x")  # fmt: skip

@@ -4,7 +4,7 @@ Takes a file's name in the folder and the text typed (not yet saved);
 gives plain JSON data: the messages of ``cuecast check`` (the error, or the
 timing warnings) with line, column and the suggestion, the total length,
 the vars with their bounds, and the timeline picture the published page
-draws (``publish/picture.py``). Nothing is rendered: the text goes through
+draws (``picture.py``). Nothing is rendered: the text goes through
 ``prepare`` (load and plan, speech measured from the cache or made once),
 the same call ``cuecast plan`` makes, so the total is ``plan``'s.
 
@@ -29,8 +29,8 @@ from typing import Any
 from cuecast.catalogue import load_catalogue
 from cuecast.edit.files import Folder
 from cuecast.errors import CuecastError
+from cuecast.picture import timeline_svg
 from cuecast.pipeline import Prepared, prepare
-from cuecast.publish.picture import timeline_svg
 from cuecast.request import Options
 from cuecast.script import VarInfo, describe_vars
 from cuecast.script.load import ScriptText

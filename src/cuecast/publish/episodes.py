@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cuecast.units import clock_text, to_samples
+from cuecast.units import clock
 
 MIME_TYPES = {
     "mp3": "audio/mpeg",
@@ -48,7 +48,4 @@ class Episode:
     timeline: dict[str, Any]
     """The timeline's JSON form (for the page's picture)."""
 
-
-def clock(seconds: float) -> str:
-    """``H:MM:SS`` (or ``M:SS``), rounded to the second."""
-    return clock_text(to_samples(seconds), millis=False)
+__all__ = ["MIME_TYPES", "TRANSCRIPT_TYPES", "Episode", "clock"]

@@ -17,8 +17,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cuecast.catalogue import Series
-from cuecast.publish.episodes import Episode, clock
-from cuecast.publish.picture import timeline_svg
+from cuecast.picture import chapters, describe, timeline_svg
+from cuecast.publish.episodes import Episode
+from cuecast.units import clock
 
 INLINE_COVER_BYTES = 400_000
 """A cover up to this size is inlined; a bigger one is linked beside the page."""
@@ -46,7 +47,6 @@ def _cover_src(cover: tuple[str, bytes] | None) -> str | None:
 
 
 def _view(episode: Episode) -> dict[str, Any]:
-    sections = [e for e in episode.timeline.get("events", ()) if e.get("kind") == "section"]
     return {
         "id": episode.id,
         "number": episode.number,
@@ -57,7 +57,6 @@ def _view(episode: Episode) -> dict[str, Any]:
         "length": clock(episode.duration_s),
         "size": f"{episode.bytes / 1e6:.1f} MB",
         "transcripts": episode.transcripts,
-        "chapter_list": [(clock(e["start"]), e.get("text") or "") for e in sections],
-        "picture": timeline_svg(episode.timeline, f"Timeline of {episode.title}: "
-                                + ", ".join(e.get("text") or "" for e in sections)),  # fmt: skip
+        "chapter_list": chapters(episode.timeline),
+        "picture": timeline_svg(episode.timeline, describe(episode.timeline, episode.title)),
     }

@@ -33,7 +33,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
-     b"default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; "
+     b"default-src 'self'; img-src 'self' data:; media-src 'self' blob:; object-src 'none'; "
      b"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),

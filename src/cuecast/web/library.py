@@ -23,7 +23,7 @@ from cuecast.fingerprint import digest, file_digest, of_files
 from cuecast.request import META, Options, RenderRequest, parse_options
 from cuecast.script import VarInfo, describe_vars, load
 from cuecast.script.reads import files_read
-from cuecast.units import SAMPLE_RATE, clock_text, to_ms, to_samples
+from cuecast.units import clock
 
 MAX_VALUE_CHARS = 24
 FORM_KEYS = ("profile", "shown_profile")
@@ -72,6 +72,10 @@ class TrackView:
     fields: tuple[Field, ...]
     inputs: str = ""
     """The render's fingerprint (``cuecast.fingerprint``), taken at start-up."""
+    cover: str | None = None
+    """The cover image's path: the script's own, else the series'."""
+    lengths_s: tuple[float, ...] = ()
+    """Lengths the catalogue offers this track's listener (``lengths``)."""
 
     @property
     def default_profile(self) -> str:
@@ -192,9 +196,11 @@ def _view(catalogue: Catalogue, track: Track) -> TrackView:
                                       allow_outside=catalogue.allow_outside)
     fields_ = tuple(_field(i, {p: _shown(v, i.name) for p, v in by_profile.items()})
                     for i in infos if _customisable(i))
-    title, description, inputs = _script_meta(track, catalogue)
+    title, description, inputs, cover = _script_meta(track, catalogue)
+    if cover is None and catalogue.series.cover is not None:
+        cover = str(catalogue.series.cover)
     return TrackView(track.id, track.title or title, description, track, profiles, fields_,
-                     inputs)
+                     inputs, cover, track.lengths_s)
 
 
 def _customisable(info: VarInfo) -> bool:
@@ -242,14 +248,8 @@ def _short(seconds: float) -> str:
     return f"{seconds / 60:g} min" if seconds % 60 == 0 else clock(seconds)
 
 
-def clock(seconds: float) -> str:
-    """``45 s``, ``1:30``, ``1:02:03``: a length as a listener reads it."""
-    whole_s = (to_ms(to_samples(seconds)) + 500) // 1000
-    return f"{whole_s} s" if whole_s < 60 else clock_text(whole_s * SAMPLE_RATE, millis=False)
-
-
-def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str]:
-    """The script's title and description, and its render's fingerprint
+def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str, str | None]:
+    """The script's title, description and cover, and its render's fingerprint
     (``cuecast.fingerprint``: the content of every file it reads (includes,
     sounds, cover, voice model, recordings), the options and the versions of
     cuecast, the engines and ffmpeg), taken at start-up: a server restarted
@@ -259,4 +259,5 @@ def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str]:
     options = track_options(catalogue, track)
     extra = [p for p in (options.recordings, options.voice) if p and os.path.isabs(p)]
     inputs = of_files(files_read(script, extra), options.as_dict(), script=str(track.script))
-    return script.meta.title or track.id, script.meta.description or "", inputs.digest
+    return script.meta.title or track.id, script.meta.description or "", inputs.digest, \
+        script.meta.cover

@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from cuecast.catalogue import Catalogue
+from cuecast.units import clock
 from cuecast.web.guard import RateLimits, client_of
-from cuecast.web.library import TrackView, clock
+from cuecast.web.library import TrackView
 from cuecast.web.sessions import Sessions
 
 templates = jinja2.Environment(

@@ -28,13 +28,15 @@ from pathlib import Path
 from cuecast.catalogue import Track
 from cuecast.errors import CuecastError
 from cuecast.pipeline import Options, lines_to_speak, prepare, render
+from cuecast.timeline import Timeline
 from cuecast.web.jobs import Job, JobQueue
 from cuecast.web.library import BadChoice, Choice, Library
 from cuecast.web.store import Store
 
 FEW_LINES = 8
 """New spoken lines a session may need and still count as a small change."""
-PLANS_KEPT = 512
+PLANS_KEPT = 256
+"""Plans remembered (a timeline of a 20-minute session is about 100 KB)."""
 PLANS_AT_ONCE = 2
 """Plans (for the live total) running at the same time; more wait."""
 
@@ -74,13 +76,17 @@ class Sessions:
         self.queue = JobQueue(workers=settings.workers, bound=settings.bound)
         self.assembly = JobQueue(workers=settings.workers, bound=settings.assembly_bound,
                                  name="assemble")
-        self._plans: OrderedDict[str, float] = OrderedDict()
+        self._plans: OrderedDict[str, Timeline] = OrderedDict()
         self._plans_lock = threading.Lock()
         self._planning = threading.BoundedSemaphore(PLANS_AT_ONCE)
         self._starting = threading.Lock()
 
     def total_s(self, choice: Choice) -> float:
         """The session's length in seconds (planned once per key)."""
+        return self.timeline(choice).duration_s
+
+    def timeline(self, choice: Choice) -> Timeline:
+        """The session's plan (once per key; the page draws it)."""
         with self._plans_lock:
             if choice.key in self._plans:
                 self._plans.move_to_end(choice.key)
@@ -91,13 +97,18 @@ class Sessions:
             except CuecastError as err:
                 raise BadChoice(err.message, status=422 if err.exit_code == 2 else 500) from None
         with self._plans_lock:
-            self._plans[choice.key] = timeline.duration_s
+            self._plans[choice.key] = timeline
             while len(self._plans) > PLANS_KEPT:
                 self._plans.popitem(last=False)
-        return timeline.duration_s
+        return timeline
 
     def known_total_s(self, choice: Choice) -> float | None:
         """The length if it was planned already (never plans)."""
+        known = self.known_timeline(choice)
+        return None if known is None else known.duration_s
+
+    def known_timeline(self, choice: Choice) -> Timeline | None:
+        """The plan if it was made already (never plans)."""
         with self._plans_lock:
             return self._plans.get(choice.key)
 

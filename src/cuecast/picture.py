@@ -1,9 +1,13 @@
-"""A timeline -> a small SVG picture of it, for the page.
+"""A timeline -> a small SVG picture of it, its chapters, and the same in words.
 
-Three rows on one time axis: the sections (named bands), what the body
-does (holds, rests and sets as blocks, the spoken lines as ticks), and
-the breathing (a wave rising on each inhale, level on a held breath,
-falling on each exhale). Plain SVG with a text alternative, no script.
+Takes a timeline's JSON form (``Timeline.to_json()``, or the
+``.timeline.json`` file); gives what both pages show of a track, drawn by
+this one module: ``cuecast publish``'s ``index.html`` and ``cuecast
+serve``'s pages. Three rows on one time axis: the sections (named bands),
+what the body does (holds, rests and sets as blocks, the spoken lines as
+ticks), and the breathing (a wave rising on each inhale, level on a held
+breath, falling on each exhale). Plain SVG, no script; ``describe`` is its
+text alternative.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
+
+from cuecast.units import clock
 
 WIDTH = 360
 HEIGHT = 64
@@ -57,6 +63,34 @@ def timeline_svg(timeline: dict[str, Any], label: str) -> str:
                      'stroke-width="1.5"/>')  # fmt: skip
     parts.append("</svg>")
     return "".join(parts)
+
+
+def chapters(timeline: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(start, name)`` of each section, the start as ``clock`` gives it."""
+    return [(clock(e["start"]), e.get("text") or "") for e in _sections(timeline)]
+
+
+def describe(timeline: dict[str, Any], title: str) -> str:
+    """The picture in words: length, sections with their starts, and how
+    much of it is holding, resting and guided breathing."""
+    events = timeline.get("events", ())
+    parts = [f"{title}: {clock(float(timeline.get('duration') or 0.0))} in all"]
+    sections = chapters(timeline)
+    if sections:
+        parts.append("; sections " + ", ".join(f"{name} at {start}" for start, name in sections))
+    for kind, word in (("hold", "holds"), ("rest", "rests")):
+        spans = [e["end"] - e["start"] for e in events if e.get("kind") == kind]
+        if spans:
+            parts.append(f"; {len(spans)} {word if len(spans) > 1 else kind} "
+                         f"({clock(sum(spans))} in all)")  # fmt: skip
+    breaths = sum(1 for e in events if e.get("kind") == "breath" and e.get("phase") == "inhale")
+    if breaths:
+        parts.append(f"; {breaths} guided breath{'s' if breaths > 1 else ''}")
+    return "".join(parts) + "."
+
+
+def _sections(timeline: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for e in timeline.get("events", ()) if e.get("kind") == "section"]
 
 
 def _breath_wave(events: Sequence[dict[str, Any]], x: Any) -> str:
