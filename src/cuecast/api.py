@@ -31,11 +31,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cuecast import limits
 from cuecast.errors import InputError
 from cuecast.pipeline import Result, prepare
 from cuecast.pipeline import render as render_file
-from cuecast.request import Options, ScriptInput, parse_request
+from cuecast.request import Length, Options, ScriptInput, parse_length, parse_request
 from cuecast.script.load import ScriptSource, source_name
 from cuecast.timeline import Timeline
 
@@ -53,9 +52,8 @@ def plan(script: ScriptInput, **options: Any) -> Timeline:
     measure it, with the engine the render would use, so the length is the
     rendered length to the sample."""
     progress = options.pop("progress", None)
-    length = options.pop("length", None)
     request = parse_request(script, options)
-    settings = fitted_options(request.script, request.options, length)
+    settings = fitted_options(request.script, request.options, request.length)
     return prepare(request.script, settings, progress).timeline
 
 
@@ -65,9 +63,8 @@ def render(script: ScriptInput, out: str | os.PathLike[str] | None = None,
     folder, NAME the script's file name, or its title for a mapping; folders
     are made) with the timeline beside it."""
     progress = options.pop("progress", None)
-    length = options.pop("length", None)
     request = parse_request(script, options)
-    settings = fitted_options(request.script, request.options, length)
+    settings = fitted_options(request.script, request.options, request.length)
     return render_file(request.script, out, settings, progress)
 
 
@@ -77,39 +74,20 @@ def fit(script: ScriptInput, length: str | float, **options: Any) -> Fitted:
     with the render's own plans; vars given in ``set`` stay as given. A
     ``Fitted`` that says whether the length was reached (else the nearest)."""
     request = parse_request(script, options)
-    return _fit(request.script, request.options, parse_length(length))
+    return _fit(request.script, request.options, parse_length(length).seconds)
 
 
-def fitted_options(path: ScriptSource, options: Options, length: str | float | None,
-                   name: str = "length") -> Options:
+def fitted_options(path: ScriptSource, options: Options, length: Length | None) -> Options:
     """``options`` with the vars fitted to ``length`` added to its sets (the
     ``set`` ones stay); unchanged when ``length`` is None. ``InputError``
-    naming the option (``name``) when the script cannot be made that long."""
+    naming the option when the script cannot be made that long."""
     if length is None:
         return options
-    fitted = _fit(path, options, parse_length(length, name))
+    fitted = _fit(path, options, length.seconds)
     if not fitted.reached:
         where = source_name(path)
-        raise InputError(f"{name} {_length_text(length)}: {where} {fitted.message}",
-                         hint=_fit_hint(fitted))
+        raise InputError(f"{length.said}: {where} {fitted.message}", hint=_fit_hint(fitted))
     return replace(options, sets={**options.sets, **fitted.values})
-
-
-def parse_length(length: str | float, name: str = "length") -> float:
-    """A length as seconds: a duration (``20m``, ``1:30:00``, ``600``)
-    greater than zero; ``InputError`` naming the option otherwise."""
-    from cuecast.script import parse_duration
-    from cuecast.script.durations import DurationError
-
-    text = _length_text(length)
-    try:
-        seconds = float(length) if isinstance(length, (int, float)) and \
-            not isinstance(length, bool) else parse_duration(str(length))
-    except (DurationError, ValueError) as err:
-        raise InputError(f"{name} {text}: {err}") from None
-    if not 0 < seconds <= limits.MAX_DURATION_S:
-        raise InputError(f"{name} {text}: a length must be more than 0 and at most 24 hours")
-    return seconds
 
 
 def _fit(path: ScriptSource, options: Options, asked_s: float) -> Fitted:
@@ -124,10 +102,6 @@ def _fit(path: ScriptSource, options: Options, asked_s: float) -> Fitted:
         return prepare(path, planned).timeline.duration_s
 
     return fit_length(asked_s, infos, planner, fixed=options.sets)
-
-
-def _length_text(length: object) -> str:
-    return f"{length:g}" if isinstance(length, float) else str(length)
 
 
 def _fit_hint(fitted: Fitted) -> str:

@@ -37,8 +37,8 @@ from cuecast.script.vars import parse_set
 from cuecast.script.yamlnodes import did_you_mean
 
 __all__ = [
-    "META", "OFF_WORDS", "OPTION_NAMES", "TARGET_LUFS", "Options", "RenderRequest", "ScriptInput",
-    "is_off", "parse_options", "parse_request",
+    "META", "OFF_WORDS", "OPTION_NAMES", "TARGET_LUFS", "Length", "Options", "RenderRequest",
+    "ScriptInput", "is_off", "parse_length", "parse_options", "parse_request",
 ]  # fmt: skip
 
 ScriptInput = str | os.PathLike[str] | Mapping[str, Any]
@@ -95,12 +95,24 @@ class Options:
 
 
 @dataclass(frozen=True)
+class Length:
+    """A length to fit a session to (``--length 20m``, ``length="20m"``)."""
+
+    seconds: float
+    said: str
+    """The option as the caller gave it, for messages: ``--length 20m``."""
+
+
+@dataclass(frozen=True)
 class RenderRequest:
     """A script and the options to render it with."""
 
     script: str | ScriptMapping
     """A path, or a mapping with the folder its relative file names start from."""
     options: Options = field(default_factory=Options)
+    length: Length | None = None
+    """Fit the vars to this length first (``cuecast.api``, with ``cuecast.fit``);
+    the values found join ``options.sets``, so the render itself never sees it."""
 
     @property
     def name(self) -> str:
@@ -111,11 +123,13 @@ class RenderRequest:
 def parse_request(script: ScriptInput | ScriptMapping, options: Mapping[str, object] | None = None,
                   *, flags: bool = False, folder: str | os.PathLike[str] | None = None,
                   name: str = MAPPING_NAME) -> RenderRequest:  # fmt: skip
-    """The request for ``script`` with ``options`` (see ``parse_options``).
-    A mapping's relative file names start from ``folder`` (default: the
-    current folder, taken now)."""
-    return RenderRequest(script_source(script, folder, name),
-                         parse_options(options or {}, flags=flags))  # fmt: skip
+    """The request for ``script`` with ``options`` (see ``parse_options``;
+    and ``length``, see ``parse_length``). A mapping's relative file names
+    start from ``folder`` (default: the current folder, taken now)."""
+    raw = dict(options or {})
+    length = raw.pop("length", None)
+    return RenderRequest(script_source(script, folder, name), parse_options(raw, flags=flags),
+                         None if length is None else parse_length(length, flags=flags))
 
 
 def script_source(script: ScriptInput | ScriptMapping, folder: str | os.PathLike[str] | None = None,
@@ -166,6 +180,24 @@ def parse_options(raw: Mapping[str, object], *, flags: bool = False,
         recordings=None if raw.get("recordings") is None else os.fspath(raw["recordings"]),  # type: ignore[call-overload]
         meta=_meta(raw, said),
     )
+
+
+def parse_length(value: object, *, flags: bool = False) -> Length:
+    """A length to fit to: a duration (``20m``, ``1:30:00``, ``600``
+    seconds) over 0 and at most a day; ``InputError`` naming the option."""
+    from cuecast.script.durations import DurationError, parse_duration
+
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    said = f"{_Said(flags)('length')} {text}"
+    try:
+        if isinstance(value, bool):
+            raise DurationError(f"'{value}' is not a duration")
+        seconds = float(value) if isinstance(value, (int, float)) else parse_duration(text)
+    except (DurationError, ValueError) as err:
+        raise InputError(f"{said}: {err}") from None
+    if not 0 < seconds <= limits.MAX_DURATION_S:
+        raise InputError(f"{said}: a length must be more than 0 and at most 24 hours")
+    return Length(seconds, said)
 
 
 def is_off(value: object) -> bool:

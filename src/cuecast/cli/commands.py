@@ -110,8 +110,9 @@ def _fitted(script: str, options: Options, length: str | None, quiet: bool) -> O
     if length is None:
         return options
     from cuecast.api import fitted_options
+    from cuecast.request import parse_length
 
-    fitted = fitted_options(script, options, length, "--length")
+    fitted = fitted_options(script, options, parse_length(length, flags=True))
     if not quiet:
         chosen = {k: v for k, v in fitted.sets.items() if options.sets.get(k) != v}
         sets = " ".join(f"--set {k}={v}" for k, v in chosen.items())

@@ -25,10 +25,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from cuecast.api import parse_length
 from cuecast.errors import InputError
 from cuecast.fit import Fitted, fit_length
 from cuecast.picture import chapters, describe, timeline_svg
+from cuecast.request import parse_length
 from cuecast.script import describe_vars
 from cuecast.timeline import Timeline
 from cuecast.units import clock
@@ -141,7 +141,7 @@ def _fit(sessions: Sessions, view: TrackView, profile: str, length_text: str) ->
     from the profile's values, every field free: ``cuecast plan --profile P
     --length L`` chooses the same."""
     try:
-        asked_s = parse_length(length_text.strip() or "?", "length")
+        asked_s = parse_length(length_text.strip() or "?").seconds
     except InputError as err:
         text = err.message.split(": ", 1)[-1]
         raise BadChoice(f"Length: {text}. Write it like 20m, 45m or 1:00:00.",
