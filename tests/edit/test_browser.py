@@ -1,8 +1,9 @@
 """``cuecast edit`` in a real browser: Debian's Chromium driven by pytest-playwright
 against the command's own server on 127.0.0.1.
 
-Two sessions: every shipped script opens with the total and the picture
-``cuecast plan`` gives and saves back byte for byte; and a routine is
+Two sessions: every shipped script (and one with Windows line ends and a
+byte order mark) opens with the total and the picture ``cuecast plan``
+gives and saves back byte for byte; and a routine is
 written: refused without the token, a misspelled key shown at its line
 with a suggestion, fixed, the picture and total following the text, a
 line and the timeline heard, saved exactly, a file changed on disk not
@@ -60,6 +61,7 @@ def edited(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     folder = tmp_path / "studio"
     shutil.copytree(ROOT / "scripts", folder, ignore=shutil.ignore_patterns("dev"))
     (folder / "tiny.yaml").write_text(TINY)
+    (folder / "windows.yaml").write_bytes(b"\xef\xbb\xbf" + TINY.replace("\n", "\r\n").encode())
     (tmp_path / "secret.yaml").write_text("title: not yours\n")
     (folder / "link-out.yaml").symlink_to(tmp_path / "secret.yaml")
     log = tmp_path / "edit.log"
@@ -122,7 +124,7 @@ def test_every_shipped_script_opens_as_planned_and_saves_back_unchanged(
         page: Page, edited: tuple[str, Path], artifacts: Path) -> None:
     link, folder = edited
     page.goto(link)
-    for name in SHIPPED:
+    for name in [*SHIPPED, "windows.yaml"]:  # and a file with CRLF line ends and a BOM
         before = (folder / name).read_bytes()
         open_file(page, name)
         total = plan_total(name, folder)
