@@ -149,8 +149,9 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
                                              progress, target, audio_out, pieces)  # fmt: skip
     except guard.Missed as missed:  # the codec moved it: level once more, made up
         assert target is not None
-        if audio_out is not None:  # a listener has heard it: no second take
-            raise missed.miss.error(out_path) from None
+        # a listener following ``audio_out`` has had the first take whole (the
+        # miss is known at its end) and keeps it; the file is the second take,
+        # the bytes ``cuecast render`` writes
         aim, ceiling = missed.miss.retarget(target, ceiling)
         levelled = _level(timeline, clips, bed, aim, ceiling)
         try:

@@ -214,3 +214,39 @@ def test_a_finished_job_keeps_no_spool_open(tmp_path: Path) -> None:
     time.sleep(0.1)
     assert len(os.listdir("/proc/self/fd")) <= before
     queue.close()
+
+
+@pytest.mark.e2e
+def test_a_second_loudness_take_keeps_the_page_on_the_files_bytes(tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    """When the encoded first take misses its loudness, the render levels
+    once more: with a listener following the encoder too, the listener keeps
+    the first take (heard whole) and the file is the second take, the very
+    bytes ``cuecast render`` writes, instead of the session failing."""
+    from cuecast.loudness import guard
+    from cuecast.pipeline import Options, render
+    from tests.audio import decode
+    from tests.web.conftest import ROUTINE
+
+    real_check = guard.check
+    calls = {"n": 0}
+
+    def first_take_misses(measured, target_lufs):
+        calls["n"] += 1
+        if calls["n"] % 2 == 1:
+            return guard.Miss(measured, target_lufs, measured.integrated_lufs - target_lufs, 0.0)
+        return real_check(measured, target_lufs)
+
+    monkeypatch.setattr(guard, "check", first_take_misses)
+    script = tmp_path / "tiny.yaml"
+    script.write_text(ROUTINE)
+    options = Options(engine="pyttsx3", fmt="mp3", bitrate_kbps=64)
+    plain = render(script, tmp_path / "plain.mp3", options)
+    heard: list[bytes] = []
+    followed = render(script, tmp_path / "followed.mp3", options, audio_out=heard.append)
+    assert calls["n"] == 4  # each render: a missed take, then a kept one
+    data = Path(followed.path).read_bytes()
+    assert data == Path(plain.path).read_bytes()
+    first_take = tmp_path / "first-take.mp3"
+    first_take.write_bytes(b"".join(heard))
+    assert len(decode(str(first_take))) > 0.9 * followed.timeline.length  # the whole first take
