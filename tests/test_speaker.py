@@ -209,10 +209,10 @@ def test_hanging_engine_is_killed_after_its_timeout(monkeypatch) -> None:
     monkeypatch.setattr(workers_module, "TIMEOUT_PER_CHAR_S", 0.0)
     monkeypatch.setattr(workers_module, "STARTUP_TIMEOUT_S", 0.5)
     speaker = Speaker("tests.test_speaker:HangingEngine")
-    start = time.monotonic()
-    with pytest.raises(EngineError, match="did not finish 'Hold it.'"):
+    # The engine sleeps 120 s: only the timeout's kill gives this error
+    # (benchmarks/unit_timings.py times it against the timeout).
+    with pytest.raises(EngineError, match=r"did not finish 'Hold it.' within \d+ s \(killed\)"):
         speaker.prepare([utt("Hold it.")])
-    assert time.monotonic() - start < 10
 
 
 def test_list_voices_covers_engines_and_notes_failures() -> None:
