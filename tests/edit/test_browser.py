@@ -234,6 +234,18 @@ def test_writing_a_routine(page: Page, edited: tuple[str, Path], artifacts: Path
         "-q", cwd=folder)  # fmt: skip
     assert (folder / "tiny.mp3").read_bytes() == (folder.parent / "cli.mp3").read_bytes()
 
+    # a new routine from the template, then renamed
+    page.locator(".manage summary").click()
+    page.locator("#new-name").fill("second")
+    page.locator("#new").click()
+    expect(page.locator("#file")).to_have_value("second.yaml")
+    expect(page.locator("#messages li")).to_have_text("No problems.", timeout=60_000)
+    page.locator("#new-name").fill("third.yaml")
+    page.locator("#rename").click()
+    expect(page.locator("#file")).to_have_value("third.yaml")
+    assert not (folder / "second.yaml").exists()
+    assert (folder / "third.yaml").read_text().startswith("# A new routine")
+
     # a tablet held upright: the panel under the editor, nothing off the side
     page.set_viewport_size(TABLET)
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
