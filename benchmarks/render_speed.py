@@ -27,6 +27,7 @@ issues 3 and 10. The seed routine is rendered cold and warm too, with Piper
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -242,7 +243,10 @@ def dump(script: Path, work: Path, engine: str) -> tuple[list[str], float]:
     captured: dict[str, list[str]] = {}
 
     def tee(blocks, out_path, settings, **_):
-        args, gain, clip = encoder_input(settings, str(work / "floor.mp3"))
+        # the floor is one LAME process encoding the PCM (issue 19): the
+        # encoder's own settings without the loudness guard's measuring pass
+        bare = dataclasses.replace(settings, measure=False)
+        args, gain, clip = encoder_input(bare, str(work / "floor.mp3"))
         captured["args"] = args
         with open(work / "mix.f32", "wb") as f:
             for block in blocks:

@@ -151,12 +151,12 @@ def encode(
             chapters_file = tmp.sibling(".chapters.txt")
             _write_text(chapters_file, tags.ffmetadata(chapters))
         if pieced(settings, total_samples):
-            text = _encode_pieces(blocks, tmp.path, settings, total_samples, out_path, pieces,
-                                  audio_out)
+            measured = _encode_pieces(blocks, tmp.path, settings, total_samples, out_path,
+                                      pieces, audio_out)
         else:
             text = _encode_whole(blocks, tmp.path, settings, total_samples, out_path,
                                  chapters_file, audio_out)
-        measured = parse_summary(text) if settings.measure else None
+            measured = parse_summary(text) if settings.measure else None
         if measured is not None and accept is not None:
             accept(measured)
         tags.write_tags(tmp.path, fmt, meta, chapters, cover)
@@ -206,16 +206,16 @@ def _encode_whole(blocks: Iterable[np.ndarray], path: str, settings: EncodeSetti
 
 def _encode_pieces(blocks: Iterable[np.ndarray], path: str, settings: EncodeSettings,
                    total_samples: int, out_path: str, options: PieceOptions | None,
-                   audio_out: Callable[[bytes], None] | None = None) -> str:
-    """The MP3 of pieces (``pieces/``); with ``settings.measure`` the
-    loudness summary of the joined audio (measured once per sequence of
-    pieces: a re-render reuses it)."""
+                   audio_out: Callable[[bytes], None] | None = None) -> Loudness | None:
+    """The MP3 of pieces (``pieces/``); with ``settings.measure`` its
+    loudness as a player decodes it, put together from its pieces' levels
+    (each measured once, when it was encoded)."""
     options = options or PieceOptions()
     _, gain_lin, clip = encoder_input(settings, path)
     kbps = settings.bitrate_kbps or DEFAULT_KBPS["mp3"]
     pcm = (as_pcm(block, gain_lin, clip) for block in blocks)
     try:
-        with open(path, "w+b") as f:
+        with open(path, "wb") as f:
             stats = write_pieced(pcm, f, kbps=kbps, total_samples=total_samples,
                                  store=options.store, executor=options.executor,  # type: ignore[arg-type]
                                  audio_out=audio_out, measure=settings.measure)
@@ -224,7 +224,7 @@ def _encode_pieces(blocks: Iterable[np.ndarray], path: str, settings: EncodeSett
     except OSError as exc:
         raise EncodeError(f"cannot write {out_path}: {os_error_text(exc)}") from exc
     options.stats = stats
-    return stats.loudness_text
+    return stats.loudness
 
 
 def dry_run(blocks: Iterable[np.ndarray], settings: EncodeSettings, total_samples: int,

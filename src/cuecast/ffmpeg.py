@@ -157,12 +157,10 @@ def mp3_template_args(kbps: int, out: str) -> list[str]:
             "-f", "mp3", "-y", out]  # fmt: skip
 
 
-def measure_mp3_args() -> list[str]:
-    """MP3 frames on stdin decoded (as a player does) and measured by
-    ``ebur128`` with the true peak (its summary at the ``info`` level),
-    keeping nothing: the loudness of an MP3 made of pieces."""
-    return ["-f", "mp3", "-i", "pipe:0", "-map", "0:a",
-            "-af", "ebur128=peak=true:framelog=quiet", *NULL_OUTPUT]  # fmt: skip
+def decode_mp3_args() -> list[str]:
+    """MP3 frames on stdin decoded to float32 mono on stdout, every sample
+    the decoder gives (no Info frame: the delay is not skipped)."""
+    return ["-f", "mp3", "-i", "pipe:0", "-map", "0:a", "-ac", "1", *PCM_OUTPUT]
 
 
 @functools.lru_cache(maxsize=8)

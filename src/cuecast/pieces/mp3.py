@@ -32,15 +32,14 @@ import numpy as np
 
 from cuecast import ffmpeg
 from cuecast.errors import EncodeError
+from cuecast.loudness.settings import Loudness
 from cuecast.mp3frames import FRAME_SAMPLES, Joiner, Template, frame_spans
 from cuecast.pieces.cuts import Cutter, Piece, piece_key
+from cuecast.pieces.meter import FrameLevels, measure_piece, track_loudness
 from cuecast.pieces.store import PieceStore
 
 MIN_PIECED_SAMPLES = 16 * FRAME_SAMPLES
 """Shorter tracks are not worth cutting (``encode.py`` encodes them whole)."""
-
-MEASURE_CHUNK = 1 << 20
-"""Bytes of the joined file fed to the loudness meter at a time."""
 
 TEMPLATE_FRAMES = 64
 """Frames of silence encoded once per setting for the Info frame and the
@@ -58,6 +57,8 @@ class PieceJob:
     keep_first: int
     keep_frames: int | None
     ffmpeg_exe: str | None = None
+    measure: bool = False
+    """Also measure the frames kept (``meter.measure_piece``)."""
 
 
 @dataclass
@@ -74,14 +75,13 @@ class Stats:
     sequence: str = ""
     """The sha256 of the pieces in order: the joined file's audio is a
     function of it (and the encoder's)."""
-    loudness_text: str = ""
-    """ffmpeg's ``ebur128`` summary of the joined audio (with ``measure``)."""
-    measured_again: bool = False
-    """The summary was measured now, not found in the cache."""
+    loudness: Loudness | None = None
+    """The joined track's loudness as a player decodes it (with ``measure``)."""
 
 
-def encode_piece(job: PieceJob) -> bytes:
-    """Encode one piece and keep its frames (runs in a worker)."""
+def encode_piece(job: PieceJob) -> tuple[bytes, FrameLevels | None]:
+    """Encode one piece and keep its frames, measured if asked (runs in a
+    worker)."""
     exe = job.ffmpeg_exe or ffmpeg.ffmpeg_exe()
     try:
         proc = ffmpeg.run(ffmpeg.mp3_piece_args(job.kbps), input_bytes=job.pcm,
@@ -100,7 +100,23 @@ def encode_piece(job: PieceJob) -> bytes:
                           f"expected at least {stop}")
     lo = spans[job.keep_first][0]
     hi = spans[stop - 1][0] + spans[stop - 1][1]
-    return data[lo:hi]
+    levels = measure_piece(data, job.keep_first, stop - job.keep_first, exe) \
+        if job.measure else None
+    return data[lo:hi], levels
+
+
+def entry(frames: bytes, levels: FrameLevels | None) -> bytes:
+    """A piece as the cache keeps it: its levels (if measured), its frames."""
+    return (b"L" + levels.to_bytes() if levels is not None else b"N") + frames
+
+
+def from_entry(data: bytes) -> tuple[bytes, FrameLevels | None]:
+    if data[:1] == b"L":
+        levels, used = FrameLevels.from_bytes(data[1:])
+        return data[1 + used :], levels
+    if data[:1] == b"N":
+        return data[1:], None
+    raise EncodeError("a cached piece has an unknown layout")
 
 
 def encoder_settings(kbps: int, exe: str) -> list[str]:
@@ -160,56 +176,54 @@ def write_pieced(
     With ``encode_missing`` False nothing is encoded: the pieces not in the
     cache are listed in ``Stats.missing`` and, if there are any, what was
     written to ``f`` is not a file (a dry run: what would a render cost?).
-    With ``measure`` the joined audio's loudness is measured (ffmpeg's
-    ``ebur128``, as a player decodes it; ``f`` must be readable) unless the
-    same sequence of pieces was measured before: ``Stats.loudness_text``."""
+    With ``measure`` the track's loudness as a player decodes it is put
+    together from its pieces' levels (``meter.py``; each piece is measured
+    once, when it is encoded): ``Stats.loudness``."""
     store = store or PieceStore()
     exe = ffmpeg.ffmpeg_exe()
     settings = encoder_settings(kbps, exe)
     joiner = Joiner(f, template(kbps, exe, store), audio_out)
+    levels: list[FrameLevels] | None = [] if measure else None
     if executor is None and encode_missing:
         with local_executor(workers) as ex:
-            stats = _join(pcm_blocks, joiner, kbps, total_samples, store, ex, settings, exe)
+            stats = _join(pcm_blocks, joiner, kbps, total_samples, store, ex, settings, exe,
+                          levels)  # fmt: skip
     else:
-        stats = _join(pcm_blocks, joiner, kbps, total_samples, store, executor, settings, exe)
+        stats = _join(pcm_blocks, joiner, kbps, total_samples, store, executor, settings, exe,
+                      levels)  # fmt: skip
     if stats.missing:
         return stats
     joiner.finish(total_samples)
     stats.frames = joiner.frames
-    if measure:
-        _measure(f, joiner, stats, store, settings)
+    if levels is not None:
+        stats.loudness = track_loudness(levels, total_samples)
     store.trim()
     return stats
 
 
-def _measure(f: BinaryIO, joiner: Joiner, stats: Stats, store: PieceStore,
-             settings: list[str]) -> None:
-    """The loudness of the joined audio: from the cache, else measured."""
-    key = hashlib.sha256(f"loudness\n{stats.sequence}\n{settings}".encode()).hexdigest()
-    cached = store.load(key)
-    if cached is not None:
-        stats.loudness_text = cached.decode("utf-8", "replace")
-        return
-    end = f.tell()
-    f.seek(joiner.start + len(joiner.template.info))
-    with ffmpeg.FfmpegRun(ffmpeg.measure_mp3_args(), what="measuring the mp3's loudness",
-                          loglevel="info") as run:
-        while chunk := f.read(MEASURE_CHUNK):
-            run.write(np.frombuffer(chunk, dtype=np.uint8))
-        text = run.finish()
-    f.seek(end)
-    summary = text[text.rfind("Summary:") :] if "Summary:" in text else text
-    stats.loudness_text, stats.measured_again = summary, True
-    store.save(key, summary.encode("utf-8"))
+def _cached(store: PieceStore, key: str, measured: bool) -> tuple[bytes, FrameLevels | None] | None:
+    """A piece from the cache; a piece kept without its levels counts as
+    missing for a render that measures (it is encoded and measured again)."""
+    data = store.load(key)
+    if data is None:
+        return None
+    try:
+        frames, levels = from_entry(data)
+    except EncodeError:
+        return None
+    if measured and levels is None:
+        return None
+    return frames, levels
 
 
 def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: int,
           store: PieceStore, executor: cf.Executor | None, settings: list[str],
-          exe: str) -> Stats:
+          exe: str, levels: list[FrameLevels] | None) -> Stats:
     stats = Stats()
     sequence = hashlib.sha256()
     cutter = Cutter(total)
-    queue: deque[tuple[Piece, str, bytes | cf.Future[bytes] | None]] = deque()
+    made_type = tuple[bytes, FrameLevels | None]
+    queue: deque[tuple[Piece, str, made_type | cf.Future[made_type] | None]] = deque()
     # pieces in flight at most: two per worker keep every worker busy
     limit = 2 * max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
     in_flight = 0
@@ -221,16 +235,19 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
             if isinstance(made, cf.Future):
                 if not block and not made.done() and in_flight < limit:
                     return
-                frames = made.result()
+                frames, measured = made.result()
                 in_flight -= 1
-                store.save(key, frames)
+                store.save(key, entry(frames, measured))
             else:
-                frames = made if made is not None else b""
+                frames, measured = made if made is not None else (b"", None)
             queue.popleft()
             if piece.silent:
-                joiner.add(joiner.template.silence(piece.frames or 0))
+                n = joiner.add(joiner.template.silence(piece.frames or 0))
+                measured = FrameLevels.silence(n)
             else:
                 joiner.add(frames)
+            if levels is not None and measured is not None:
+                levels.append(measured)
 
     def take(pieces: Iterable[Piece]) -> None:
         nonlocal in_flight
@@ -243,16 +260,17 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
                 continue
             key = piece_key(piece, settings)
             sequence.update(f"{key}\n".encode())
-            cached = store.load(key)
+            cached = _cached(store, key, levels is not None)
             if cached is not None:
                 stats.cached += 1
                 queue.append((piece, key, cached))
             elif executor is None:
                 stats.missing.append(key)
-                queue.append((piece, key, b""))
+                queue.append((piece, key, (b"", None)))
             else:
                 stats.encoded += 1
-                job = PieceJob(piece.pcm, kbps, piece.keep_first, piece.frames, exe)
+                job = PieceJob(piece.pcm, kbps, piece.keep_first, piece.frames, exe,
+                               measure=levels is not None)
                 queue.append((piece, key, executor.submit(encode_piece, job)))
                 in_flight += 1
             settle(block=False)

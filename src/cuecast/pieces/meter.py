@@ -1,0 +1,97 @@
+"""The loudness of an MP3 made of pieces, from what each piece measured.
+
+Takes, per piece, its frames decoded as a player decodes them; gives per
+frame the K-weighted energy and the true peak (``FrameLevels``), kept with
+the piece in the cache. The track's loudness is then put together from
+the frames of its pieces (``track_loudness``: BS.1770 gating on 100 ms
+hops, each frame's energy spread over its 1152 samples), so a re-render
+or a listener's session whose pieces are cached is measured without
+decoding anything, and a new piece is measured once, in the worker that
+encoded it. The guard (``loudness/guard.py``) holds the result to its
+target as it holds ffmpeg's ``ebur128`` reading of a single encode (the
+numpy meter is within 0.1 LU of it: ``loudness/bs1770.py``).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from cuecast import ffmpeg
+from cuecast.errors import EncodeError
+from cuecast.loudness.bs1770 import HOP, integrated_lufs, kweight, loudness_range, true_peak
+from cuecast.loudness.settings import SILENT_LUFS, Loudness, is_silent
+from cuecast.mp3frames import FRAME_SAMPLES
+from cuecast.units import gain_to_db
+
+DECODER_DELAY = 1105
+"""Samples a decoder gives before the first sample of the input (LAME's
+576 and the decoder's 529), which an Info frame tells a player to skip."""
+
+
+@dataclass(frozen=True)
+class FrameLevels:
+    """Per frame of a piece: K-weighted energy (float64) and true peak (float32)."""
+
+    energy: np.ndarray
+    peak: np.ndarray
+
+    def to_bytes(self) -> bytes:
+        n = self.energy.size
+        return (struct.pack("<I", n) + self.energy.astype("<f8").tobytes()
+                + self.peak.astype("<f4").tobytes())  # fmt: skip
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> tuple[FrameLevels, int]:
+        """The levels at the start of ``data`` and how many bytes they took."""
+        (n,) = struct.unpack_from("<I", data)
+        end = 4 + 12 * n
+        if len(data) < end:
+            raise EncodeError("a cached piece's levels are cut short")
+        energy = np.frombuffer(data, dtype="<f8", count=n, offset=4)
+        peak = np.frombuffer(data, dtype="<f4", count=n, offset=4 + 8 * n)
+        return cls(energy, peak), end
+
+    @classmethod
+    def silence(cls, frames: int) -> FrameLevels:
+        return cls(np.zeros(frames), np.zeros(frames, dtype=np.float32))
+
+
+def measure_piece(encoded: bytes, keep_first: int, keep: int, exe: str) -> FrameLevels:
+    """Decode a piece's whole encode (its lead-in too, so the frames kept
+    decode as they do in the joined file) and measure the ``keep`` frames
+    from ``keep_first``."""
+    proc = ffmpeg.run(ffmpeg.decode_mp3_args(), input_bytes=encoded, exe=exe,
+                      timeout_s=ffmpeg.ffmpeg_timeout_s())  # fmt: skip
+    if proc.returncode != 0:
+        raise ffmpeg.failure("measuring a piece of the mp3", proc)
+    x = np.frombuffer(proc.stdout, dtype="<f4")
+    lo, hi = keep_first * FRAME_SAMPLES, (keep_first + keep) * FRAME_SAMPLES
+    if x.size < hi:
+        x = np.concatenate([x, np.zeros(hi - x.size, dtype=np.float32)])
+    weighted = kweight(x)[lo:hi].astype(np.float64).reshape(keep, FRAME_SAMPLES)
+    energy = np.einsum("ij,ij->i", weighted, weighted)
+    # sample peaks per frame; the piece's true peak (one search) where the top is
+    peak = np.abs(x[lo:hi]).reshape(keep, FRAME_SAMPLES).max(axis=1).astype(np.float32)
+    if peak.size and peak.max() > 0:
+        top = int(np.argmax(peak))
+        peak[top] = max(float(peak[top]), true_peak(x, 0.0, lo, hi))
+    return FrameLevels(energy, peak)
+
+
+def track_loudness(levels: list[FrameLevels], total_samples: int) -> Loudness:
+    """The joined track's loudness: frame k holds decoded samples
+    ``1152 k - 1105`` on (the delay a player skips)."""
+    energy = np.concatenate([lv.energy for lv in levels]) if levels else np.zeros(0)
+    peak = max((float(lv.peak.max()) for lv in levels if lv.peak.size), default=0.0)
+    cumulative = np.concatenate([[0.0], np.cumsum(energy)])
+    bounds = np.arange(total_samples // HOP + 1) * HOP + DECODER_DELAY
+    at = np.interp(bounds, np.arange(cumulative.size) * FRAME_SAMPLES, cumulative)
+    hops = np.diff(at)
+    lufs = integrated_lufs(hops)
+    tp = gain_to_db(peak)
+    if is_silent(lufs):
+        return Loudness(SILENT_LUFS, round(tp, 2), 0.0)
+    return Loudness(round(lufs, 2), round(tp, 2), round(loudness_range(hops), 1))
