@@ -71,13 +71,7 @@ class Checker:
     def check(self, name: str, text: str) -> dict[str, Any]:
         path = self.folder.resolve(name)
         key = hashlib.sha256(f"{name}\0{text}".encode("utf-8", "replace")).hexdigest()[:32]
-        with self._checking:
-            with self._lock:
-                kept = self._kept.get(key)
-                if kept is not None:
-                    self._kept.move_to_end(key)
-            if kept is not None:
-                return self._report(kept, key)
+        with self._checking:  # always checked anew: a file it includes may have changed
             where = str(path)
             try:
                 if _is_catalogue(text):
@@ -88,6 +82,7 @@ class Checker:
                         "messages": [self._message(err, where, name)]}  # fmt: skip
             with self._lock:
                 self._kept[key] = checked
+                self._kept.move_to_end(key)
                 while len(self._kept) > KEPT:
                     self._kept.popitem(last=False)
             return self._report(checked, key)
