@@ -89,9 +89,9 @@ def measure(work: Path, engine: str, repeat: int) -> list[tuple[str, float]]:
     assert checked is not None
     rows.append(("play line (the clip as WAV)", timed(lambda: line_audio(checked, 80), repeat)))
     pieces = Pieces()
-    rows.append(("play from 10:00: its piece, mixed", timed(lambda: pieces.piece(checked, 40))))
-    rows.append(("the next piece, mixed", timed(lambda: pieces.piece(checked, 41))))
-    rows.append(("a piece played again (kept)", timed(lambda: pieces.piece(checked, 40), repeat)))
+    rows.append(("play from 10:00: its piece, mixed", timed(lambda: pieces.pcm(checked, 40))))
+    rows.append(("the next piece, mixed", timed(lambda: pieces.pcm(checked, 41))))
+    rows.append(("a piece played again (kept)", timed(lambda: pieces.pcm(checked, 40), repeat)))
     return rows
 
 

@@ -143,3 +143,23 @@ def test_the_text_is_read_where_the_file_is_and_nothing_is_written(entered: Test
     report = entered.post("/api/check", json={"name": "tiny.yaml", "text": catalogue}).json()
     assert report["kind"] == "catalogue"
     assert "series has no 'author'" in report["messages"][0]["message"]
+
+
+@pytest.mark.e2e
+def test_playing_from_a_point_streams_the_kept_pieces_from_there(entered: TestClient) -> None:
+    from cuecast.edit.hear import PIECE_S
+    from cuecast.units import to_samples
+
+    text = TINY.replace("value: 3s", "value: 20s")  # two pieces
+    report = entered.post("/api/check", json={"name": "tiny.yaml", "text": text}).json()
+    assert report["total_s"] > PIECE_S
+    line = entered.get(f"/audio/line/{report['key']}/7.wav")  # - say: Hold for {hold}.
+    assert line.headers["content-type"] == "audio/wav" and len(line.content) > 44 + 2 * 4410
+    whole = entered.get(f"/audio/from/{report['key']}/0.wav").content
+    frames = to_samples(report["total_s"])
+    assert whole[:4] == b"RIFF" and int.from_bytes(whole[40:44], "little") == 2 * frames
+    assert len(whole) == 44 + 2 * frames and any(whole[44:])
+    for at_s in (5.25, 16.0):  # within the first piece, within the second
+        later = entered.get(f"/audio/from/{report['key']}/{int(at_s * 1000)}.wav").content
+        assert later[44:] == whole[44 + 2 * to_samples(at_s):]
+    assert entered.get("/audio/from/0123456789abcdef0123456789abcdef/0.wav").status_code == 404

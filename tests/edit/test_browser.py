@@ -185,7 +185,7 @@ def test_writing_a_routine(page: Page, edited: tuple[str, Path], artifacts: Path
     box = page.locator("#picture-box").bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    wait_until(lambda: "/audio/piece/" in page.evaluate(f"{audio}.src")
+    wait_until(lambda: "/audio/from/" in page.evaluate(f"{audio}.src")
                and page.evaluate(f"{audio}.currentTime") > 2, 60)  # fmt: skip
     assert not page.evaluate(f"{audio}.paused") or page.evaluate(f"{audio}.ended")
     page.locator("#stop").click()

@@ -23,12 +23,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from cuecast.edit.check import Checked, Checker
 from cuecast.edit.files import Conflict, Folder, NotFound, PathRefused
-from cuecast.edit.hear import PIECE_S, Pieces, Renders, line_audio, piece_count
+from cuecast.edit.hear import Pieces, Renders, line_audio
 from cuecast.edit.token import TokenGuard
 from cuecast.errors import CuecastError
 from cuecast.request import Options
@@ -192,9 +192,6 @@ async def check(request: Request) -> dict[str, Any]:
     if not isinstance(text, str):
         raise HTTPException(400, "the text to check is missing")
     report = await run_in_threadpool(editor.checker.check, str(name), text)
-    checked = editor.checker.get(report["key"]) if report.get("key") else None
-    if checked is not None:
-        report["pieces"] = {"count": piece_count(checked.prepared.timeline), "seconds": PIECE_S}
     return report
 
 
@@ -219,10 +216,12 @@ async def line(request: Request) -> Response:
 
 
 @_answers
-async def piece(request: Request) -> Response:
+async def play_from(request: Request) -> Response:
+    """The timeline from a point (milliseconds) to the end, as one WAV streamed."""
     checked, pieces = _checked(request), _editor(request).pieces
-    data = await run_in_threadpool(pieces.piece, checked, request.path_params["index"])
-    return _wav(data)
+    start_s = request.path_params["at_ms"] / 1000
+    return StreamingResponse(pieces.stream(checked, start_s), media_type="audio/wav",
+                             headers={"Cache-Control": "no-store"})  # fmt: skip
 
 
 @_answers
@@ -261,5 +260,5 @@ def _routes() -> list[Route]:
         Route("/api/render", render, methods=["POST"]),
         Route("/api/render/{job:str}", render_state),
         Route("/audio/line/{key:str}/{line:int}.wav", line),
-        Route("/audio/piece/{key:str}/{index:int}.wav", piece),
+        Route("/audio/from/{key:str}/{at_ms:int}.wav", play_from),
     ]

@@ -5,7 +5,9 @@ that measured it); gives WAV bytes. ``line_audio`` is the spoken line at
 (or last before) a line of the file, in the script's voice, from the
 speech cache. ``Pieces`` mixes the timeline in pieces of ``PIECE_S`` on a
 fixed grid, each kept (by the timeline's content and its place) so
-playing from another point, or again, mixes only what is new. A piece is
+playing from another point, or again, mixes only what is new; playing
+from a point streams them as one WAV file, mixed as the player reads on
+(no gap between pieces). A piece is
 exactly that part of the mix as rendered (the clips, sounds, breathing and
 the bed, ducked: ``pipeline.mix_part``) without the loudness stage, which
 needs the whole session: a preview, not the file. ``Renders`` runs
@@ -14,11 +16,11 @@ needs the whole session: a preview, not the file. ``Renders`` runs
 
 from __future__ import annotations
 
-import io
 import secrets
+import struct
 import threading
-import wave
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,16 +40,22 @@ KEPT_BYTES = 200 * 1024 * 1024
 """Pieces kept in memory (a piece is 1.3 MB: about 150 of them)."""
 
 
+def pcm16(samples: np.ndarray) -> bytes:
+    """float32 samples in [-1, 1] -> 16-bit little-endian PCM."""
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes()
+
+
+def wav_header(frames: int) -> bytes:
+    """The 44 bytes before ``frames`` samples of 16-bit mono PCM at ``SAMPLE_RATE``."""
+    data = frames * 2
+    return (b"RIFF" + struct.pack("<I", 36 + data) + b"WAVEfmt "
+            + struct.pack("<IHHIIHH", 16, 1, 1, SAMPLE_RATE, SAMPLE_RATE * 2, 2, 16)
+            + b"data" + struct.pack("<I", data))  # fmt: skip
+
+
 def wav_bytes(samples: np.ndarray) -> bytes:
     """float32 samples in [-1, 1] -> a 16-bit mono WAV file's bytes."""
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2")
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(pcm.tobytes())
-    return out.getvalue()
+    return wav_header(len(samples)) + pcm16(samples)
 
 
 def speech_at(timeline: Timeline, line: int) -> Event | None:
@@ -83,7 +91,20 @@ class Pieces:
         self._kept: OrderedDict[tuple[str, int], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def piece(self, checked: Checked, index: int) -> bytes:
+    def stream(self, checked: Checked, start_s: float) -> Iterator[bytes]:
+        """One WAV file from ``start_s`` to the end, made of the pieces one
+        after another (so it plays without a gap between them), each mixed
+        only when the player reads that far."""
+        length = checked.prepared.timeline.length
+        start = min(max(to_samples(start_s), 0), length)
+        step = to_samples(PIECE_S)
+        yield wav_header(length - start)
+        for index in range(start // step, piece_count(checked.prepared.timeline)):
+            pcm = self.pcm(checked, index)
+            yield pcm[2 * (start - index * step):] if index * step < start else pcm
+
+    def pcm(self, checked: Checked, index: int) -> bytes:
+        """Piece ``index``'s samples as 16-bit PCM, mixed once and kept."""
         timeline = checked.prepared.timeline
         if not 0 <= index < piece_count(timeline):
             raise InputError(f"there is no piece {index} in this timeline")
@@ -92,11 +113,12 @@ class Pieces:
             if key in self._kept:
                 self._kept.move_to_end(key)
                 return self._kept[key]
-            data = wav_bytes(self._mix(checked, index))
+        data = pcm16(self._mix(checked, index))
+        with self._lock:
             self._kept[key] = data
             while sum(len(v) for v in self._kept.values()) > self.kept_bytes:
                 self._kept.popitem(last=False)
-            return data
+        return data
 
     def _mix(self, checked: Checked, index: int) -> np.ndarray:
         step = to_samples(PIECE_S)

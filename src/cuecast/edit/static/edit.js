@@ -260,40 +260,18 @@
   }
 
   function playFrom(seconds) {
+    /* one WAV from there to the end, made of the kept pieces: no gap between them */
     var report = state.okReport;
     if (!report) { status("Fix the script's error first"); return; }
-    var size = report.pieces.seconds;
-    var index = Math.min(Math.floor(seconds / size), report.pieces.count - 1);
-    state.playing = { key: report.key, index: index, count: report.pieces.count, size: size,
-                      offset: seconds - index * size, total: report.total_s };
-    playPiece();
-  }
-
-  function playPiece() {
-    var p = state.playing, audio = player();
-    audio.src = "/audio/piece/" + p.key + "/" + p.index + ".wav";
-    audio.addEventListener("loadedmetadata", function seek() {
-      audio.removeEventListener("loadedmetadata", seek);
-      if (p.offset > 0) audio.currentTime = p.offset;
-      p.offset = 0;
-    });
-    audio.play().catch(function () {});
-    if (p.index + 1 < p.count) {  /* the next piece is mixed while this one plays */
-      fetch("/audio/piece/" + p.key + "/" + (p.index + 1) + ".wav", { credentials: "same-origin" });
-    }
-  }
-
-  function pieceEnded() {
-    var p = state.playing;
-    if (!p || p.index + 1 >= p.count) { $("playhead").hidden = true; return; }
-    p.index += 1;
-    playPiece();
+    state.playing = { from: seconds, total: report.total_s };
+    player().src = "/audio/from/" + report.key + "/" + Math.round(seconds * 1000) + ".wav";
+    player().play().catch(function () {});
   }
 
   function movePlayhead() {
     var p = state.playing, head = $("playhead");
     if (!p || !p.total) { head.hidden = true; return; }
-    var at = p.index * p.size + player().currentTime;
+    var at = p.from + player().currentTime;
     head.hidden = false;
     head.style.left = (100 * at / p.total) + "%";
   }
@@ -369,7 +347,7 @@
     $("conflict").hidden = true;
     status("Took the text on disk");
   });
-  player().addEventListener("ended", pieceEnded);
+  player().addEventListener("ended", function () { $("playhead").hidden = true; });
   player().addEventListener("timeupdate", movePlayhead);
   document.addEventListener("keydown", function (e) {
     if (e.defaultPrevented) return;  /* the editor's own Ctrl-S */
