@@ -29,7 +29,7 @@ from typing import Any
 from cuecast.catalogue import load_catalogue
 from cuecast.edit.files import Folder
 from cuecast.errors import CuecastError
-from cuecast.picture import timeline_svg
+from cuecast.picture import describe, timeline_svg
 from cuecast.pipeline import Prepared, prepare
 from cuecast.request import Options
 from cuecast.script import VarInfo, describe_vars
@@ -102,6 +102,7 @@ class Checker:
 
     def _report(self, checked: Checked, key: str) -> dict[str, Any]:
         timeline = checked.prepared.timeline
+        data = timeline.to_json()
         return {
             "ok": True,
             "kind": "routine",
@@ -114,7 +115,7 @@ class Checker:
             ],
             "total": clock_text(timeline.length),
             "total_s": timeline.duration_s,
-            "picture": timeline_svg(timeline.to_json(), f"Timeline of {timeline.title}"),
+            "picture": timeline_svg(data, describe(data, timeline.title)),
             "vars": [_var(info) for info in checked.infos],
             "speech": _speech(timeline),
             "voice": timeline.voice,
