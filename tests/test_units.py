@@ -8,6 +8,7 @@ import pytest
 
 from cuecast.units import (
     SAMPLE_RATE,
+    clock,
     clock_text,
     db_to_gain,
     gain_to_db,
@@ -15,6 +16,7 @@ from cuecast.units import (
     to_ms,
     to_samples,
     to_seconds,
+    whole_seconds,
 )
 
 SR = SAMPLE_RATE
@@ -55,3 +57,13 @@ def test_clock_texts(seconds: float, text: str, whole: str, stamp: str):
     assert clock_text(n, millis=False) == whole
     assert timestamp(n) == stamp
     assert timestamp(n, ",") == stamp.replace(".", ",")
+
+
+@pytest.mark.parametrize(("seconds", "whole", "text"), [
+    (332.5, 333, "5:33"), (333.5, 334, "5:34"), (332.49, 332, "5:32"), (45.0, 45, "0:45"),
+    (59.5, 60, "1:00"), (3725.4, 3725, "1:02:05"),
+])
+def test_one_clock_rounds_half_up_for_pages_feeds_and_playlists(seconds, whole, text):
+    """Python's round() is half to even (round(332.5) == 332): the playlist
+    said 332 where the page said 5:33. Every whole second is whole_seconds."""
+    assert whole_seconds(seconds) == whole and clock(seconds) == text
