@@ -46,6 +46,9 @@ tracks:
   - script: tiny.yaml
 """
 SERIOUS = ("serious", "critical")
+NAVIGATION_MS = 240_000
+"""A track's page plans its values before it answers: on a cold speech cache
+and a loaded machine the seed's first plan has taken over 30 s."""
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +60,17 @@ def browser_type_launch_args() -> dict:
 def browser_context_args() -> dict:
     return {"viewport": PHONE, "is_mobile": True, "has_touch": True,
             "device_scale_factor": 1, "accept_downloads": True}
+
+
+@pytest.fixture(autouse=True)
+def _patient(context) -> None:  # type: ignore[no-untyped-def]
+    context.set_default_navigation_timeout(NAVIGATION_MS)
+
+
+def new_context(browser, args: dict):  # type: ignore[no-untyped-def]
+    context = browser.new_context(**args)
+    context.set_default_navigation_timeout(NAVIGATION_MS)
+    return context
 
 
 @pytest.fixture
@@ -169,7 +183,7 @@ def test_fit_to_ten_minutes_and_make_it(page, served, artifacts) -> None:
 def test_the_share_link_and_this_device_restore_the_values(browser, browser_context_args,
                                                            served) -> None:
     url, _ = served
-    mine = browser.new_context(**browser_context_args)
+    mine = new_context(browser, browser_context_args)
     page = mine.new_page()
     page.goto(url + "t/tiny")
     before = page.locator("#total").inner_text()
@@ -187,7 +201,7 @@ def test_the_share_link_and_this_device_restore_the_values(browser, browser_cont
     expect(page.get_by_label("Strength")).to_have_value("gentle")
     mine.close()
 
-    other = browser.new_context(**browser_context_args)  # someone the link was sent to
+    other = new_context(browser, browser_context_args)  # someone the link was sent to
     page = other.new_page()
     page.goto(url.rstrip("/") + link)
     expect(page.get_by_label("Stretch hold")).to_have_value("7")
@@ -199,7 +213,7 @@ def test_the_share_link_and_this_device_restore_the_values(browser, browser_cont
 def test_a_kept_session_plays_with_the_network_off(browser, browser_context_args, served,
                                                    artifacts) -> None:
     url, _ = served
-    context = browser.new_context(**browser_context_args)
+    context = new_context(browser, browser_context_args)
     page = context.new_page()
     page.goto(url)
     expect(page.locator(".card")).to_have_count(2)
