@@ -84,6 +84,8 @@ def test_fit_without_javascript(client: TestClient) -> None:
     assert page.status_code == 200
     status = re.search(r'id="fit-status"[^>]*>([^<]*)<', page.text)
     assert status and ("Fitted to 0:12" in status.group(1) or "shortest" in status.group(1))
+    button = client.get(f"{TRACK}?profile=&length=12s&length=")  # a button, the input empty
+    assert 'id="fit-status"' in button.text and 'value="12s"' in button.text
     bad = client.get(TRACK, params={"length": "later"})
     assert bad.status_code == 400 and 'id="length"' in bad.text
     assert re.search(r'id="length"[^>]*aria-invalid="true"', bad.text, re.S)

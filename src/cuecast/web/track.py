@@ -48,7 +48,10 @@ async def show(request: Request) -> Response:
     query = dict(request.query_params)
     if len(query) > MAX_FIELDS:
         return page(request, "error.html", 400, message="Too many values.")
-    length_text = query.pop(LENGTH_KEY, "").strip()
+    query.pop(LENGTH_KEY, None)
+    # a length button and the typed length both send "length": the first given wins
+    length_text = next((v.strip() for v in request.query_params.getlist(LENGTH_KEY)
+                        if v.strip()), "")
     fitted: Fitted | None = None
     try:
         if length_text:
