@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cuecast.engine_names import ALIASES, BEST, ENGINE_NAMES, NEURAL_HINT, engine_key
@@ -25,12 +26,24 @@ DEFAULT_ENGINE = BEST
 """What speaks when neither the script nor the command line names an engine."""
 FALLBACK_ENGINE = "pyttsx3"
 """Always installed: what ``best`` is when piper has no voice for the language."""
-ENGINES = {
-    "pyttsx3": "cuecast.voices.pyttsx3_engine:Pyttsx3Engine",
-    "piper": "cuecast.voices.piper:PiperEngine",
-}
+
+
+def _pyttsx3() -> type[Engine]:
+    from cuecast.voices.pyttsx3_engine import Pyttsx3Engine
+
+    return Pyttsx3Engine
+
+
+def _piper() -> type[Engine]:
+    from cuecast.voices.piper import PiperEngine
+
+    return PiperEngine
+
+
+ENGINES: dict[str, Callable[[], type[Engine]]] = {"pyttsx3": _pyttsx3, "piper": _piper}
 """Each of ``engine_names.ENGINE_NAMES`` (the names, their aliases and
-``best`` are written there) as ``module:Class``."""
+``best`` are written there) -> its class, imported when first asked for by
+a plain import (which the layer contracts see)."""
 MORE_PIPER_VOICES = (
     "More piper voices: any Piper model (.onnx beside its .onnx.json), e.g. from "
     "https://huggingface.co/rhasspy/piper-voices, named by path: "
@@ -131,11 +144,8 @@ def get_engine(name: str | None = None) -> Engine:
 
 @functools.cache
 def _engine(key: str) -> Engine:
-    target = ENGINES.get(key, key)
-    module_name, _, class_name = target.partition(":")
     try:
-        module = importlib.import_module(module_name)
-        return getattr(module, class_name)()
+        return (ENGINES[key]() if key in ENGINES else _plugin(key))()
     except ImportError as exc:
         if key == "piper":
             raise InputError(
@@ -145,6 +155,14 @@ def _engine(key: str) -> Engine:
         raise EngineError(f"speech engine {key!r} cannot be loaded: {exc}") from exc
     except AttributeError as exc:
         raise EngineError(f"speech engine {key!r} cannot be loaded: {exc}") from exc
+
+
+def _plugin(target: str) -> type[Engine]:
+    """``package.module:Class``: an engine from outside cuecast (a plugin,
+    a test's fake), loaded by its name."""
+    module_name, _, class_name = target.partition(":")
+    engine: type[Engine] = getattr(importlib.import_module(module_name), class_name)
+    return engine
 
 
 def default_voice(language: str = "en") -> VoiceSpec:
