@@ -28,7 +28,7 @@ def test_an_unknown_name_says_did_you_mean_and_lists_the_engines():
         engine_key("pipr")
     assert err.value.message == "unknown speech engine 'pipr'"
     assert "Did you mean 'piper'?" in (err.value.hint or "")
-    assert "Engines: piper, pyttsx3 (or best)" in (err.value.hint or "")
+    assert "Engines: hibari, piper, pico, pyttsx3 (or best)" in (err.value.hint or "")
 
 
 def test_a_module_class_name_is_not_a_built_in_name():

@@ -1,6 +1,8 @@
 """The script's language picks its voice: espeak-ng's voice for each
-built-in language (and region), and a Piper model a studio brings for a
-language, named by path, speaks a script in that language."""
+built-in language (and region), Pico's where it is the default (de, es,
+fr, it: the most intelligible, tests/test_intelligibility.py), and a Piper
+model a studio brings for a language, named by path, speaks a script in
+that language."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from cuecast.pipeline import Options, prepare
-from cuecast.voices.registry import default_voice
+from cuecast.script.model import VoiceSpec
+from cuecast.voices import pico
+from cuecast.voices.registry import default_voice, get_engine
 from tests.audio import rms
 
 
@@ -22,7 +26,16 @@ from tests.audio import rms
      ("pt", "roa/pt"), ("pt-BR", "roa/pt-BR"), ("nl", "gmw/nl")],
 )  # fmt: skip
 def test_each_language_has_its_espeak_voice(language: str, voice: str) -> None:
-    assert default_voice(language).name == voice
+    assert get_engine("pyttsx3").resolve(VoiceSpec(), language).name == voice
+    assert default_voice(language).name == default_for(language, voice)
+
+
+def default_for(language: str, espeak_voice: str) -> str:
+    """Pico's voice for de, es, fr and it when py-nanotts is installed, else espeak-ng's."""
+    primary = language.split("-")[0]
+    if pico.available() and primary in ("de", "es", "fr", "it"):
+        return f"pico-{primary}"
+    return espeak_voice
 
 
 @pytest.mark.e2e
@@ -72,6 +85,6 @@ def test_cuecast_voices_lists_the_language_voices(language: str, voice: str) -> 
     assert result.exit_code == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines()[1:] if line.strip()]
     listed = {row[1]: row for row in rows if len(row) > 2}
-    assert voice in listed  # with the language's default marked first
-    assert rows[0][1] == voice
+    assert voice in listed
+    assert rows[0][1] == default_for(language, voice)  # the language's default first
     assert all(row[2].split("-")[0] == language.split("-")[0] for row in listed.values())

@@ -19,7 +19,7 @@ from cuecast.cli import main
 from cuecast.pipeline import Options, prepare, render
 from cuecast.script.model import VoiceSpec
 from cuecast.timeline import Utterance
-from cuecast.voices import piper
+from cuecast.voices import hibari, pico, piper
 from cuecast.voices.cache import Cache
 from cuecast.voices.registry import canonical_name
 from cuecast.voices.speaker import Speaker
@@ -33,7 +33,11 @@ needs_piper = pytest.mark.skipif(
     reason="the neural extra is not installed (pip install 'cuecast[neural]'); "
     "`make test` installs it",
 )
-ENGINES = ["pyttsx3", pytest.param("piper", marks=needs_piper)]
+ENGINES = [
+    "pyttsx3", pytest.param("piper", marks=needs_piper),
+    pytest.param("hibari", marks=pytest.mark.skipif(not hibari.available(), reason="no hibari")),
+    pytest.param("pico", marks=pytest.mark.skipif(not pico.available(), reason="no py-nanotts")),
+]
 
 
 def run(*args: str) -> object:
@@ -47,10 +51,11 @@ def write(tmp_path: Path, text: str) -> str:
 
 
 def no_piper(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Behave as if the neural extra were not installed (``available`` is
-    asked in the piper package's modules, not through the package)."""
+    """Behave as if the neural extra were not installed (neither piper nor
+    hibari; ``available`` is asked in the piper package's modules)."""
     monkeypatch.setattr(piper.voices, "available", lambda: False)
     monkeypatch.setattr(piper.engine, "available", lambda: False)
+    monkeypatch.setattr(hibari, "available", lambda: False)
 
 
 # --- a piper render lands on its timeline ------------------------------------------
@@ -63,10 +68,10 @@ def piper_render(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("piper")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CUECAST_CACHE_DIR", str(out / "cache"))
-        options = Options(loudness_lufs=None)  # no engine named: the default, best
+        options = Options(engine="piper", loudness_lufs=None)
         prepared = prepare(SHORT, options)
         result = render(SHORT, out / "short.wav", options)
-        planned = json.loads(run("plan", str(SHORT), "--json").stdout)
+        planned = json.loads(run("plan", str(SHORT), "--json", "--engine", "piper").stdout)
         yield prepared, result, planned
 
 
@@ -87,8 +92,9 @@ def test_piper_render_records_engine_and_voice(piper_render) -> None:
 
 
 @pytest.mark.e2e
-def test_plan_and_render_speak_with_the_same_default_engine(piper_render) -> None:
-    """With no engine named, plan says the length render makes, to the sample."""
+def test_plan_and_render_agree_with_piper(piper_render) -> None:
+    """Plan says the length render makes, to the sample (the default voice:
+    tests/test_engines.py)."""
     _, result, planned = piper_render
     assert planned["voice"]["engine"] == "piper"
     planned_samples = round(planned["duration"] * planned["sample_rate"])
@@ -117,21 +123,29 @@ def test_lexicon_respelling_is_what_is_spoken(engine: str, tmp_path: Path) -> No
 # --- choosing engines and voices -----------------------------------------------------
 
 
-def test_voices_lists_recommended_first_in_aligned_columns() -> None:
+def test_voices_lists_per_language_default_first_in_aligned_columns() -> None:
     result = run("voices")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     header, first = lines[0], lines[1]
-    assert header.split() == ["ENGINE", "VOICE", "LANGUAGE", "DEFAULT", "FOR", "DESCRIPTION"]
-    if piper.available():
-        assert first.split()[:4] == ["piper", "en_US-joe-medium", "en-US", "en"]
-    columns = [header.index(name) for name in ("VOICE", "LANGUAGE", "DESCRIPTION")]
+    assert header.split() == ["ENGINE", "VOICE", "LANGUAGE", "GENDER", "HZ", "STATUS", "DEFAULT",
+                              "FOR", "DESCRIPTION"]  # fmt: skip
+    if hibari.available():
+        assert first.split()[:7] == ["hibari", "heart", "en-US", "female", "24000", "installed",
+                                     "en"]  # fmt: skip
+    columns = [header.index(name) for name in ("VOICE", "LANGUAGE", "GENDER", "DESCRIPTION")]
     for line in lines[1:]:  # every row starts its columns where the header does
         assert all(line[c - 2 : c] == "  " and line[c] != " " for c in columns), line
-    defaults = [line for line in lines[1:] if line[header.index("DEFAULT FOR")] != " "]
-    assert lines[1 : 1 + len(defaults)] == defaults  # the recommended voices first
-    engines = [line.split()[0] for line in lines[1 + len(defaults) :]]
-    assert engines == sorted(engines, key=lambda e: e != "piper")  # then by engine
+    by_language: dict[str, list[str]] = {}
+    for line in lines[1:]:
+        by_language.setdefault(line.split()[2].split("-")[0].lower(), []).append(line)
+    assert list(by_language) == ["en", "de", "fr", "es", "it", "pt", "nl"]  # one block each
+    default_at = header.index("DEFAULT FOR")
+    for language, rows in by_language.items():  # the language's default first
+        assert rows[0][default_at:].split()[0] == language, rows[0]
+    engines = [line.split()[0] for line in by_language["en"][1:] if " installed " in line]
+    order = ["hibari", "piper", "pico", "pyttsx3"]
+    assert engines == sorted(engines, key=order.index)  # then by engine
     assert "(male)" not in result.stdout  # espeak-ng says it of every voice
     assert 15 < len(lines) < 40 and "more espeak-ng voices: cuecast voices --all" in result.stderr
     assert ("rhasspy/piper-voices" if piper.available() else "cuecast[neural]") in result.stderr
@@ -140,8 +154,13 @@ def test_voices_lists_recommended_first_in_aligned_columns() -> None:
 def test_voices_all_and_by_language() -> None:
     every = run("voices", "--all").stdout.splitlines()
     assert len(every) > 100 and any(" yue " in line for line in every)
-    german = run("voices", "--language", "de").stdout.splitlines()
-    assert [line.split()[:4] for line in german[1:]] == [["pyttsx3", "gmw/de", "de", "de"]]
+    german = [line.split() for line in run("voices", "--language", "de").stdout.splitlines()]
+    espeak = ["pyttsx3", "gmw/de", "de", "-", "22050", "installed"]
+    if pico.available():
+        assert german[1:] == [["pico", "pico-de", "de-DE", "female", "16000", "installed", "de",
+                               "SVOX", "Pico,", "German"], [*espeak, "German"]]  # fmt: skip
+    else:
+        assert german[1:] == [[*espeak, "de", "German"]]
     data = json.loads(run("voices", "--language", "en", "--json").stdout)
     assert {v["language"].split("-")[0].lower() for v in data} == {"en"}
 
@@ -151,22 +170,24 @@ def test_voices_without_the_extra_says_how_to_install(monkeypatch: pytest.Monkey
     result = run("voices")
     assert result.exit_code == 0
     assert "piper" not in result.stdout
-    assert "(English: pyttsx3 gmw/en-US" in result.stderr
+    english = "pico pico-en-us" if pico.available() else "pyttsx3 gmw/en-US"
+    assert f"(English: {english} at 150 wpm)" in result.stderr
     assert result.stderr.rstrip().endswith(
-        "More voices: pip install 'cuecast[neural]' adds piper, natural-sounding offline "
-        "neural voices."
+        "More voices: pip install 'cuecast[neural]' adds hibari and piper, natural-sounding "
+        "offline neural voices."
     )
 
 
-def test_best_engine_is_the_default_and_piper_only_when_installed(
+def test_best_engine_is_the_default_and_neural_only_when_installed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    expected = "piper" if piper.available() else "pyttsx3"
+    fallback = "pico" if pico.available() else "pyttsx3"
+    expected = "hibari" if hibari.available() else "piper" if piper.available() else fallback
     assert canonical_name("best", "en-US") == canonical_name("auto") == expected
     assert canonical_name(None, "en") == expected  # the default is best
-    assert canonical_name("best", "de") == "pyttsx3"  # no bundled German piper voice
+    assert canonical_name("best", "de") == fallback  # no neural German voice
     no_piper(monkeypatch)
-    assert canonical_name("best") == canonical_name(None) == "pyttsx3"
+    assert canonical_name("best") == canonical_name(None) == fallback
 
 
 @needs_piper

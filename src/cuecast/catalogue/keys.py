@@ -23,7 +23,10 @@ OWNER_KEYS = ("name", "email")
 DEFAULTS_KEYS = (
     "format", "bitrate", "engine", "voice", "rate", "loudness", "captions", "strict", "recordings",
 )
-TRACK_KEYS = ("script", "id", "profile", "title", "set", "published", "lengths")
+TRACK_KEYS = ("script", "id", "profile", "title", "set", "published", "lengths", "voices",
+              "per_voice")
+MAX_VOICES = 8
+"""Voices a track may offer (each is a sample on the listener's page)."""
 CLIENT_KEYS = ("id", "name", "tracks")
 
 FORMATS = ("mp3", "m4a", "m4b", "ogg", "opus", "flac")

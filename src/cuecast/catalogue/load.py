@@ -110,7 +110,7 @@ class _Loader:
             allow_outside=self.allow_outside,
         )
         scripts = self.check_scripts(catalogue, items["tracks"][1])
-        return replace(catalogue, scripts=scripts)
+        return self.per_voice(replace(catalogue, scripts=scripts), items["tracks"][1])
 
     # -- values ---------------------------------------------------------------------------
 
@@ -349,6 +349,12 @@ class _Loader:
             track_id, id_node = self.identifier(get["id"], "track id"), get["id"]
         else:
             track_id, id_node = self.default_id(get["script"], script, profile), get["script"]
+        voices = self.voices(get["voices"]) if "voices" in get else ()
+        per_voice = self.reader.boolean(get["per_voice"], "track per_voice") \
+            if "per_voice" in get else False  # fmt: skip
+        if per_voice and not voices:
+            self.fail(get["per_voice"], "per_voice needs the track's 'voices'",
+                      "List them: voices: [heart, joe].")  # fmt: skip
         return Track(
             id=track_id,
             script=script,
@@ -358,7 +364,66 @@ class _Loader:
             published=self.published(get["published"]) if "published" in get else None,
             lengths_s=self.lengths(get["lengths"]) if "lengths" in get else (),
             line=node.start_mark.line + 1,
+            voices=voices,
+            per_voice=per_voice,
         ), id_node
+
+    def voices(self, node: yaml.Node) -> tuple[str, ...]:
+        """Voice names an installed engine has (``cuecast voices``), each once."""
+        from cuecast.voices.registry import engine_for_voice
+
+        entries = self.reader.sequence(node, "track voices")
+        if not entries:
+            self.fail(node, "voices is empty; name the voices a listener may choose")
+        if len(entries) > keys.MAX_VOICES:
+            self.fail(node, f"a track offers at most {keys.MAX_VOICES} voices")
+        out: list[str] = []
+        for item in entries:
+            name = self.text(item, "a voice", limit=80)
+            if name.lower().endswith(".onnx") or "/" in name or "\\" in name:
+                self.fail(item, f"voice '{name}': a track's voices are voice names",
+                          "A Piper model by path goes in defaults voice.")  # fmt: skip
+            try:
+                engine_for_voice(name)
+            except InputError as err:
+                self.fail(item, err.message, err.hint)
+            if name in out:
+                self.fail(item, f"the voice '{name}' is listed twice")
+            out.append(name)
+        return tuple(out)
+
+    def per_voice(self, catalogue: Catalogue, node: yaml.Node) -> Catalogue:
+        """Each ``per_voice`` track as one track per voice, ``ID-VOICE``,
+        titled "TITLE (VOICE)"; a client's track id names them all."""
+        if not any(t.per_voice for t in catalogue.tracks):
+            return catalogue
+        tracks: list[Track] = []
+        scripts = dict(catalogue.scripts)
+        made: dict[str, tuple[str, ...]] = {}
+        for track, entry in zip(catalogue.tracks, self.reader.sequence(node, "tracks"),
+                                strict=True):  # fmt: skip
+            if not track.per_voice:
+                tracks.append(track)
+                continue
+            script = scripts.pop(track.id)
+            title = track.title or script.meta.title or track.id
+            ids = []
+            for voice in track.voices:
+                slug = re.sub(r"[^a-z0-9._-]+", "-", voice.lower()).strip("-._")
+                one = replace(track, id=f"{track.id}-{slug}"[:80], title=f"{title} ({voice})",
+                              voice=voice, voices=(), per_voice=False)  # fmt: skip
+                if one.id in scripts or one.id in made or any(t.id == one.id for t in tracks):
+                    self.fail(entry, f"the track for voice '{voice}' would have the id "
+                              f"'{one.id}', which another track has")  # fmt: skip
+                scripts[one.id] = script
+                tracks.append(one)
+                ids.append(one.id)
+            made[track.id] = tuple(ids)
+        clients = tuple(
+            replace(c, tracks=tuple(i for t in c.tracks for i in made.get(t, (t,))))
+            for c in catalogue.clients
+        )
+        return replace(catalogue, tracks=tuple(tracks), clients=clients, scripts=scripts)
 
     def default_id(self, node: yaml.Node, script: Path, profile: str | None) -> str:
         stem = script.stem + (f"-{profile}" if profile else "")

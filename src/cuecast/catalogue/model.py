@@ -53,6 +53,14 @@ class Track:
     """Lengths the listener's page offers to fit the track to, in seconds."""
     line: int = 0
     """Line of the track's entry in the catalogue file."""
+    voices: tuple[str, ...] = ()
+    """Voices the listener may choose on the page (the first is the default);
+    empty: the catalogue's voice."""
+    per_voice: bool = False
+    """Publish one track per voice (the loader makes them: ``voice`` set)."""
+    voice: str | None = None
+    """This track's own voice (over the catalogue's ``voice``; its engine
+    comes with it): set on the tracks ``per_voice`` makes."""
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,9 @@ def track_settings(catalogue: Catalogue, track: Track) -> dict[str, object]:
     raw: dict[str, object] = {
         "profile": track.profile,
         "set": dict(track.sets),
-        "engine": d.get("engine"),
-        "voice": d.get("voice"),
+        # a track's own voice (per_voice) brings its engine, as --voice does
+        "engine": None if track.voice else d.get("engine"),
+        "voice": track.voice or d.get("voice"),
         "rate": d.get("rate"),
         "strict": d.get("strict"),
         "allow_outside": catalogue.allow_outside,

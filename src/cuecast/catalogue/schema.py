@@ -72,6 +72,11 @@ def _track() -> dict:
         "lengths": {"type": "array", "maxItems": keys.MAX_LENGTHS,
                     "items": {"type": ["string", "number"]},
                     "description": "lengths the listener's page offers (durations: 10m)"},
+        "voices": {"type": "array", "minItems": 1, "maxItems": keys.MAX_VOICES,
+                   "items": {"type": "string", "minLength": 1},
+                   "description": "voices the listener may choose on the track's page"},
+        "per_voice": {"type": "boolean",
+                      "description": "publish one track per voice (ID-VOICE)"},
     }
     assert tuple(props) == keys.TRACK_KEYS
     return object_schema(props, ("script",))

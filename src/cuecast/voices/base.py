@@ -23,6 +23,14 @@ class VoiceInfo:
     name: str
     language: str
     description: str = ""
+    gender: str = ""
+    """``female``, ``male`` or ``""`` where the engine does not say."""
+    rate_hz: int = 0
+    """The engine's own sample rate for this voice (0: not known); cuecast
+    resamples every clip to its mix rate."""
+    installed: bool = True
+    """False for a voice the engine knows of that must be fetched first
+    (``cuecast voices get``)."""
 
 
 @dataclass(frozen=True)

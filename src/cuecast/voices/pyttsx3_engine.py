@@ -86,7 +86,8 @@ class Pyttsx3Engine:
 
     def voices(self) -> list[VoiceInfo]:
         return [
-            VoiceInfo(NAME, v.identifier, v.language, v.title)  # espeak says "male" of all
+            # no gender: espeak-ng says "male" of every voice
+            VoiceInfo(NAME, v.identifier, v.language, v.title, rate_hz=22050)
             for v in _voice_table()
         ]
 

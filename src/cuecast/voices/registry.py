@@ -1,12 +1,15 @@
 """Engine names to engine objects, and which engine speaks a voice.
 
-``best`` (alias ``auto``) is the default: piper when it is installed with a
-voice for the script's language, else ``pyttsx3`` (alias ``espeak``, the
-espeak-ng engine every install has). ``piper`` is the neural engine
-(``pip install 'cuecast[neural]'``). A voice named with no engine selects
-the engine that has it (``--voice joe`` means piper, ``--voice en-gb``
-pyttsx3). A name of the form ``package.module:Class`` loads that class, for
-tests and plugins. Engine modules are imported only when asked for.
+``best`` (alias ``auto``) is the default: for each language the most
+intelligible engine installed, as measured with an offline recogniser
+(``BEST_ORDER``, numbers in docs/voices.md): English hibari, then piper
+(the ``neural`` extra), then Pico; German, Spanish, French and Italian
+Pico; every other language ``pyttsx3`` (alias ``espeak``, the espeak-ng
+engine every install has). A voice named with no engine selects the
+engine that has it (``--voice joe`` means piper, ``--voice heart`` hibari,
+``--voice pico-de`` Pico, ``--voice en-gb`` pyttsx3). A name of the form
+``package.module:Class`` loads that class, for tests and plugins. Engine
+modules are imported only when asked for.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from cuecast.voices.base import Engine, VoiceInfo
 DEFAULT_ENGINE = BEST
 """What speaks when neither the script nor the command line names an engine."""
 FALLBACK_ENGINE = "pyttsx3"
-"""Always installed: what ``best`` is when piper has no voice for the language."""
+"""Always installed: what ``best`` is when no better engine has a voice for the language."""
 
 
 def _pyttsx3() -> type[Engine]:
@@ -40,7 +43,21 @@ def _piper() -> type[Engine]:
     return PiperEngine
 
 
-ENGINES: dict[str, Callable[[], type[Engine]]] = {"pyttsx3": _pyttsx3, "piper": _piper}
+def _hibari() -> type[Engine]:
+    from cuecast.voices.hibari import HibariEngine
+
+    return HibariEngine
+
+
+def _pico() -> type[Engine]:
+    from cuecast.voices.pico import PicoEngine
+
+    return PicoEngine
+
+
+ENGINES: dict[str, Callable[[], type[Engine]]] = {
+    "hibari": _hibari, "piper": _piper, "pico": _pico, "pyttsx3": _pyttsx3,
+}
 """Each of ``engine_names.ENGINE_NAMES`` (the names, their aliases and
 ``best`` are written there) -> its class, imported when first asked for by
 a plain import (which the layer contracts see)."""
@@ -72,26 +89,40 @@ def _short(name: str) -> str:
     return parts[1] if len(parts) == 3 and "_" in parts[0] else last
 
 
+BEST_ORDER: dict[str, tuple[str, ...]] = {
+    "en": ("hibari", "piper", "pico"),
+    "de": ("pico",),
+    "es": ("pico",),
+    "fr": ("pico",),
+    "it": ("pico",),
+}
+"""Engines to prefer for a language, most intelligible first, each used
+when it is installed with a voice for the language; the fallback engine
+after them (and for every language not listed: pt and nl measured best
+with espeak-ng). The order is measured (docs/voices.md, ``tests/test_intelligibility.py``)."""
+
+
 def best_engine(language: str = "en") -> str:
-    """``piper`` if it is installed with a bundled voice for ``language``,
-    else the fallback engine (pyttsx3)."""
+    """The first of ``BEST_ORDER[language]`` installed with an installed
+    voice for ``language``, else the fallback engine (pyttsx3)."""
     primary = language.replace("_", "-").split("-")[0].lower()
-    try:
-        voices = get_engine("piper").voices()
-    except CuecastError:
-        return FALLBACK_ENGINE
-    if any(v.language.split("-")[0].lower() == primary for v in voices):
-        return "piper"
+    for name in BEST_ORDER.get(primary, ()):
+        try:
+            voices = get_engine(name).voices()
+        except CuecastError:
+            continue
+        if any(v.installed and v.language.split("-")[0].lower() == primary for v in voices):
+            return name
     return FALLBACK_ENGINE
 
 
 def engine_for_voice(voice: str, language: str = "en") -> str:
     """The engine that has the voice called ``voice``: a Piper model file
-    (``.onnx``) is piper's; a name is looked up in piper's voices, then
-    pyttsx3's. ``InputError`` naming the closest voices when none has it."""
+    (``.onnx``) is piper's; a name is looked up in ``VOICE_LOOKUP`` order.
+    ``InputError`` naming the closest voices when none has it."""
     if voice.strip().lower().split("#")[0].endswith(".onnx"):
         return "piper"
-    for engine in ("piper", FALLBACK_ENGINE):
+    for engine in VOICE_LOOKUP:
         try:
             get_engine(engine).resolve(VoiceSpec(name=voice), language)
         except CuecastError:
@@ -137,6 +168,12 @@ def _owner_hint(voice: str) -> str | None:
     return f"'{voice}' is a {owner} voice: leave out --engine, or give --engine {owner}."
 
 
+VOICE_LOOKUP = ("piper", "hibari", FALLBACK_ENGINE, "pico")
+"""The engines asked, in turn, for a voice named without an engine: espeak-ng
+before Pico, so a language tag (``--voice en-gb``) stays espeak-ng's; Pico's
+voices are called ``pico-...``."""
+
+
 def get_engine(name: str | None = None) -> Engine:
     """The engine called ``name`` or an alias of it (one instance per process)."""
     return _engine(canonical_name(name))
@@ -147,9 +184,9 @@ def _engine(key: str) -> Engine:
     try:
         return (ENGINES[key]() if key in ENGINES else _plugin(key))()
     except ImportError as exc:
-        if key == "piper":
+        if key in ("piper", "hibari"):
             raise InputError(
-                f"the piper engine is not installed ({exc})",
+                f"the {key} engine is not installed ({exc})",
                 hint="Install it with `pip install 'cuecast[neural]'`.",
             ) from exc
         raise EngineError(f"speech engine {key!r} cannot be loaded: {exc}") from exc
@@ -172,7 +209,7 @@ def default_voice(language: str = "en") -> VoiceSpec:
 
 def more_voices_hint() -> str:
     """How to get more voices than those installed now."""
-    if not get_engine("piper").voices():
+    if not get_engine("piper").voices() and not get_engine("hibari").voices():
         return f"More voices: {NEURAL_HINT}"
     return MORE_PIPER_VOICES
 
@@ -206,6 +243,11 @@ class VoiceRow:
     language: str
     description: str
     default_for: tuple[str, ...] = ()
+    gender: str = ""
+    rate_hz: int = 0
+    """The engine's own sample rate (0: not known)."""
+    installed: bool = True
+    """False: listed, but ``cuecast voices get NAME`` must fetch it first."""
 
 
 @dataclass(frozen=True)
@@ -220,8 +262,9 @@ class VoiceListing:
 def voice_listing(
     engine: str | None = None, language: str | None = None, all_voices: bool = False
 ) -> VoiceListing:
-    """The voices to show: the recommended ones (each language's default)
-    first, then by engine (piper before pyttsx3) and language. Without
+    """The voices to show, per language (cuecast's built-in languages
+    first): the language's default first, then the installed ones by engine
+    (``ENGINES_FIRST``), then those to fetch. Without
     ``all_voices`` or ``language`` only voices for the languages cuecast
     has built-in phrases for are listed."""
     from cuecast.language import SUPPORTED, primary
@@ -241,13 +284,16 @@ def voice_listing(
     ]  # fmt: skip
     rows = [
         VoiceRow(v.engine, v.name, v.language, v.description,
-                 tuple(defaults.get((v.engine, v.name), ())))
+                 tuple(defaults.get((v.engine, v.name), ())), v.gender, v.rate_hz, v.installed)
         for v in shown
     ]  # fmt: skip
     order = {name: i for i, name in enumerate(ENGINES_FIRST)}
-    rows.sort(key=lambda r: (not r.default_for, order.get(r.engine, 9), r.language, r.name))
+    languages = {lang: i for i, lang in enumerate(SUPPORTED)}
+    rows.sort(key=lambda r: (languages.get(primary(r.language), len(languages)),
+                             primary(r.language), not r.default_for, not r.installed,
+                             order.get(r.engine, 9), r.language, r.name))  # fmt: skip
     return VoiceListing(tuple(rows), tuple(notes), len(found) - len(shown))
 
 
-ENGINES_FIRST = ("piper", "pyttsx3")
-"""The order engines are listed in: the natural-sounding one first."""
+ENGINES_FIRST = ("hibari", "piper", "pico", "pyttsx3")
+"""The order engines are listed in: the natural-sounding ones first."""

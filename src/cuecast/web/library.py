@@ -26,10 +26,11 @@ from cuecast.script.reads import files_read
 from cuecast.units import clock
 
 MAX_VALUE_CHARS = 24
-FORM_KEYS = ("profile", "shown_profile")
-"""Form fields that are not vars: the profile chosen, and the one whose
+FORM_KEYS = ("profile", "shown_profile", "voice")
+"""Form fields that are not vars: the profile chosen, the one whose
 values the form was showing (so that, without JavaScript, choosing another
-profile changes the values the listener left alone)."""
+profile changes the values the listener left alone), and the voice chosen
+among the track's ``voices``."""
 
 _WHOLE = re.compile(r"^\d+$")
 _SAFE_VALUE = re.compile(r"^[0-9A-Za-z.: ]*$")
@@ -76,6 +77,8 @@ class TrackView:
     """The cover image's path: the script's own, else the series'."""
     lengths_s: tuple[float, ...] = ()
     """Lengths the catalogue offers this track's listener (``lengths``)."""
+    language: str = "en"
+    """The script's language (the voices' samples speak it)."""
 
     @property
     def default_profile(self) -> str:
@@ -83,6 +86,12 @@ class TrackView:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def voices(self) -> tuple[str, ...]:
+        """The voices the listener may choose (the catalogue's ``voices``);
+        the first is chosen when the form names none."""
+        return self.track.voices
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,8 @@ class Choice:
     """Every field's value as given or shown (for the page)."""
     options: Options
     key: str
+    voice: str = ""
+    """The voice chosen ("" when the track offers none)."""
 
     @property
     def request(self) -> RenderRequest:
@@ -129,18 +140,24 @@ class Library:
             values[f.name] = f.values.get(profile, "") if kept else text
             if not kept:
                 sets[f.name] = text
+        voice = form.get("voice", "").strip()
+        if voice and voice not in view.voices:
+            raise BadChoice(f"This session has no voice called '{voice[:40]}'.")
+        voice = voice or (view.voices[0] if view.voices else "")
         infos = _described(view, profile, sets)
-        options = serve_options(self.catalogue, view.track, profile, sets)
-        return Choice(view, profile, values, options, session_key(view, infos, options))
+        options = serve_options(self.catalogue, view.track, profile, sets, voice)
+        return Choice(view, profile, values, options, session_key(view, infos, options), voice)
 
 
 def serve_options(catalogue: Catalogue, track: Track, profile: str,
-                  sets: Mapping[str, str]) -> Options:
+                  sets: Mapping[str, str], voice: str = "") -> Options:
     """The catalogue's render options for a listener's session, read by the
     one parser (``cuecast.request``): always MP3 (it can be played while it
     is made), no captions, and only the track's own title as a tag, so the
     file is byte for byte what ``cuecast render SCRIPT --set ...`` (with the
-    catalogue's engine, voice, rate, bitrate and loudness) makes."""
+    catalogue's engine, voice, rate, bitrate and loudness) makes. A
+    ``voice`` the listener chose replaces the catalogue's and brings its
+    engine, as ``--voice`` does."""
     settings = {k: v for k, v in track_settings(catalogue, track).items()
                 if k not in (*META, "captions", "profile", "set")}  # fmt: skip
     if settings.get("format") != "mp3":
@@ -148,6 +165,9 @@ def serve_options(catalogue: Catalogue, track: Track, profile: str,
     settings.update({"format": "mp3", "profile": profile or None, "set": dict(sets)})
     if track.title:
         settings["title"] = track.title
+    if voice:
+        settings["voice"] = voice
+        settings.pop("engine", None)
     return parse_options(settings, check_voice=False)
 
 
@@ -196,11 +216,11 @@ def _view(catalogue: Catalogue, track: Track) -> TrackView:
                                       allow_outside=catalogue.allow_outside)
     fields_ = tuple(_field(i, {p: _shown(v, i.name) for p, v in by_profile.items()})
                     for i in infos if _customisable(i))
-    title, description, inputs, cover = _script_meta(track, catalogue)
+    title, description, inputs, cover, language = _script_meta(track, catalogue)
     if cover is None and catalogue.series.cover is not None:
         cover = str(catalogue.series.cover)
     return TrackView(track.id, track.title or title, description, track, profiles, fields_,
-                     inputs, cover, track.lengths_s)
+                     inputs, cover, track.lengths_s, language)
 
 
 def _customisable(info: VarInfo) -> bool:
@@ -248,8 +268,8 @@ def _short(seconds: float) -> str:
     return f"{seconds / 60:g} min" if seconds % 60 == 0 else clock(seconds)
 
 
-def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str, str | None]:
-    """The script's title, description and cover, and its render's fingerprint
+def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str, str | None, str]:
+    """The script's title, description, cover and language, and its render's fingerprint
     (``cuecast.fingerprint``: the content of every file it reads (includes,
     sounds, cover, voice model, recordings), the options and the versions of
     cuecast, the engines and ffmpeg), taken at start-up: a server restarted
@@ -260,4 +280,4 @@ def _script_meta(track: Track, catalogue: Catalogue) -> tuple[str, str, str, str
     extra = [p for p in (options.recordings, options.voice) if p and os.path.isabs(p)]
     inputs = of_files(files_read(script, extra), options.as_dict(), script=str(track.script))
     return script.meta.title or track.id, script.meta.description or "", inputs.digest, \
-        script.meta.cover
+        script.meta.cover, script.language

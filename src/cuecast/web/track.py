@@ -11,6 +11,10 @@ the picture, its description and the chapters as JSON (no rendering);
 ``GET /t/ID/fit?length=20m&profile=...`` fits the values to a length
 (``cuecast.fit``, as ``cuecast plan --length``) and gives them with the
 same.
+A track that offers voices (the catalogue's ``voices``) has a voice choice
+on its form, each voice with a short sample, ``GET /t/ID/voice/NAME.mp3``
+(a fixed sentence in the script's language, made once and kept in the
+speech cache's ``samples/``).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from cuecast.errors import InputError
@@ -72,7 +77,7 @@ async def show(request: Request) -> Response:
     except BadChoice:
         timeline = None
     return _form(request, view, choice.profile, choice.values, timeline,
-                 fitted=fitted, length_text=length_text)
+                 fitted=fitted, length_text=length_text, voice=choice.voice)
 
 
 async def make(request: Request) -> Response:
@@ -88,7 +93,7 @@ async def make(request: Request) -> Response:
         choice = await run_in_threadpool(sessions.library.choose, view, form)
     except BadChoice as bad:
         return _form(request, view, form.get("profile", view.default_profile),
-                     form, None, bad, status=bad.status)
+                     form, None, bad, status=bad.status, voice=form.get("voice", ""))
     try:
         await run_in_threadpool(sessions.start, choice)
     except QueueFull as full:
@@ -200,6 +205,24 @@ def share_link(view: TrackView, profile: str, values: Mapping[str, str]) -> str:
     return f"/t/{view.id}?{urlencode(query)}"
 
 
+async def voice_sample(request: Request) -> Response:
+    """A voice the track offers, saying a fixed sentence in its language."""
+    from cuecast import samples
+    from cuecast.voices.cache import cache_dir
+
+    view = track_of(request)
+    voice = request.path_params["voice"]
+    if voice not in view.voices:
+        raise HTTPException(404, "This session offers no such voice.")
+    limited = rate_limited(request, "plans")
+    if limited is not None:
+        return limited
+    path = await run_in_threadpool(samples.sample_file, cache_dir() / "samples", voice,
+                                   view.language)  # fmt: skip
+    return FileResponse(path, media_type="audio/mpeg",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 async def _form_fields(request: Request) -> dict[str, str] | Response:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in FORM_TYPES:
@@ -216,11 +239,13 @@ async def _form_fields(request: Request) -> dict[str, str] | Response:
 
 def _form(request: Request, view: TrackView, profile: str, values: Mapping[str, str],
           timeline: Timeline | None, bad: BadChoice | None = None, status: int = 200, *,
-          fitted: Fitted | None = None, length_text: str = "") -> Response:
+          fitted: Fitted | None = None, length_text: str = "", voice: str = "") -> Response:
     shown = {f.name: values.get(f.name, f.values.get(profile, "")) for f in view.fields}
     data = timeline.to_json() if timeline is not None else None
     text = describe(data, view.title) if data is not None else ""
+    chosen = voice if voice in view.voices else (view.voices[0] if view.voices else "")
     return page(request, "track.html", status, view=view, profile=profile, values=shown,
+                voice=chosen,
                 total_s=timeline.duration_s if timeline is not None else None,
                 picture=timeline_svg(data, text) if data is not None else None,
                 description=text, chapters=chapters(data) if data is not None else [],
@@ -246,4 +271,6 @@ routes = [
     Route("/t/{track_id}", make, methods=["POST"]),
     Route("/t/{track_id}/length", length, methods=["GET"], name="length"),
     Route("/t/{track_id}/fit", fit, methods=["GET"], name="fit"),
+    Route("/t/{track_id}/voice/{voice}.mp3", voice_sample, methods=["GET", "HEAD"],
+          name="voice_sample"),
 ]

@@ -56,6 +56,18 @@ MAX_RATE_WPM = limits.RATE_WPM.high
 
 RECIPE = 2
 """Bump when the processing here changes, to invalidate cached clips."""
+BUNDLED_RATE_HZ = 22050
+"""The bundled voice's sample rate (a medium-quality Piper model)."""
+
+
+def _rate_hz(name: str) -> int:
+    """A fetched voice's sample rate from its config, 0 when it cannot be read."""
+    model = store.piper_model(name)
+    try:
+        config = json.loads(Path(f"{model}.json").read_text("utf-8")) if model else {}
+        return int(config.get("audio", {}).get("sample_rate", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
 
 
 @dataclass(frozen=True)
@@ -108,12 +120,13 @@ class PiperEngine:
         if not available():
             return []
         bundled = [
-            VoiceInfo(engine=self.name, name=v.id, language=v.language, description=v.description)
+            VoiceInfo(engine=self.name, name=v.id, language=v.language, description=v.description,
+                      gender=v.gender, rate_hz=BUNDLED_RATE_HZ)
             for v in installed_bundled()
         ]
         fetched = [
             VoiceInfo(engine=self.name, name=n, language=installed_language(n),
-                      description="installed by cuecast voices get")
+                      description="installed by cuecast voices get", rate_hz=_rate_hz(n))
             for n in store.installed_piper()
         ]
         return bundled + fetched

@@ -100,6 +100,7 @@ class BundledVoice:
     pace: VoicePace
     description: str
     aliases: tuple[str, ...] = ()
+    gender: str = ""
 
 
 BUNDLED: tuple[BundledVoice, ...] = (
@@ -110,6 +111,7 @@ BUNDLED: tuple[BundledVoice, ...] = (
         pace=JOE_PACE,
         description="Joe, US English male, medium quality (CC0)",
         aliases=("joe",),
+        gender="male",
     ),
 )
 
