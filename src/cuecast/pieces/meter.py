@@ -71,8 +71,8 @@ def measure_piece(encoded: bytes, keep_first: int, keep: int, exe: str) -> Frame
     lo, hi = keep_first * FRAME_SAMPLES, (keep_first + keep) * FRAME_SAMPLES
     if x.size < hi:
         x = np.concatenate([x, np.zeros(hi - x.size, dtype=np.float32)])
-    weighted = kweight(x)[lo:hi].astype(np.float64).reshape(keep, FRAME_SAMPLES)
-    energy = np.einsum("ij,ij->i", weighted, weighted)
+    weighted = kweight(x)[lo:hi].reshape(keep, FRAME_SAMPLES)
+    energy = np.einsum("ij,ij->i", weighted, weighted, dtype=np.float64)
     # sample peaks per frame; the piece's true peak (one search) where the top is
     peak = np.abs(x[lo:hi]).reshape(keep, FRAME_SAMPLES).max(axis=1).astype(np.float32)
     if peak.size and peak.max() > 0:

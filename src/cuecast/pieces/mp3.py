@@ -224,8 +224,9 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
     cutter = Cutter(total)
     made_type = tuple[bytes, FrameLevels | None]
     queue: deque[tuple[Piece, str, made_type | cf.Future[made_type] | None]] = deque()
-    # pieces in flight at most: two per worker keep every worker busy
-    limit = 2 * max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
+    # pieces in flight at most: one more than the workers keeps them busy;
+    # each holds up to 3.5 MB of samples and, measured, its decoded audio
+    limit = 1 + max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
     in_flight = 0
 
     def settle(block: bool) -> None:
