@@ -251,3 +251,20 @@ def test_stopping_a_download_keeps_its_part_and_installs_nothing(mirror: Mirror,
     assert sorted(p.name for p in (tmp_path / "v" / "piper").iterdir()) == [
         f"{NAME}.onnx", f"{NAME}.onnx.json"]
     assert mirror.ranges and mirror.ranges[0].startswith("bytes=")
+
+
+def test_the_hibari_engine_finds_a_voice_get_installed(tmp_path: Path) -> None:
+    pytest.importorskip("hibari")
+    from cuecast.voices import hibari
+
+    file = hibari.catalogue()["emma"]["file"]
+    installed_path = str(voices_dir() / "hibari" / file)
+    assert hibari.model_path("emma") != installed_path
+    root = tmp_path / "copy"
+    (root / "hibari").mkdir(parents=True)
+    data = os.urandom(2000)  # stands for emma's model: the mirror's catalogue vouches for it
+    (root / "hibari" / file).write_bytes(data)
+    entry = {"file": file, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (root / "hibari" / "voices.json").write_text(json.dumps({"emma": entry}))
+    assert get("--mirror", str(root), "emma").exit_code == 0
+    assert hibari.model_path("emma") == installed_path
