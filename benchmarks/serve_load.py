@@ -89,11 +89,15 @@ def listen(base: str, who: Listener, start: threading.Event, deadline: float) ->
                 who.why = f"HTTP {made.status_code}"
                 return
             session = made.headers["location"].removeprefix(base)
-            with client.stream("GET", session + "/live.mp3") as live:
-                for chunk in live.iter_bytes():
-                    if chunk:
-                        who.first_byte_s = time.monotonic() - t0
-                        break
+            waiting = httpx.Timeout(120, read=max(1.0, deadline - time.monotonic()))
+            try:  # a session still queued sends no byte: wait up to the round's deadline
+                with client.stream("GET", session + "/live.mp3", timeout=waiting) as live:
+                    for chunk in live.iter_bytes():
+                        if chunk:
+                            who.first_byte_s = time.monotonic() - t0
+                            break
+            except httpx.ReadTimeout:
+                pass  # counted as no first byte; the file may still come
             while True:
                 state = client.get(session + "/status")
                 who.statuses.append(state.status_code)
