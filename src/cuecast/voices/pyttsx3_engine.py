@@ -35,6 +35,7 @@ import signal
 import struct
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
 from types import ModuleType
@@ -65,6 +66,13 @@ if its parent is gone (the speaker's own timeout is much shorter)."""
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 
+_ESPEAK = threading.RLock()
+"""Held around every call into espeak-ng in this process (and the fork of a
+child that speaks): the library is not thread-safe, and the page's server
+plans and renders on threads. Two threads loading it at once crashed the
+process or gave each a different voice table (141 and 153 voices), so the
+same session could be planned with one voice and rendered with another."""
+
 
 class Pyttsx3Engine:
     """The ``pyttsx3`` engine (alias ``espeak``): espeak-ng through pyttsx3."""
@@ -75,7 +83,8 @@ class Pyttsx3Engine:
 
     def version(self) -> str:
         binding = _binding()
-        lib = binding.Info(None)
+        with _ESPEAK:
+            lib = binding.Info(None)
         lib_version = lib.decode("ascii", "replace") if lib else "unknown"
         parts = [_dist_version("pyttsx3"), f"espeak-ng {lib_version}"]
         if _loader() is not None:
@@ -104,7 +113,8 @@ class Pyttsx3Engine:
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
         binding = _binding()
         if not hasattr(os, "fork"):  # pragma: no cover - no fork: not bit-exact between lines
-            return Synthesis(_speak(binding, text, voice), 22050)
+            with _ESPEAK:
+                return Synthesis(_speak(binding, text, voice), 22050)
         return Synthesis(_speak_in_child(binding, text, voice), 22050)
 
 
@@ -120,10 +130,15 @@ def _loader() -> ModuleType | None:
     return espeakng_loader
 
 
-@functools.lru_cache(maxsize=1)
 def _binding() -> ModuleType:
     """pyttsx3's espeak binding over the wheel's (else the system's) library,
-    initialised once per process in synchronous mode."""
+    initialised once per process in synchronous mode (by one thread)."""
+    with _ESPEAK:
+        return _initialised()
+
+
+@functools.lru_cache(maxsize=1)
+def _initialised() -> ModuleType:
     loader = _loader()
     if loader is not None and "pyttsx3.drivers._espeak" not in sys.modules:
         try:
@@ -204,8 +219,13 @@ class _Voice:
         return [k.lower() for k in (self.identifier, short, self.title, self.language)]
 
 
-@functools.lru_cache(maxsize=1)
 def _voice_table() -> tuple[_Voice, ...]:
+    with _ESPEAK:
+        return _listed_voices()
+
+
+@functools.lru_cache(maxsize=1)
+def _listed_voices() -> tuple[_Voice, ...]:
     binding = _binding()
     out = []
     with quiet():
@@ -299,7 +319,8 @@ def _speak_in_child(binding: ModuleType, text: str, voice: VoiceSpec) -> np.ndar
         # Python 3.12+ warns when forking with threads (numpy's BLAS pool);
         # the child only calls espeak and writes to a pipe, taking no locks.
         warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+        with _ESPEAK:  # the child's espeak is not caught halfway through another thread's call
+            pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         _child(binding, text, voice, read_fd, write_fd)
     os.close(write_fd)
