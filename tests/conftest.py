@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -43,3 +45,23 @@ class _TallyFromWorkers:
 def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_TallyFromWorkers())
+
+
+# -- the browser tests (pytest-playwright with Debian's Chromium: tests/browser.py) --
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    """Every browser test's Chromium: Debian's, headless, off the network."""
+    from tests.browser import FLAGS, chromium
+
+    return {"executable_path": chromium(), "headless": True, "args": FLAGS}
+
+
+@pytest.fixture
+def artifacts(output_path: str) -> Path:
+    """pytest-playwright's folder for this test (``test-results/...``; ``--output``)."""
+    folder = Path(output_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nbrowser screenshots: {folder}")
+    return folder

@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.edit.conftest import TINY
-from tests.web.test_browser import FLAGS, _chromium, wait_until
+from tests.web.test_browser import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -37,21 +37,8 @@ CM = "document.querySelector('.CodeMirror').CodeMirror"
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args() -> dict:
-    return {"executable_path": _chromium(), "headless": True, "args": FLAGS}
-
-
-@pytest.fixture(scope="session")
 def browser_context_args() -> dict:
     return {"viewport": LAPTOP, "device_scale_factor": 1, "accept_downloads": True}
-
-
-@pytest.fixture
-def artifacts(output_path: str) -> Path:
-    folder = Path(output_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nbrowser screenshots: {folder}")
-    return folder
 
 
 @pytest.fixture

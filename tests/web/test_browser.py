@@ -11,7 +11,6 @@ screenshot of each page is kept (the folder is printed).
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -30,10 +29,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "scripts" / "lower-back-relief.yaml"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--autoplay-policy=no-user-gesture-required"]
 PHONE = {"width": 360, "height": 740}
 SETS = ["--set", "lunge_hold=45s", "--set", "bridge_sets=2"]
 CATALOGUE = """\
@@ -48,44 +43,10 @@ tracks:
 """
 
 
-def _chromium() -> str:
-    """Debian's Chromium, installed with apt when missing and possible."""
-    found = shutil.which("chromium") or (CHROMIUM if os.path.exists(CHROMIUM) else None)
-    if found:
-        return found
-    apt = shutil.which("apt-get")
-    if os.geteuid() != 0 or apt is None:
-        pytest.skip("Chromium is not installed and cannot be installed here "
-                    "(needs root and apt-get: apt-get install chromium)")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for args in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "chromium"]):
-        done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
-        if done.returncode != 0:
-            pytest.skip(f"installing Chromium with apt failed: {done.stderr.strip()[-300:]}")
-    found = shutil.which("chromium")
-    if not found:
-        pytest.skip("apt installed no chromium binary")
-    return found
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args() -> dict:
-    return {"executable_path": _chromium(), "headless": True, "args": FLAGS}
-
-
 @pytest.fixture(scope="session")
 def browser_context_args() -> dict:
     return {"viewport": PHONE, "is_mobile": True, "has_touch": True,
             "device_scale_factor": 1, "accept_downloads": True}
-
-
-@pytest.fixture
-def artifacts(output_path: str) -> Path:
-    """pytest-playwright's folder for this test (``test-results/...``; ``--output``)."""
-    folder = Path(output_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nbrowser screenshots: {folder}")
-    return folder
 
 
 @pytest.fixture

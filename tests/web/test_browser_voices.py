@@ -17,7 +17,6 @@ from tests.web.conftest import CATALOGUE, ROUTINE
 from tests.web.test_browser import (  # noqa: F401 - pytest-playwright's fixtures
     PHONE,
     browser_context_args,
-    browser_type_launch_args,
     cli,
     serve,
     wait_until,

@@ -24,7 +24,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.audio import decode
-from tests.web.test_browser import FLAGS, _chromium, serve
+from tests.web.test_browser import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -52,11 +52,6 @@ and a loaded machine the seed's first plan has taken over 30 s."""
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args() -> dict:
-    return {"executable_path": _chromium(), "headless": True, "args": FLAGS}
-
-
-@pytest.fixture(scope="session")
 def browser_context_args() -> dict:
     return {"viewport": PHONE, "is_mobile": True, "has_touch": True,
             "device_scale_factor": 1, "accept_downloads": True}
@@ -71,14 +66,6 @@ def new_context(browser, args: dict):  # type: ignore[no-untyped-def]
     context = browser.new_context(**args)
     context.set_default_navigation_timeout(NAVIGATION_MS)
     return context
-
-
-@pytest.fixture
-def artifacts(output_path: str) -> Path:
-    folder = Path(output_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"\nbrowser screenshots: {folder}")
-    return folder
 
 
 @pytest.fixture
