@@ -98,11 +98,11 @@ def test_typed_defaults(tmp_path):
         ("  titel: x\n", (5, 3), "Did you mean 'title'?"),
         ("tracks2: []\n", (10, 1), "Did you mean 'tracks'?"),
         ("defaults: {format: mp4}\n", (10, 20), "Did you mean 'mp3'?"),
-        ("defaults: {bitrate: 1000}\n", (10, 21), "from 16 to 320"),
+        ("defaults: {bitrate: 1000}\n", (10, 21), "use 16 to 320 kbit/s"),
         ("defaults: {captions: [vtt, srtt]}\n", (10, 28), "Did you mean 'srt'?"),
         ("defaults: {engine: pipr}\n", (10, 20), "piper"),
-        ("defaults: {loudness: -60}\n", (10, 22), "from -40 to -5"),
-        ("defaults: {rate: 60}\n", (10, 18), "from 80 to 400"),  # the CLI's range
+        ("defaults: {loudness: -60}\n", (10, 22), "use -40 to -5 LUFS"),
+        ("defaults: {rate: 60}\n", (10, 18), "use 80 to 400 wpm"),  # the CLI's range
     ],
 )
 def test_mistakes_point_at_the_line_with_a_way_out(tmp_path, patch, where, words):

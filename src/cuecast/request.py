@@ -9,6 +9,7 @@ one message when it is wrong and one default:
 
     request = parse_request("routine.yaml", {"set": ["hold=45s"], "loudness": "off"})
     options = parse_options({"rate": 150, "format": "ogg"}, flags=True)   # --rate, --format
+    option_value("bitrate", "96")                     # 96: one option, e.g. a catalogue's default
 
 Option names: ``profile``, ``set`` (or ``sets``), ``engine``, ``voice``,
 ``rate``, ``strict``, ``allow_outside``, ``format``, ``bitrate``,
@@ -33,12 +34,13 @@ from cuecast import limits
 from cuecast.errors import InputError
 from cuecast.loudness.settings import TARGET_LUFS
 from cuecast.script.load import MAPPING_NAME, ScriptMapping, ScriptSource, set_text, source_name
-from cuecast.script.vars import parse_set
+from cuecast.script.vars import NAME, NAME_HINT, parse_set
 from cuecast.script.yamlnodes import did_you_mean
 
 __all__ = [
-    "META", "OFF_WORDS", "OPTION_NAMES", "TARGET_LUFS", "Length", "Options", "RenderRequest",
-    "ScriptInput", "is_off", "parse_length", "parse_options", "parse_request",
+    "META", "OFF_WORDS", "OPTION_FIELDS", "OPTION_NAMES", "TARGET_LUFS", "Length", "Options",
+    "RenderRequest", "ScriptInput", "is_off", "option_value", "parse_length", "parse_options",
+    "parse_request",
 ]  # fmt: skip
 
 ScriptInput = str | os.PathLike[str] | Mapping[str, Any]
@@ -159,7 +161,7 @@ def parse_options(raw: Mapping[str, object], *, flags: bool = False,
             raise InputError(f"unknown option {name!r}", hint=hint)
     if "set" in raw and "sets" in raw:
         raise InputError("give 'set' or 'sets', not both (they are the same option)")
-    engine, voice = _text(raw.get("engine")), _text(raw.get("voice"))
+    engine, voice = _engine(said("engine"), raw.get("engine")), _text(raw.get("voice"))
     if check_voice:
         from cuecast.voices.registry import check_options
 
@@ -180,6 +182,26 @@ def parse_options(raw: Mapping[str, object], *, flags: bool = False,
         recordings=None if raw.get("recordings") is None else os.fspath(raw["recordings"]),  # type: ignore[call-overload]
         meta=_meta(raw, said),
     )
+
+
+OPTION_FIELDS = {
+    "profile": "profile", "set": "sets", "sets": "sets", "engine": "engine", "voice": "voice",
+    "rate": "rate_wpm", "strict": "strict", "allow_outside": "allow_outside", "format": "fmt",
+    "bitrate": "bitrate_kbps", "loudness": "loudness_lufs", "captions": "captions",
+    "jobs": "jobs", "recordings": "recordings",
+}  # fmt: skip
+"""Option name -> the ``Options`` field it sets (the tags set ``meta``)."""
+
+
+def option_value(name: str, value: object, *, flags: bool = False) -> object:
+    """One option's typed value, read exactly as ``parse_options`` reads
+    it (same checks, same message): ``option_value("loudness", "off")`` is
+    ``None``, ``option_value("rate", "1000")`` an ``InputError``. For a
+    caller that knows where each value was written (a catalogue's
+    ``defaults``) and puts the message there. The engine's name is checked;
+    a voice is not (the render does)."""
+    options = parse_options({name: value}, flags=flags, check_voice=False)
+    return options.meta.get(name) if name in META else getattr(options, OPTION_FIELDS[name])
 
 
 def parse_length(value: object, *, flags: bool = False) -> Length:
@@ -235,6 +257,23 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def _engine(name: str, value: object) -> str | None:
+    """The engine as given, if its name is a built-in engine's or an alias
+    (``cuecast.engine_names``: no engine is loaded); a ``module:Class``
+    engine is checked when it is loaded."""
+    from cuecast.engine_names import engine_key
+
+    if value is None:
+        return None
+    text = str(value).strip()
+    if ":" not in text:
+        try:
+            engine_key(text)
+        except InputError as err:
+            raise InputError(f"{name} {text}: {err.message}", hint=err.hint) from None
+    return text
+
+
 def _flag(name: str, value: object) -> bool:
     if value is None:
         return False
@@ -249,6 +288,10 @@ def _sets(raw: object, said: _Said) -> dict[str, str]:
     if raw is None:
         return {}
     if isinstance(raw, Mapping):
+        for name, value in raw.items():
+            if not NAME.match(str(name)):
+                raise InputError(f"{said('set')} {name}={value}: '{name}' is not a var name",
+                                 hint=NAME_HINT)  # fmt: skip
         return {str(name): set_text(value) for name, value in raw.items()}
     if isinstance(raw, str):
         raw = [raw]
@@ -327,7 +370,8 @@ def _captions(name: str, value: object) -> tuple[str, ...]:
     if unknown:
         shown = value if isinstance(value, str) else ",".join(str(c) for c in items)
         raise InputError(f"{name} {shown}: unknown caption format '{unknown[0]}'; "
-                         f"use any of {', '.join(CAPTION_KINDS)}")  # fmt: skip
+                         f"use any of {', '.join(CAPTION_KINDS)}",
+                         hint=did_you_mean(unknown[0], CAPTION_KINDS))  # fmt: skip
     return kinds
 
 

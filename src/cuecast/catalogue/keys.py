@@ -3,8 +3,6 @@ the loader, the JSON Schema and the tests (so they cannot drift)."""
 
 from __future__ import annotations
 
-from cuecast import limits
-
 TOP_KEYS = ("series", "defaults", "tracks", "clients")
 SERIES_KEYS = (
     "title",
@@ -30,12 +28,11 @@ MAX_VOICES = 8
 CLIENT_KEYS = ("id", "name", "tracks")
 
 FORMATS = ("mp3", "m4a", "m4b", "ogg", "opus", "flac")
-"""What a podcast player can play from a feed (no WAV: no tags, no chapters)."""
-CAPTIONS = ("vtt", "srt", "lrc")
-# The ranges are the command line's, stated once in cuecast.limits.
-BITRATE_KBPS = (int(limits.BITRATE_KBPS.low), int(limits.BITRATE_KBPS.high))
-RATE_WPM = (limits.RATE_WPM.low, limits.RATE_WPM.high)
-LOUDNESS_LUFS = (limits.LOUDNESS_LUFS.low, limits.LOUDNESS_LUFS.high)
+"""What a podcast player can play from a feed (no WAV: no tags, no chapters):
+the catalogue's own rule on top of the formats ``cuecast.encode`` writes."""
+# What the defaults' values mean, their ranges and their words for "off" are the
+# command line's: ``cuecast.request`` reads them (``option_value``), ``cuecast.limits``
+# bounds them.
 
 MAX_LENGTHS = 12
 """Length choices a track may offer the listener."""

@@ -22,9 +22,8 @@ import yaml
 from cuecast import limits
 from cuecast.catalogue import keys
 from cuecast.catalogue.model import Catalogue, Client, Series, Track
-from cuecast.engine_names import engine_key
 from cuecast.errors import InputError
-from cuecast.request import is_off
+from cuecast.request import option_value, parse_length, parse_options
 from cuecast.script.files import MAX_COVER_BYTES, is_cover_image, resolve
 from cuecast.script.yamlnodes import Reader, compose, did_you_mean, read_text
 
@@ -120,16 +119,6 @@ class _Loader:
             self.fail(node, f"{what} is empty; give it some text")
         if len(value) > limit:
             self.fail(node, f"{what} is {len(value):,} characters long; at most {limit:,}")
-        return value
-
-    def number(self, node: yaml.Node, what: str, low: float, high: float) -> float:
-        raw = self.reader.scalar(node, what).strip()
-        try:
-            value = float(raw)
-        except ValueError:
-            value = float("nan")
-        if not low <= value <= high:
-            self.fail(node, f"{what} must be a number from {low:g} to {high:g}; it is '{raw}'")
         return value
 
     def file(self, node: yaml.Node, what: str) -> Path:
@@ -233,73 +222,62 @@ class _Loader:
                 self.fail(items["email"][1], f"owner email '{email}' is not an e-mail address")
         return name, email
 
-    # -- defaults -------------------------------------------------------------------------
+    # -- defaults ----------------------------------------------------------------------
 
     def defaults(self, node: yaml.Node) -> dict[str, object]:
+        """Each render option read by the one parser (``cuecast.request``):
+        it means, accepts and refuses what the command line's ``--NAME``
+        does, with the same message, here at its line and column. Then the
+        catalogue's own rules: a feed's formats, built-in engines, and a
+        voice model or recordings folder named relative to the catalogue."""
         items = self.reader.mapping(node, "defaults")
         self.reader.check_keys(items, keys.DEFAULTS_KEYS, "defaults")
         out: dict[str, object] = {}
         for name, (_, value) in items.items():
-            out[name] = getattr(self, f"default_{name}")(value)
+            out[name] = self.default(name, value)
         return out
 
-    def default_format(self, node: yaml.Node) -> str:
-        fmt = self.reader.scalar(node, "defaults format").strip().lower()
-        if fmt not in keys.FORMATS:
-            hint = did_you_mean(fmt, keys.FORMATS) or "Formats: " + ", ".join(keys.FORMATS) + "."
-            self.fail(node, f"defaults format '{fmt}' is not a format a feed can carry", hint)
-        return fmt
-
-    def default_bitrate(self, node: yaml.Node) -> int:
-        low, high = keys.BITRATE_KBPS
-        value = self.number(node, "defaults bitrate (kbit/s)", low, high)
-        if not value.is_integer():
-            self.fail(node, "defaults bitrate must be a whole number of kbit/s")
-        return int(value)
-
-    def default_engine(self, node: yaml.Node) -> str:
-        name = self.reader.scalar(node, "defaults engine").strip()
-        if ":" in name:
-            self.fail(node, f"engine '{name}': a catalogue may name only the built-in engines")
+    def default(self, name: str, node: yaml.Node) -> object:
+        raw = self.option_text(name, node)
+        if name == "engine" and ":" in str(raw):
+            self.fail(node, f"engine {raw}: a catalogue may name only the built-in engines")
         try:
-            engine_key(name)
+            value = option_value(name, raw)
         except InputError as err:
-            self.fail(node, err.message, err.hint)
-        return name
-
-    def default_voice(self, node: yaml.Node) -> str:
-        name = self.text(node, "defaults voice")
-        if name.lower().endswith(".onnx"):
+            self.fail(self.culprit(name, node), err.message, err.hint)
+        if name == "format" and value not in keys.FORMATS:
+            self.fail(node, f"format {value}: not a format a feed can carry",
+                      "Feed formats: " + ", ".join(keys.FORMATS) + ".")  # fmt: skip
+        if name == "voice" and str(value).lower().endswith(".onnx"):
             return str(self.file(node, "defaults voice"))
-        return name
+        if name == "recordings":
+            return self.recordings(node)
+        return value
 
-    def default_rate(self, node: yaml.Node) -> float:
-        return self.number(node, "defaults rate (words per minute)", *keys.RATE_WPM)
+    def option_text(self, name: str, node: yaml.Node) -> object:
+        """An option as written: its text (``on`` stays ``on``, as typed
+        after ``--loudness``); ``strict``, a flag, as true or false; a list
+        (``captions``) as its items' texts."""
+        if name == "strict" and self.reader.is_bool(node):
+            return self.reader.boolean(node, "defaults strict")
+        if name == "captions" and isinstance(node, yaml.SequenceNode):
+            items = self.reader.sequence(node, "defaults captions")
+            return [self.reader.scalar(item, "a caption format").strip() for item in items]
+        text = self.reader.scalar(node, f"defaults {name}").strip()
+        if not text:
+            self.fail(node, f"defaults {name} is empty; give it a value")
+        return text
 
-    def default_loudness(self, node: yaml.Node) -> float | None:
-        raw = self.reader.scalar(node, "defaults loudness")
-        if is_off(raw):  # off, none, no, false: the command line's words
-            return None
-        return self.number(node, "defaults loudness (LUFS)", *keys.LOUDNESS_LUFS)
+    def culprit(self, name: str, node: yaml.Node) -> yaml.Node:
+        """The item of a list the option refuses on its own, else the node."""
+        for item in node.value if isinstance(node, yaml.SequenceNode) else ():
+            try:
+                option_value(name, [self.reader.scalar(item, "an item").strip()])
+            except InputError:
+                return item
+        return node
 
-    def default_captions(self, node: yaml.Node) -> tuple[str, ...]:
-        nodes = [node] if isinstance(node, yaml.ScalarNode) else self.reader.sequence(
-            node, "defaults captions")  # fmt: skip
-        out: list[str] = []
-        for item in nodes:
-            for kind in self.reader.scalar(item, "a caption format").split(","):
-                kind = kind.strip().lower()
-                if kind not in keys.CAPTIONS:
-                    hint = did_you_mean(kind, keys.CAPTIONS) or "Captions: vtt, srt, lrc."
-                    self.fail(item, f"'{kind}' is not a caption format", hint)
-                if kind not in out:
-                    out.append(kind)
-        return tuple(out)
-
-    def default_strict(self, node: yaml.Node) -> bool:
-        return self.reader.boolean(node, "defaults strict")
-
-    def default_recordings(self, node: yaml.Node) -> str:
+    def recordings(self, node: yaml.Node) -> str:
         """A folder of recorded lines (``voices/recordings/``), kept inside
         the catalogue's folder like its files."""
         raw = self.reader.scalar(node, "defaults recordings").strip()
@@ -433,30 +411,29 @@ class _Loader:
         return track_id
 
     def sets(self, node: yaml.Node) -> dict[str, str]:
-        out = {}
-        for name, (key, value) in self.reader.mapping(node, "track set").items():
-            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-                self.fail(key, f"'{name}' is not a var name")
-            out[name] = self.reader.scalar(value, f"set {name}").strip()
-        return out
+        """Like ``--set`` (the one parser, ``cuecast.request``); the values
+        are checked against the script's vars when it loads."""
+        items = self.reader.mapping(node, "track set")
+        texts = {name: self.reader.scalar(value, f"set {name}").strip()
+                 for name, (_, value) in items.items()}  # fmt: skip
+        for name, (key, _) in items.items():
+            try:
+                option_value("set", {name: texts[name]})
+            except InputError as err:
+                self.fail(key, err.message, err.hint)
+        return dict(parse_options({"set": texts}).sets)
 
     def lengths(self, node: yaml.Node) -> tuple[float, ...]:
-        from cuecast.script import parse_duration
-        from cuecast.script.durations import DurationError
-
         items = self.reader.sequence(node, "track lengths")
         if len(items) > keys.MAX_LENGTHS:
             self.fail(node, f"track lengths lists {len(items)}; at most {keys.MAX_LENGTHS}")
         out = []
         for item in items:
             raw = self.reader.scalar(item, "a track length").strip()
-            try:
-                seconds = parse_duration(raw)
-            except DurationError as err:
-                self.fail(item, f"track length: {err}")
-            if seconds <= 0:
-                self.fail(item, f"track length '{raw}' must be more than 0")
-            out.append(seconds)
+            try:  # the one parser's lengths, as --length and length= read them
+                out.append(parse_length(raw).seconds)
+            except InputError as err:
+                self.fail(item, err.message, err.hint)
         return tuple(sorted(set(out)))
 
     def published(self, node: yaml.Node) -> date:

@@ -7,7 +7,9 @@ the loader's own; the loader stays the judge of files, scripts and ids.
 
 from __future__ import annotations
 
+from cuecast import limits
 from cuecast.catalogue import keys
+from cuecast.engine_names import ALIASES, BEST, ENGINE_NAMES
 from cuecast.request import OFF_WORDS
 from cuecast.script.schema import object_schema
 
@@ -40,16 +42,18 @@ def _series() -> dict:
 
 
 def _defaults() -> dict:
-    low, high = keys.LOUDNESS_LUFS
-    caption = {"enum": list(keys.CAPTIONS)}
+    from cuecast.captions import CAPTION_KINDS
+
+    loudness, bitrate, rate = limits.LOUDNESS_LUFS, limits.BITRATE_KBPS, limits.RATE_WPM
+    caption = {"enum": list(CAPTION_KINDS)}
     props = {
         "format": {"enum": list(keys.FORMATS)},
-        "bitrate": {"type": "integer", "minimum": keys.BITRATE_KBPS[0],
-                    "maximum": keys.BITRATE_KBPS[1]},  # fmt: skip
-        "engine": {"enum": ["pyttsx3", "piper", "best", "espeak", "espeak-ng", "auto"]},
+        "bitrate": {"type": "integer", "minimum": int(bitrate.low), "maximum": int(bitrate.high)},
+        "engine": {"enum": [*ENGINE_NAMES, BEST, *ALIASES]},
         "voice": {"type": "string"},
-        "rate": {"type": "number", "minimum": keys.RATE_WPM[0], "maximum": keys.RATE_WPM[1]},
-        "loudness": {"anyOf": [{"type": "number", "minimum": low, "maximum": high},
+        "rate": {"type": "number", "minimum": rate.low, "maximum": rate.high},
+        "loudness": {"anyOf": [{"type": "number", "minimum": loudness.low,
+                                "maximum": loudness.high},
                                {"enum": [*OFF_WORDS, False]}]},  # fmt: skip
         "captions": {"anyOf": [{"type": "array", "items": caption}, {"type": "string"}]},
         "strict": {"type": "boolean"},

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from cuecast.loudness import Loudness
     from cuecast.request import Options
 
-FORMATS = ["mp3", "m4a", "m4b", "ogg", "opus", "flac", "wav"]
 
 
 class _Command(click.Command):
@@ -104,9 +103,10 @@ def _script_options(f: Callable) -> Callable:
         click.option("--profile", help="Apply the script's profile NAME to its vars."),
         click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
                      help="Set a var (repeatable); wins over --profile."),
-        click.option("--engine", help="Speech engine for every line: best (the default: piper "
-                     "when installed for the script's language, else pyttsx3), piper (neural, "
-                     "the 'neural' extra) or pyttsx3 (espeak-ng)."),
+        click.option("--engine", help="Speech engine for every line: best (the default: the "
+                     "most intelligible one installed for the script's language, see "
+                     "docs/voices.md), hibari or piper (neural, the 'neural' extra), pico "
+                     "(SVOX Pico) or pyttsx3 (espeak-ng)."),
         click.option("--voice", help="Voice name or model path (see 'cuecast voices'); with no "
                      "--engine it brings its own (joe: piper, en-gb: pyttsx3)."),
         click.option("--rate", metavar="WPM",

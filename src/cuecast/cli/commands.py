@@ -10,7 +10,6 @@ import click
 
 from cuecast import limits
 from cuecast.cli.base import (
-    FORMATS,
     _levels,
     _options,
     _print_warnings,
@@ -21,7 +20,7 @@ from cuecast.cli.base import (
 )
 from cuecast.cli.lines import recording_report
 from cuecast.errors import CuecastError
-from cuecast.loudness.settings import TARGET_LUFS
+from cuecast.request import OFF_WORDS, TARGET_LUFS
 from cuecast.units import clock_text
 
 if TYPE_CHECKING:
@@ -33,14 +32,15 @@ if TYPE_CHECKING:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Output file [default: SCRIPT's name with the format's extension, "
                    "in the current folder]. The timeline goes beside it as NAME.timeline.json.")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS),
-              help="Audio format [default: from -o's extension, else mp3].")
+@click.option("-f", "--format", "fmt", metavar="FORMAT",
+              help="Audio format: mp3, m4a, m4b, ogg, opus, flac or wav "
+                   "[default: from -o's extension, else mp3].")
 @click.option("-b", "--bitrate", metavar="KBPS",
               help=f"Bitrate in kbit/s ({limits.BITRATE_KBPS.text()}) "
                    "[default: mp3 96, m4a 96, opus 64].")
 @click.option("--loudness", default=f"{TARGET_LUFS:g}", show_default=True, metavar="LUFS|off",
               help="Normalise to this integrated loudness (true peak <= -1 dBTP), or "
-                   "'off' (also none, no, false).")
+                   f"'off' (also {', '.join(OFF_WORDS[1:])}).")
 @click.option("--captions", metavar="vtt,srt,lrc",
               help="Also write captions beside the track (any of vtt, srt, lrc).")
 @click.option("--title", help="Override the title tag.")

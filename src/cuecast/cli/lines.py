@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cuecast.cli.base import main
+from cuecast.cli.base import _options, main
 
 if TYPE_CHECKING:
     from cuecast.script.model import Script
@@ -37,11 +37,13 @@ def lines(scripts: tuple[str, ...], profile: str | None, sets: tuple[str, ...], 
           recordings: str | None, pieces: bool, missing: bool, allow_outside: bool) -> None:
     """List every distinct line SCRIPTS speak, with its id for recording."""
     from cuecast.lines import script_lines
-    from cuecast.script import parse_set
 
+    # the one request's parser (``cuecast.request``), as render and plan use it
+    options = _options(profile=profile, sets=sets, allow_outside=allow_outside,
+                       recordings=recordings)  # fmt: skip
     found = script_lines(
-        scripts, profile=profile, sets=dict(parse_set(s) for s in sets),
-        allow_outside=allow_outside, recordings=recordings, pieces=pieces,
+        scripts, profile=options.profile, sets=options.sets,
+        allow_outside=options.allow_outside, recordings=options.recordings, pieces=pieces,
     )
     if missing:
         found = tuple(line for line in found if not line.recordings)

@@ -30,6 +30,7 @@ PLACEHOLDERS = ("side", "n", "total")
 """Filled in by the planner; a var may not take these names."""
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME_HINT = "A name is letters, digits and '_', starting with a letter."
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _BRACES = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|\{")
 
@@ -202,7 +203,7 @@ def parse_set(text: str) -> tuple[str, str]:
     if not sep or not NAME.match(name):
         raise InputError(
             f"--set expects NAME=VALUE, like --set hold=90s; got '{text}'",
-            hint="A name is letters, digits and '_', starting with a letter." if sep else None,
+            hint=NAME_HINT if sep else None,
         )
     return name, value.strip()
 
