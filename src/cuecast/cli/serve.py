@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -29,9 +30,13 @@ from cuecast.cli.listening import listen, quiet_stop, shown_host
 @click.option("--forwarded-allow-ips", "proxies", default="127.0.0.1,::1", show_default=True,
               metavar="ADDRESSES",
               help="Reverse proxies (comma-separated addresses or networks, * for any) whose "
-                   "X-Forwarded-For names the listener, for rate limits; '' trusts none.")
+                   "X-Forwarded-For names the listener, for the per-listener rate limits: "
+                   "of its addresses the listener is the last one that is not a trusted proxy "
+                   "(those to its left a client can make up). A request from any other "
+                   "address is its own listener; '' trusts none (docs/serve.md).")
 @click.option("--cluster", metavar="ADDRESS",
-              help="Render sessions on the Dask scheduler at ADDRESS (the cluster extra).")
+              help="Encode sessions' MP3 pieces on the Dask scheduler's workers at ADDRESS "
+                   "(the cluster extra); the same bytes as here.")
 def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budget: int,
           workers: int | None, queue_bound: int | None, proxies: str,
           cluster: str | None) -> None:
@@ -44,14 +49,15 @@ def serve(catalogue: str, host: str, port: int, store_dir: str | None, disk_budg
     loaded = load_catalogue(catalogue)
     store = store_dir or os.path.join(os.path.dirname(os.path.abspath(catalogue)),
                                       ".cuecast-serve")
-    remote = None
-    if cluster:
-        from cuecast.publish.remote import ClusterRenderer
+    cluster_client = contextlib.ExitStack()
+    pieces = None
+    if cluster:  # the MP3 pieces encoded there, as publish --cluster renders its tracks
+        from cuecast.publish.batch import cluster_executor
 
-        remote = ClusterRenderer(loaded, cluster)
+        pieces = cluster_client.enter_context(cluster_executor(cluster))
     settings = Settings(store_dir=Path(store), disk_budget_bytes=disk_budget * 1024 * 1024,
                         workers=workers or os.cpu_count() or 1, queue_bound=queue_bound or 0,
-                        remote=remote)
+                        pieces=pieces, on_close=cluster_client.close)
     app = create_app(loaded, settings)
     sock = listen(host, port)
     bound = sock.getsockname()[1]

@@ -111,6 +111,11 @@ class JobQueue:
         with self._lock:
             return self._active.get(key) or self._finished.get(key)
 
+    def active(self, key: str) -> Job | None:
+        """The job of ``key`` if it is queued or running (not yet retired)."""
+        with self._lock:
+            return self._active.get(key)
+
     def position(self, job: Job) -> int:
         """How many jobs are ahead of ``job`` in the queue (0 once it runs)."""
         if job.state != "queued":

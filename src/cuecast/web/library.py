@@ -102,15 +102,16 @@ class Choice:
     profile: str
     values: Mapping[str, str]
     """Every field's value as given or shown (for the page)."""
-    options: Options
+    request: RenderRequest
+    """The render this choice asks for: the track's script and the options
+    (``serve_options``), parsed once; plans and renders take it as it is."""
     key: str
     voice: str = ""
     """The voice chosen ("" when the track offers none)."""
 
     @property
-    def request(self) -> RenderRequest:
-        """The render this choice asks for."""
-        return RenderRequest(str(self.track.track.script), self.options)
+    def options(self) -> Options:
+        return self.request.options
 
 
 class Library:
@@ -146,7 +147,8 @@ class Library:
         voice = voice or (view.voices[0] if view.voices else "")
         infos = _described(view, profile, sets)
         options = serve_options(self.catalogue, view.track, profile, sets, voice)
-        return Choice(view, profile, values, options, session_key(view, infos, options), voice)
+        request = RenderRequest(str(view.track.script), options)
+        return Choice(view, profile, values, request, session_key(view, infos, options), voice)
 
 
 def serve_options(catalogue: Catalogue, track: Track, profile: str,

@@ -3,9 +3,12 @@
 Takes a ``Choice`` (see ``library``); gives its total length (the
 library's own plan, with the speech cache, remembered per key) and its
 file: straight from the store when the same session was made before,
-otherwise a ``Job`` that renders with ``cuecast.pipeline.render`` (or on a
-Dask cluster, ``Settings.remote``) into a work folder and moves the
-finished file into the store.
+otherwise a ``Job`` that renders with ``cuecast.pipeline.render`` into a
+work folder and moves the finished file into the store. With
+``Settings.pieces`` (``cuecast serve --cluster``: a Dask client's
+executor) the MP3's pieces not in the cache are encoded there, as
+``publish --cluster`` encodes tracks; the rest (speech, mix, join, live
+audio) stays here, with the same bytes.
 
 Two queues (``jobs.JobQueue``), so that a crowd asking for small changes
 is never refused because of real rendering work: a session that needs at
@@ -18,6 +21,7 @@ generously (``Settings.assembly_bound``); one that needs more new speech
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import os
 import threading
 from collections import OrderedDict
@@ -25,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cuecast.catalogue import Track
+from cuecast.encode import PieceOptions
 from cuecast.errors import CuecastError
-from cuecast.pipeline import Options, lines_to_speak, prepare, render
+from cuecast.pipeline import lines_to_speak, prepare, render
 from cuecast.timeline import Timeline
 from cuecast.web.jobs import Job, JobQueue
 from cuecast.web.library import BadChoice, Choice, Library
@@ -39,11 +43,6 @@ PLANS_KEPT = 256
 """Plans remembered (a timeline of a 20-minute session is about 100 KB)."""
 PLANS_AT_ONCE = 2
 """Plans (for the live total) running at the same time; more wait."""
-
-Remote = Callable[[Track, Options, Path], None]
-"""Renders a catalogue track with these options into this file elsewhere
-(``cuecast serve --cluster``: ``publish.remote``); raises ``CuecastError``."""
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -60,8 +59,11 @@ class Settings:
     renders_per_minute: int = 30
     plans_per_minute: int = 240
     requests_per_minute: int = 1200
-    remote: Remote | None = None
-    """Where sessions render, if not in this process (a Dask cluster)."""
+    pieces: cf.Executor | None = None
+    """Where the MP3 pieces not in the cache are encoded, if not on this
+    machine's cores (``serve --cluster``: a Dask client's executor)."""
+    on_close: Callable[[], None] | None = None
+    """Called when the server stops (lets the cluster's client go)."""
 
     @property
     def bound(self) -> int:
@@ -93,7 +95,7 @@ class Sessions:
                 return self._plans[choice.key]
         with self._planning:
             try:
-                timeline = prepare(choice.track.track.script, choice.options).timeline
+                timeline = prepare(choice.request.script, choice.request.options).timeline
             except CuecastError as err:
                 raise BadChoice(err.message, status=422 if err.exit_code == 2 else 500) from None
         with self._plans_lock:
@@ -124,14 +126,32 @@ class Sessions:
             return stored
         lane = self.assembly if self._small_change(choice) else self.queue
         with self._starting:  # one job per key, whichever queue it is in
-            running = self.job(choice.key)
-            if running is not None and running.state in ("queued", "running"):
+            running = self._active(choice.key)
+            if running is not None:
                 return running
+            stored = self.store.get(choice.key)  # a job that ended since the first look
+            if stored is not None:
+                return stored
             return lane.submit(choice.key, lambda: self.store.work_dir(choice.key),
                                lambda job: self._render(job, choice))
 
     def job(self, key: str) -> Job | None:
-        return self.assembly.get(key) or self.queue.get(key)
+        """The job of ``key``: the one queued or running, in either queue,
+        else the one that ended last (for its status page)."""
+        active = self._active(key)
+        if active is not None:
+            return active
+        ended = [j for j in (self.assembly.get(key), self.queue.get(key)) if j is not None]
+        return max(ended, key=lambda j: j.created_s) if ended else None
+
+    def _active(self, key: str) -> Job | None:
+        """The job of ``key`` queued or running in either queue: the other
+        queue may hold an ended one of the same key, which must not hide it."""
+        for lane in (self.assembly, self.queue):
+            job = lane.active(key)
+            if job is not None:
+                return job
+        return None
 
     def position(self, job: Job) -> int:
         """Jobs ahead of ``job`` in its queue (0 once it runs)."""
@@ -149,24 +169,21 @@ class Sessions:
     def close(self) -> None:
         self.queue.close()
         self.assembly.close()
-        close_remote = getattr(self.settings.remote, "close", None)
-        if close_remote is not None:
-            close_remote()  # the cluster's client
+        if self.settings.on_close is not None:
+            self.settings.on_close()  # the cluster's client
 
     def _small_change(self, choice: Choice) -> bool:
         try:
-            return lines_to_speak(choice.track.track.script, choice.options) <= FEW_LINES
+            return lines_to_speak(choice.request.script, choice.request.options) <= FEW_LINES
         except CuecastError:
             return False  # the render reports it, in its own queue
 
     def _render(self, job: Job, choice: Choice) -> Path:
         out = job.work_dir / "session.mp3"
+        request = choice.request
         try:
-            if self.settings.remote is not None:
-                self.settings.remote(choice.track.track, choice.options, out)
-            else:
-                render(choice.track.track.script, out, choice.options, job.progress,
-                       audio_out=job.live.write)
+            render(request.script, out, request.options, job.progress, audio_out=job.live.write,
+                   pieces=PieceOptions(executor=self.settings.pieces))
             return self.store.put(choice.key, out)
         finally:
             self.store.discard_work(choice.key)

@@ -1,0 +1,115 @@
+"""One session key, one job, whichever queue a request is routed to.
+
+A request goes to the assembly queue or the render queue by how much new
+speech it needs, which changes as lines are spoken: the same key can be
+routed to both. Before, ``Sessions.job`` looked in the assembly queue
+first and took an ended job there for the key's job, so a request could
+start a second job for a key the render queue was still rendering, both
+writing one work folder."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from cuecast.catalogue import load_catalogue
+from cuecast.errors import CuecastError
+from cuecast.pipeline import render
+from cuecast.web import sessions as sessions_module
+from cuecast.web.jobs import Job
+from cuecast.web.library import Library, serve_options
+from cuecast.web.sessions import Sessions, Settings
+
+
+def make_sessions(catalogue_path: Path, store: Path) -> tuple[Sessions, Library]:
+    library = Library(load_catalogue(catalogue_path))
+    return Sessions(library, Settings(store_dir=store, workers=2)), library
+
+
+def test_an_ended_job_in_one_queue_never_hides_a_running_one_in_the_other(
+        catalogue_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sessions, library = make_sessions(catalogue_path, tmp_path / "store")
+    lanes = iter([True, False, True])  # assembly, then render (new speech), then assembly
+    monkeypatch.setattr(Sessions, "_small_change", lambda self, choice: next(lanes))
+    release = threading.Event()
+    calls: list[str] = []
+
+    def fake_render(script, out, options, progress=None, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(str(out))
+        if len(calls) == 1:
+            raise CuecastError("the engine stopped")
+        release.wait(30)
+        Path(out).write_bytes(b"the session")
+
+    monkeypatch.setattr(sessions_module, "render", fake_render)
+    try:
+        choice = library.choose(library.get("tiny"), {"hold": "6"})  # type: ignore[arg-type]
+        failed = sessions.start(choice)
+        assert isinstance(failed, Job)
+        failed.finished.wait(30)
+        assert failed.state == "failed"
+        running = sessions.start(choice)  # the render queue this time
+        assert isinstance(running, Job) and running is not failed
+        again = sessions.start(choice)  # routed to the assembly queue, where the failed one is
+        assert again is running
+        assert sessions.job(choice.key) is running  # the status page follows the running one
+        release.set()
+        running.finished.wait(30)
+        assert running.state == "done"
+        assert len(calls) == 2
+        stored = sessions.finished(choice.key)
+        assert stored is not None and stored.read_bytes() == b"the session"
+        assert sessions.job(choice.key) is running
+    finally:
+        release.set()
+        sessions.close()
+
+
+@pytest.mark.e2e
+def test_two_requests_at_once_for_one_key_share_one_job_and_get_renders_bytes(
+        catalogue_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two listeners ask for the same values at the same moment, one routed
+    to each queue: one job, one render, and both are given the file
+    ``cuecast render`` writes for those values."""
+    sessions, library = make_sessions(catalogue_path, tmp_path / "store")
+    routed = iter([True, False])
+    monkeypatch.setattr(Sessions, "_small_change", lambda self, choice: next(routed))
+    renders: list[str] = []
+    real = sessions_module.render
+
+    def counted(script, out, *args, **kwargs):  # type: ignore[no-untyped-def]
+        renders.append(str(out))
+        return real(script, out, *args, **kwargs)
+
+    monkeypatch.setattr(sessions_module, "render", counted)
+    view = library.get("tiny")
+    assert view is not None
+    both = threading.Barrier(2)
+    got: list[Job | Path] = []
+
+    def listener() -> None:
+        choice = library.choose(view, {"hold": "7", "sets": "3"})
+        both.wait(10)
+        got.append(sessions.start(choice))
+
+    try:
+        threads = [threading.Thread(target=listener) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(got) == 2 and isinstance(got[0], Job) and got[0] is got[1]
+        got[0].finished.wait(120)
+        assert got[0].state == "done", got[0].error
+        key = got[0].key
+        stored = sessions.finished(key)
+        assert stored is not None
+        assert len(renders) == 1
+    finally:
+        sessions.close()
+    catalogue = load_catalogue(catalogue_path)
+    options = serve_options(catalogue, catalogue.tracks[0], "", {"hold": "7", "sets": "3"})
+    local = render(catalogue.tracks[0].script, tmp_path / "local.mp3", options)
+    assert stored.read_bytes() == Path(local.path).read_bytes()
