@@ -21,17 +21,14 @@ Determinism: Pico carries state from one line to the next inside the
 process (a line spoken after another differs in its last bits), so each
 line is spoken in a forked child of a process that never speaks itself:
 the same text and settings give the same samples in any process, whatever
-was spoken before. Where there is no ``fork`` lines are spoken in-process.
+was spoken before (``voices/forked.py``, as espeak-ng's lines are). Where
+there is no ``fork`` lines are spoken in-process.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import os
-import signal
-import struct
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +38,7 @@ from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.voices.base import Synthesis, VoiceInfo
+from cuecast.voices.forked import speak_forked
 
 NAME = "pico"
 SAMPLE_RATE_HZ = 16000
@@ -141,10 +139,7 @@ class PicoEngine:
         settings = {"voice": entry.tag, "speed": rate / DEFAULT_RATE_WPM * entry.pace,
                     "pitch": 2.0 ** ((pitch - 50.0) / 50.0)}  # fmt: skip
         tts = self._engine()
-        if hasattr(os, "fork"):
-            pcm = _speak_in_child(tts, text, settings)
-        else:  # pragma: no cover - no fork: not bit-exact between lines
-            pcm = _speak(tts, text, settings)
+        pcm = speak_forked(lambda: bytes(tts.speak(text, **settings)), NAME, text)
         return Synthesis(np.frombuffer(pcm, dtype="<i2").astype(np.int16), SAMPLE_RATE_HZ)
 
     def _engine(self) -> Any:
@@ -156,52 +151,6 @@ class PicoEngine:
                                   hint=INSTALL_HINT) from exc  # fmt: skip
             self._tts = NanoTTS()
         return self._tts
-
-
-CHILD_GUARD_S = 900
-"""A child still alive after this is killed by SIGALRM (the worker's own
-timeout is much shorter)."""
-
-
-def _speak(tts: Any, text: str, settings: dict[str, Any]) -> bytes:
-    try:
-        return bytes(tts.speak(text, **settings))
-    except Exception as exc:  # noqa: BLE001 - the C extension raises assorted types
-        raise EngineError(f"pico failed to speak {text[:60]!r}: {exc}") from exc
-
-
-def _speak_in_child(tts: Any, text: str, settings: dict[str, Any]) -> bytes:
-    """Speak in a forked child (Pico's state as it was before any line)."""
-    read_fd, write_fd = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: 3.12+
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 1
-        try:
-            os.close(read_fd)
-            signal.alarm(CHILD_GUARD_S)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            try:
-                tag, payload = b"K", _speak(tts, text, settings)
-            except EngineError as exc:
-                tag, payload = b"E", exc.message.encode("utf-8", "replace")
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(tag + struct.pack("<I", len(payload)) + payload)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if len(data) < 5 or data[:1] not in (b"K", b"E"):
-        raise EngineError(f"pico stopped while speaking {text[:60]!r} (status {status})")
-    (size,) = struct.unpack("<I", data[1:5])
-    payload = data[5 : 5 + size]
-    if data[:1] == b"E":
-        raise EngineError(payload.decode("utf-8", "replace"))
-    return payload
 
 
 def find_voice(name: str) -> PicoVoice:

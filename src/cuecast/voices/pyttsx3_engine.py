@@ -20,8 +20,9 @@ Why each line is spoken in a forked child: espeak-ng keeps internal state
 between utterances (the same line spoken twice in one process differs by a
 few samples, even after ``espeak_ng_SetRandSeed`` or re-initialising). A
 child forked from a process that has never synthesised starts from the same
-state every time, so the same text and voice always give the same samples.
-The fork costs about 2 ms per line.
+state every time, so the same text and voice always give the same samples
+(``voices/forked.py``, as Pico's lines are). The fork costs about 2 ms per
+line.
 """
 
 from __future__ import annotations
@@ -31,12 +32,9 @@ import ctypes
 import difflib
 import functools
 import os
-import signal
-import struct
 import sys
 import tempfile
 import threading
-import warnings
 from collections.abc import Iterator
 from types import ModuleType
 
@@ -47,6 +45,7 @@ from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.versions import package_version
 from cuecast.voices.base import Synthesis, VoiceInfo
+from cuecast.voices.forked import speak_forked
 
 NAME = "pyttsx3"
 DEFAULT_RATE_WPM = 150.0
@@ -60,9 +59,6 @@ _VOLUME = (limits.VOLUME.low, limits.VOLUME.high)
 PREFERRED_VOICE = {"en": "en-us", "fr": "fr-fr"}
 """The voice picked for a bare language tag when the data has several
 (French is France's, not the first of Belgium, Switzerland and France)."""
-CHILD_GUARD_S = 900
-"""A forked child that is still alive after this is killed by SIGALRM even
-if its parent is gone (the speaker's own timeout is much shorter)."""
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 
@@ -112,10 +108,9 @@ class Pyttsx3Engine:
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
         binding = _binding()
-        if not hasattr(os, "fork"):  # pragma: no cover - no fork: not bit-exact between lines
-            with _ESPEAK:
-                return Synthesis(_speak(binding, text, voice), 22050)
-        return Synthesis(_speak_in_child(binding, text, voice), 22050)
+        pcm = speak_forked(lambda: _speak(binding, text, voice).astype("<i2").tobytes(),
+                           "espeak-ng", text, lock=_ESPEAK, quiet=True)  # fmt: skip
+        return Synthesis(np.frombuffer(pcm, dtype="<i2").astype(np.int16), 22050)
 
 
 # --- loading -----------------------------------------------------------------
@@ -310,48 +305,3 @@ def _speak(binding: ModuleType, text: str, voice: VoiceSpec) -> np.ndarray:
 
 def _or(value: float | None, default: float) -> float:
     return default if value is None else value
-
-
-def _speak_in_child(binding: ModuleType, text: str, voice: VoiceSpec) -> np.ndarray:
-    """Synthesise in a forked child (fresh espeak state); the samples as int16."""
-    read_fd, write_fd = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns when forking with threads (numpy's BLAS pool);
-        # the child only calls espeak and writes to a pipe, taking no locks.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        with _ESPEAK:  # the child's espeak is not caught halfway through another thread's call
-            pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        _child(binding, text, voice, read_fd, write_fd)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if len(data) < 5 or data[:1] not in (b"K", b"E"):
-        raise EngineError(f"espeak-ng stopped while speaking {text!r} (status {status})")
-    (size,) = struct.unpack("<I", data[1:5])
-    payload = data[5 : 5 + size]
-    if data[:1] == b"E":
-        raise EngineError(f"espeak-ng failed on {text!r}: {payload.decode('utf-8', 'replace')}")
-    return np.frombuffer(payload, dtype="<i2").astype(np.int16)
-
-
-def _child(binding: ModuleType, text: str, voice: VoiceSpec, read_fd: int, write_fd: int) -> None:
-    """Body of the forked child: speak, write ``K|E, size, payload``, exit."""
-    code = 1
-    try:
-        os.close(read_fd)
-        signal.alarm(CHILD_GUARD_S)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        try:
-            tag, payload = b"K", _speak(binding, text, voice).astype("<i2").tobytes()
-        except Exception as exc:  # noqa: BLE001 - reported to the parent
-            tag, payload = b"E", str(exc).encode("utf-8", "replace")
-        with os.fdopen(write_fd, "wb") as pipe:
-            pipe.write(tag + struct.pack("<I", len(payload)) + payload)
-        code = 0
-    finally:
-        os._exit(code)
