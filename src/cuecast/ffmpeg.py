@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import math
 import os
 import signal
 import subprocess
@@ -277,10 +278,13 @@ def as_pcm(block: np.ndarray, gain_lin: float, clip: float) -> np.ndarray:
     """One mix block as contiguous little-endian float32, gain applied,
     NaN/inf zeroed and clipped to ``[-clip, clip]``."""
     x = np.asarray(block, dtype=np.float32).reshape(-1)
-    if gain_lin != 1.0:
-        x = x * np.float32(gain_lin)
-    x = np.nan_to_num(x, nan=0.0, posinf=clip, neginf=-clip)
-    x = np.clip(x, -clip, clip)
+    # one new array, changed in place: scaled, clipped (which takes an
+    # infinity to the clip level), and, only if the sum says a NaN is
+    # there (a clipped block's sum is finite otherwise), NaN zeroed
+    x = x * np.float32(gain_lin) if gain_lin != 1.0 else x.copy()
+    np.clip(x, -clip, clip, out=x)
+    if x.size and not math.isfinite(float(np.add.reduce(x))):
+        x[np.isnan(x)] = 0.0
     return np.ascontiguousarray(x, dtype="<f4")
 
 

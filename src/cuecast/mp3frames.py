@@ -32,13 +32,15 @@ the Xing header (after the 4-byte frame header and the side information):
 
 from __future__ import annotations
 
+import math
 import struct
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import anycrc
+import numpy as np
 
 from cuecast.errors import EncodeError
 from cuecast.units import GRID_SAMPLES
@@ -102,6 +104,53 @@ def frame_spans(data: bytes | memoryview, start: int = 0) -> Iterator[tuple[int,
             raise Mp3FormatError(f"the frame at byte {offset} is cut short")
         yield offset, length
         offset += length
+
+
+def frame_offsets(data: bytes | memoryview,
+                  phases: Sequence[int] = ()) -> tuple[np.ndarray, int]:  # fmt: skip
+    """The offset of every frame of ``data`` (as ``frame_spans`` finds them,
+    int64) and the phase of its padding (give it back in ``phases`` for the
+    next run of frames from the same encoder: those are tried first).
+
+    A CBR stream pads one frame now and then so the bit rate is exact: the
+    frame ``i`` of an encode is padded when ``floor((i + 1) s / r)`` passes
+    ``floor(i s / r)`` (``s = 144 000 kbps mod r``, ``r`` the sample rate),
+    counted from some phase. Each phase whose padded frames add up to the
+    bytes there is tried (those in ``phases`` first), and the frames it
+    puts where they start are checked all at once: the sync, the bit rate,
+    the sample rate and the padding bit of every header must be there. That
+    is exact (where two phases first differ, they put that frame in the
+    same place and read the same padding bit), and numpy's, not a Python
+    loop's; data that no phase fits is parsed frame by frame."""
+    if len(data) < 4:
+        return _walked(data)
+    head = header_at(data, 0)
+    rate = head.sample_rate
+    plain, step = divmod(144 * head.bitrate_kbps * 1000, rate)
+    size = len(data)
+    period = rate // math.gcd(step, rate)  # 1 without padding
+    raw = np.frombuffer(data, dtype=np.uint8)
+    b1, b2 = raw[1], raw[2] & 0xFD
+    # count frames, so many padded: count * plain + padded == size, 0 <= padded <= count
+    for count in range(size // plain, -(-size // (plain + 1)) - 1, -1):
+        padded = size - count * plain
+        fitting = [ph for ph in dict.fromkeys([*(p % period for p in phases), *range(period)])
+                   if (count + ph) * step // rate - ph * step // rate == padded]  # fmt: skip
+        i = np.arange(count + 1, dtype=np.int64)
+        for ph in fitting:
+            before = (i + ph) * step // rate - ph * step // rate  # padded frames before i
+            offsets = i[:-1] * plain + before[:-1]
+            at = raw[offsets + 2]
+            if (
+                np.all(raw[offsets] == 0xFF) and np.all(raw[offsets + 1] == b1)
+                and np.all(at & 0xFD == b2) and np.array_equal((at >> 1) & 1, np.diff(before))
+            ):  # fmt: skip
+                return offsets, ph
+    return _walked(data)
+
+
+def _walked(data: bytes | memoryview) -> tuple[np.ndarray, int]:
+    return np.fromiter((o for o, _ in frame_spans(data)), dtype=np.int64), 0
 
 
 def skip_id3(data: bytes) -> int:
@@ -184,6 +233,9 @@ class Joiner:
         """Offset of each audio frame, from the Info frame's start."""
         self.size = len(template.info)
         self.crc = 0
+        self.phases: list[int] = []
+        """The padding's phases met in the frames added (``frame_offsets``):
+        a sound piece's and the template's silence."""
 
     @property
     def frames(self) -> int:
@@ -191,10 +243,11 @@ class Joiner:
 
     def add(self, frames: bytes) -> int:
         """Append whole frames; gives how many."""
-        n = 0
-        for offset, _ in frame_spans(frames):
-            self.offsets.append(self.size + offset)
-            n += 1
+        offsets, phase = frame_offsets(frames, self.phases)
+        if phase not in self.phases:
+            self.phases = [phase, *self.phases[:3]]
+        self.offsets.frombytes((offsets + self.size).astype(np.int64).tobytes())
+        n = len(offsets)
         self.f.write(frames)
         if self.audio_out is not None and frames:
             self.audio_out(frames)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from array import array
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -100,7 +100,13 @@ def piece_key(piece: Piece, settings: Sequence[str]) -> str:
 
 
 class Cutter:
-    """Feed the mix with ``feed`` and ``end``; each gives the pieces settled."""
+    """Feed the mix with ``feed`` and ``end``; each gives the pieces settled.
+
+    Whole blocks are looked at at once (numpy), never a frame at a time: a
+    block's slots are flagged zero or not as it comes, a run of silent
+    frames is found with a cumulative sum, and a slot's energy is summed
+    only where a long stretch is cut (``_quietest``). The blocks fed are
+    kept, not copied, until no piece needs them: do not change them."""
 
     def __init__(self, total_samples: int, *, max_frames: int = MAX_PIECE_FRAMES,
                  min_silent: int = MIN_SILENT_FRAMES) -> None:  # fmt: skip
@@ -108,14 +114,14 @@ class Cutter:
         self.slots = -(-total_samples // FRAME_SAMPLES)
         self.max_frames = max_frames
         self.min_silent = min_silent
-        self.buf = np.zeros(0, dtype=np.float32)
-        self.buf_start = 0
-        """Track sample of ``buf[0]``."""
+        self.chunks: deque[tuple[int, np.ndarray]] = deque()
+        """The samples kept: ``(track sample of its first, samples)``, in order."""
         self.received = 0
-        self.zero = bytearray()
-        """Per complete slot: 1 if all its samples are zero."""
-        self.energy = array("d")
-        """Per complete slot: the sum of its squared samples."""
+        self.tail = np.zeros(0, dtype=np.float32)
+        """Samples received after the last complete slot (fewer than a slot)."""
+        self.zero = np.zeros(self.slots, dtype=bool)
+        """Per slot: all its samples are zero (the first ``classified``)."""
+        self.classified = 0
         self.start = 0
         """First frame of the piece being gathered."""
         self.next = 0
@@ -124,12 +130,12 @@ class Cutter:
         self.done = False
 
     def feed(self, block: np.ndarray) -> Iterator[Piece]:
-        block = np.asarray(block, dtype=np.float32).reshape(-1)
+        block = np.ascontiguousarray(block, dtype="<f4").reshape(-1)
         if block.size == 0:
             return
-        self.buf = np.concatenate([self.buf, block]) if self.buf.size else block.copy()
+        self.chunks.append((self.received, block))
         self.received += block.size
-        self._classify()
+        self._classify(block)
         yield from self._advance(final=False)
         self._trim()
 
@@ -137,7 +143,10 @@ class Cutter:
         """The rest, once the whole mix was fed."""
         if self.received != self.total:
             raise ValueError(f"the mix gave {self.received} samples, expected {self.total}")
-        self._classify()
+        if self.tail.size:  # the last slot, partial: zero-padded
+            self.zero[self.classified] = not self.tail.any()
+            self.classified += 1
+            self.tail = self.tail[:0]
         yield from self._advance(final=True)
         if self.in_silence:
             yield Piece(self.start, self.next, True)
@@ -147,90 +156,138 @@ class Cutter:
 
     # -- classifying frames ---------------------------------------------------
 
-    def _classify(self) -> None:
-        """Zero flags for every complete slot received (the last, partial
-        slot too once everything is in)."""
-        have = len(self.zero)
-        full = self.received // FRAME_SAMPLES
-        if self.received == self.total:
-            full = self.slots
-        if full <= have:
-            return
-        lo = have * FRAME_SAMPLES - self.buf_start
-        hi = min(full * FRAME_SAMPLES, self.received) - self.buf_start
-        part = self.buf[lo:hi]
-        pad = (-part.size) % FRAME_SAMPLES
-        if pad:
-            part = np.concatenate([part, np.zeros(pad, dtype=np.float32)])
-        slots = part.reshape(-1, FRAME_SAMPLES)
-        self.zero += (~slots.any(axis=1)).astype(np.uint8).tobytes()
-        self.energy.extend(np.einsum("ij,ij->i", slots, slots, dtype=np.float64).tolist())
+    def _classify(self, block: np.ndarray) -> None:
+        """Zero flags for every slot the block completes."""
+        rest = block
+        if self.tail.size:
+            need = FRAME_SAMPLES - self.tail.size
+            self.tail = np.concatenate([self.tail, block[:need]])
+            rest = block[need:]
+            if self.tail.size < FRAME_SAMPLES:
+                return
+            self.zero[self.classified] = not self.tail.any()
+            self.classified += 1
+            self.tail = self.tail[:0]
+        whole = rest.size // FRAME_SAMPLES
+        if whole:
+            slots = rest[: whole * FRAME_SAMPLES].reshape(whole, FRAME_SAMPLES)
+            self.zero[self.classified : self.classified + whole] = ~slots.any(axis=1)
+            self.classified += whole
+        if rest.size > whole * FRAME_SAMPLES:
+            self.tail = rest[whole * FRAME_SAMPLES :].copy()
 
-    def _silent(self, k: int) -> bool:
-        """Frame k is the encoder's silence (its slots k-2..k+1 are zero);
-        never the first three frames nor those near the end (the encoder's
-        start and flush are its own)."""
-        if k < 3 or k > self.slots - 3:
-            return False
-        return all(self.zero[k - 2 : k + 2])
+    def _silent(self, lo: int, hi: int) -> np.ndarray:
+        """For frames ``lo..hi-1``: the encoder's silence (its slots k-2..k+1
+        are zero); never the first three frames nor those near the end (the
+        encoder's start and flush are its own)."""
+        out = np.zeros(max(0, hi - lo), dtype=bool)
+        a, b = max(lo, 3), min(hi, self.slots - 2)
+        if b > a:
+            z = self.zero
+            out[a - lo : b - lo] = z[a - 2 : b - 2] & z[a - 1 : b - 1] & z[a:b] & z[a + 1 : b + 1]
+        return out
 
     def _known(self, final: bool) -> int:
         """Frames that can be classified now (those below this)."""
         if final:
             return self.slots - 2
-        return max(0, len(self.zero) - 1)
+        return max(0, self.classified - 1)
 
     # -- settling pieces -------------------------------------------------------
 
     def _advance(self, final: bool) -> Iterator[Piece]:
+        """Settle what the frames known so far settle: a silent run ends at
+        its first sound frame; a sound stretch ends where ``min_silent``
+        silent frames begin, or is cut at its quietest once it is
+        ``max_frames`` long."""
         known = self._known(final)
         while self.next < known:
-            k = self.next
             if self.in_silence:
-                if self._silent(k):
-                    self.next += 1
-                    continue
+                sound = np.flatnonzero(~self._silent(self.next, known))
+                if not sound.size:
+                    self.next = known
+                    return
+                k = self.next + int(sound[0])
                 yield Piece(self.start, k, True)
-                self.start, self.in_silence = k, False
+                self.start, self.next, self.in_silence = k, k, False
                 continue
-            if k - self.start >= self.max_frames:
-                cut = self._quietest(self.start + self.max_frames // 2, k)
-                yield self._sound(self.start, cut)
-                self.start = self.next = cut
+            limit = self.start + self.max_frames
+            testable = known - self.min_silent + 1
+            # frames below ``testable`` have their ``min_silent`` frames all known
+            end = max(self.next, min(testable, limit))
+            run = self._silent_run(self.next, end)
+            if run is not None:
+                if run > self.start:
+                    yield self._sound(self.start, run)
+                self.start, self.in_silence = run, True
+                self.next = run + self.min_silent
                 continue
-            if k + self.min_silent > known and not final:
+            k = end
+            if k >= known:  # (with min_silent 1) every frame known was looked at
+                self.next = k
                 return
-            if all(self._silent(j) for j in range(k, min(k + self.min_silent, known))) and \
-                    k + self.min_silent <= known:
-                if k > self.start:
-                    yield self._sound(self.start, k)
-                self.start, self.in_silence = k, True
-                self.next = k + self.min_silent
-                continue
-            self.next += 1
+            if k >= limit:
+                yield from self._cut(k)
+            elif not final:
+                self.next = k  # wait for more frames
+                return
+            elif limit < known:
+                yield from self._cut(limit)
+            else:
+                self.next = known
+                return
+
+    def _silent_run(self, lo: int, hi: int) -> int | None:
+        """The first frame in ``lo..hi-1`` that starts ``min_silent`` silent
+        frames, if any."""
+        if hi <= lo:
+            return None
+        flags = self._silent(lo, hi + self.min_silent - 1)
+        counts = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+        runs = np.flatnonzero(counts[self.min_silent :] - counts[: hi - lo] == self.min_silent)
+        return None if not runs.size else lo + int(runs[0])
+
+    def _cut(self, k: int) -> Iterator[Piece]:
+        """The stretch has grown to ``max_frames`` at frame ``k``: cut it at its
+        quietest frame in the second half."""
+        cut = self._quietest(self.start + self.max_frames // 2, k)
+        yield self._sound(self.start, cut)
+        self.start = self.next = cut
 
     def _quietest(self, lo: int, hi: int) -> int:
         """The frame in ``lo..hi`` whose slots (k-2..k+1) hold the least
         energy, the latest of equals: where a cut disturbs least."""
-        e = np.frombuffer(self.energy, dtype=np.float64)[lo - 2 : hi + 2]
+        slots = self._samples((lo - 2) * FRAME_SAMPLES, (hi + 2) * FRAME_SAMPLES)
+        slots = slots.reshape(-1, FRAME_SAMPLES)
+        e = np.einsum("ij,ij->i", slots, slots, dtype=np.float64)
         around = np.convolve(e, np.ones(4), mode="valid")  # around[i]: frame lo + i
         best = around.min()
         return lo + int(np.flatnonzero(around <= best)[-1])
+
+    def _parts(self, lo: int, hi: int) -> list[np.ndarray]:
+        """Track samples ``lo..hi-1`` as views of the blocks kept, in order."""
+        hi = min(hi, self.received)
+        parts = [chunk[max(0, lo - at) : hi - at] for at, chunk in self.chunks
+                 if at < hi and at + chunk.size > lo]  # fmt: skip
+        if not self.chunks or lo < self.chunks[0][0] or sum(p.size for p in parts) != hi - lo:
+            raise AssertionError(f"samples {lo}..{hi} outside the buffer")  # pragma: no cover
+        return parts
+
+    def _samples(self, lo: int, hi: int) -> np.ndarray:
+        """Track samples ``lo..hi-1`` (a copy)."""
+        parts = self._parts(lo, hi)
+        return np.concatenate(parts) if len(parts) != 1 else parts[0].copy()
 
     def _sound(self, first: int, stop: int | None) -> Piece:
         keep = min(first, LEAD_IN_FRAMES)
         lo = (first - keep) * FRAME_SAMPLES
         hi = self.total if stop is None else min(self.total, (stop + TAIL_FRAMES) * FRAME_SAMPLES)
-        pcm = self.buf[lo - self.buf_start : hi - self.buf_start]
-        if lo < self.buf_start or hi - self.buf_start > self.buf.size:
-            raise AssertionError(f"piece {first}..{stop} outside the buffer")  # pragma: no cover
-        return Piece(first, stop, False, np.ascontiguousarray(pcm, dtype="<f4").tobytes(), keep)
+        pcm = b"".join(part.data for part in self._parts(lo, hi))  # one copy
+        return Piece(first, stop, False, pcm, keep)
 
     def _trim(self) -> None:
-        """Drop the samples no piece will need again."""
+        """Drop the blocks no piece will need again."""
         first = self.next if self.in_silence else self.start
         keep_from = max(0, first - LEAD_IN_FRAMES) * FRAME_SAMPLES
-        drop = keep_from - self.buf_start
-        if drop > 0:
-            self.buf = self.buf[drop:]
-            self.buf_start = keep_from
+        while self.chunks and self.chunks[0][0] + self.chunks[0][1].size <= keep_from:
+            self.chunks.popleft()
