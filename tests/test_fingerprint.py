@@ -100,11 +100,11 @@ def test_versions_name_cuecast_the_engines_and_ffmpeg(monkeypatch, tmp_path: Pat
     assert found["ffmpeg"].startswith("ffmpeg version")
     assert set(versions.VERSIONED) < set(found)
     fake = tmp_path / "ffmpeg"
-    fake.write_text("#!/bin/sh\necho 'ffmpeg version 0.0-test'\n")
+    fake.write_text("#!/bin/sh\necho 'ffmpeg version 99.0-test'\n")
     fake.chmod(0o755)
     before = of_contents([("s.yaml", b"x")], {}, script="s.yaml").digest
     monkeypatch.setenv("CUECAST_FFMPEG", str(fake))
-    assert versions.versions()["ffmpeg"] == "ffmpeg version 0.0-test"
+    assert versions.versions()["ffmpeg"] == "ffmpeg version 99.0-test"
     assert of_contents([("s.yaml", b"x")], {}, script="s.yaml").digest != before
 
 

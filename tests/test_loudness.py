@@ -1,16 +1,17 @@
-"""loudness.py: EBU R128 measurement and normalisation, checked on the
-decoded output of a real encode."""
+"""loudness/ffmpeg_meter.py: EBU R128 measurement by ffmpeg, and a plain
+gain (``settings.plain_gain_db``) checked on the decoded output of a real
+encode. The levelling and its limiter: test_loudness_level.py and
+test_loudness_numpy.py; the render's tracks: tests/e2e/test_loudness_exact.py."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 
 from cuecast.encode import EncodeSettings, encode
 from cuecast.errors import EncodeError
-from cuecast.loudness import Loudness, gain_for, measure_loudness, parse_summary
+from cuecast.loudness import Loudness, measure_loudness, parse_summary
+from cuecast.loudness.settings import plain_gain_db
 from cuecast.timeline import SAMPLE_RATE
 from tests.audio_check import blocks_of, decode, sine
 
@@ -28,12 +29,12 @@ def voice_like(length: int, peak: float) -> np.ndarray:
     return (peak * x / np.max(np.abs(x))).astype(np.float32)
 
 
-def normalise_and_encode(x: np.ndarray, path, fmt: str = "mp3") -> tuple[float, bool, Loudness]:
-    """Pass 1 measure, pass 2 encode with the gain; the loudness decoded."""
-    gain_db, limit = gain_for(measure_loudness(blocks_of(x)))
-    settings = EncodeSettings(fmt=fmt, gain_db=gain_db, limiter=limit)
+def normalise_and_encode(x: np.ndarray, path, fmt: str = "mp3") -> tuple[float, Loudness]:
+    """Pass 1 measure, pass 2 encode with the plain gain; the loudness decoded."""
+    gain_db = plain_gain_db(measure_loudness(blocks_of(x)).integrated_lufs, -16.0)
+    settings = EncodeSettings(fmt=fmt, gain_db=gain_db)
     encode(blocks_of(x), str(path), settings, meta=None, chapters=[], total_samples=len(x))
-    return gain_db, limit, measure_loudness(blocks_of(decode(str(path))))
+    return gain_db, measure_loudness(blocks_of(decode(str(path))))
 
 
 def assert_on_target(result: Loudness) -> None:
@@ -52,18 +53,7 @@ def test_full_scale_sine_reference():
 def test_silence_gets_no_gain():
     result = measure_loudness([np.zeros(2 * SR, np.float32)])
     assert result.integrated_lufs <= -70.0
-    assert gain_for(result) == (0.0, False)
-
-
-def test_gain_for_arithmetic():
-    assert gain_for(Loudness(-20.0, -10.0, 3.0)) == (4.0, False)
-    assert gain_for(Loudness(-10.0, -0.1, 3.0)) == (-6.0, False)
-    gain_db, limit = gain_for(Loudness(-30.0, -6.0, 3.0))
-    assert (gain_db, limit) == (14.0, True)
-    assert gain_for(Loudness(-23.0, -8.0, 3.0), target_lufs=-19.0)[0] == 4.0
-    # within the codec margin of the ceiling: limit
-    assert gain_for(Loudness(-20.0, -5.2, 3.0))[1] is True
-    assert gain_for(Loudness(-70.0, -math.inf, 0.0)) == (0.0, False)
+    assert plain_gain_db(result.integrated_lufs, -16.0) == 0.0
 
 
 def test_parse_summary_and_missing_summary():
@@ -85,45 +75,15 @@ def test_parse_summary_and_missing_summary():
 
 
 def test_loud_input_comes_down_to_target(tmp_path):
-    gain_db, limit, result = normalise_and_encode(voice_like(5 * SR, 0.99), tmp_path / "l.mp3")
-    assert gain_db < 0 and not limit
+    gain_db, result = normalise_and_encode(voice_like(5 * SR, 0.99), tmp_path / "l.mp3")
+    assert gain_db < 0
     assert_on_target(result)
-
-
-def peaky(spike_peak: float) -> np.ndarray:
-    """Quiet speech (-40 LUFS, peaks -26 dBFS) with five 2 ms plosive-like spikes."""
-    x = voice_like(5 * SR, 0.05)
-    spike = spike_peak * np.hanning(88).astype(np.float32)
-    for k in range(5):
-        at = int((0.6 + k) * SR)
-        x[at : at + 88] += spike
-    return x
-
-
-@pytest.mark.parametrize("fmt", ["mp3", "ogg"])
-def test_peaky_input_is_limited_to_the_ceiling(tmp_path, fmt):
-    gain_db, limit, result = normalise_and_encode(peaky(0.1), tmp_path / f"p.{fmt}", fmt)
-    assert gain_db > 20 and limit
-    assert_on_target(result)
-
-
-def test_heavy_limiting_is_corrected_by_measuring_again(tmp_path):
-    x = peaky(0.25)  # the spikes carry a dB of the loudness: limiting them loses it
-    gain_db, limit = gain_for(measure_loudness(blocks_of(x)))
-    assert limit
-    processed = measure_loudness(blocks_of(x), gain_db=gain_db, limiter=True)
-    assert processed.integrated_lufs < -16.5
-    gain_db += -16.0 - processed.integrated_lufs
-    out = tmp_path / "h.mp3"
-    settings = EncodeSettings(gain_db=gain_db, limiter=True)
-    encode(blocks_of(x), str(out), settings, meta=None, chapters=[], total_samples=len(x))
-    assert_on_target(measure_loudness(blocks_of(decode(str(out)))))
 
 
 def test_mostly_silent_session_is_judged_by_its_sound(tmp_path):
     x = np.zeros(10 * SR, np.float32)
     x[4 * SR : 5 * SR] = voice_like(SR, 0.3)  # 10% sound, 90% digital silence
-    gain_db, limit, result = normalise_and_encode(x, tmp_path / "s.mp3")
+    gain_db, result = normalise_and_encode(x, tmp_path / "s.mp3")
     assert gain_db > 0
     assert_on_target(result)
     decoded = decode(str(tmp_path / "s.mp3"))

@@ -52,7 +52,7 @@ import numpy as np
 from cuecast import limits, tags
 from cuecast.atomic import TempFile, clean_stale_temps, os_error_text
 from cuecast.errors import EncodeError, InputError
-from cuecast.ffmpeg import LIMITER_HEADROOM, FfmpegRun, as_pcm, encoder_args, stream
+from cuecast.ffmpeg import FfmpegRun, as_pcm, encoder_args, stream
 from cuecast.loudness import Loudness, parse_summary
 from cuecast.pieces import PieceStore, Stats, write_pieced
 from cuecast.pieces.mp3 import MIN_PIECED_SAMPLES
@@ -79,14 +79,13 @@ level matches the mix and loudness normalisation hits its target."""
 @dataclass(frozen=True)
 class EncodeSettings:
     """``fmt`` one of FORMATS; ``bitrate_kbps`` None for the format default;
-    ``gain_db`` applied before encoding; ``limiter`` switches on
-    ffmpeg's limiter; ``measure`` measures the encoded stream as it is made
+    ``gain_db`` applied before encoding (the mix comes levelled and
+    limited: ``loudness/``); ``measure`` measures the encoded stream as it is made
     (``ffmpeg.MEASURE_ENCODED``): ``encode`` gives that ``Loudness``."""
 
     fmt: str = "mp3"
     bitrate_kbps: int | None = None
     gain_db: float = 0.0
-    limiter: bool = False
     measure: bool = False
 
 
@@ -124,13 +123,14 @@ def encode(
     total_samples: int,
     before_commit: Callable[[], None] | None = None,
     audio_out: Callable[[bytes], None] | None = None,
-    accept: Callable[[Loudness], None] | None = None,
+    accept: Callable[[Loudness, str], None] | None = None,
     pieces: PieceOptions | None = None,
 ) -> Loudness | None:
     """Stream ``blocks`` (float32 mono, 44100 Hz, ``total_samples`` in all)
     through ffmpeg into ``out_path``, tag it, and rename it into place.
     With ``settings.measure``, gives the encoded stream's loudness, which
-    ``accept`` may refuse by raising (then nothing is written).
+    ``accept`` (given it and the encoded file, complete but not yet in
+    place) may refuse by raising (then nothing is written).
     ``before_commit`` runs once the file is complete, just before that
     rename (``render`` renames the sidecars there: ``atomic.Batch``); if it
     raises, the file is not renamed. ``audio_out`` (mp3 only) gets the
@@ -158,7 +158,7 @@ def encode(
                                  chapters_file, audio_out)
             measured = parse_summary(text) if settings.measure else None
         if measured is not None and accept is not None:
-            accept(measured)
+            accept(measured, tmp.path)
         tags.write_tags(tmp.path, fmt, meta, chapters, cover)
         if before_commit is not None:
             before_commit()
@@ -179,10 +179,8 @@ class PieceOptions:
 
 
 def pieced(settings: EncodeSettings, total_samples: int) -> bool:
-    """Whether this encode is made of pieces: MP3 without ffmpeg's limiter
-    (its state runs across the whole track), longer than a few frames."""
-    fmt = settings.fmt.lower()
-    return fmt == "mp3" and not settings.limiter and total_samples >= MIN_PIECED_SAMPLES
+    """Whether this encode is made of pieces: MP3 longer than a few frames."""
+    return settings.fmt.lower() == "mp3" and total_samples >= MIN_PIECED_SAMPLES
 
 
 def _encode_whole(blocks: Iterable[np.ndarray], path: str, settings: EncodeSettings,
@@ -252,11 +250,9 @@ def encoder_input(
     fmt = _check_settings(settings)
     kbps = settings.bitrate_kbps or DEFAULT_KBPS.get(fmt)
     args = encoder_args(fmt, kbps, out_path, chapters_file=chapters_file,
-                        limiter=settings.limiter, tap=tap,
-                        measure=settings.measure)  # fmt: skip
+                        tap=tap, measure=settings.measure)
     gain_lin = 10.0 ** ((settings.gain_db + _level_trim_db(fmt, settings)) / 20.0)
-    clip = LIMITER_HEADROOM if settings.limiter else 1.0
-    return args, gain_lin, clip
+    return args, gain_lin, 1.0
 
 
 def _check_settings(settings: EncodeSettings) -> str:

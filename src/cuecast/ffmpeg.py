@@ -21,6 +21,7 @@ import collections
 import functools
 import math
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -32,11 +33,15 @@ import numpy as np
 
 from cuecast import envvars
 from cuecast.errors import CuecastError, EncodeError
-from cuecast.units import SAMPLE_RATE, db_to_gain
+from cuecast.units import SAMPLE_RATE
 
 PIPE_BYTES = 1 << 20
 """Size asked for ffmpeg's stdin pipe (Linux): 1 MB rather than 64 kB
 means a few large writes per mix block instead of many small wake-ups."""
+
+MIN_VERSION = (7, 1)
+"""The oldest ffmpeg cuecast runs: every render measures its encoded track
+with ffmpeg's loopback decoder (``-dec``, ``MEASURE_ENCODED``), new in 7.1."""
 
 FFMPEG_TIMEOUT_S = 120.0
 """Longest a write to ffmpeg, or its finishing, may take before it counts as hung."""
@@ -53,24 +58,6 @@ PCM_OUTPUT = ["-f", "f32le", "pipe:1"]
 NULL_OUTPUT = ["-f", "null", "-"]
 """ffmpeg output arguments that keep nothing (a measuring filter prints)."""
 
-LIMIT_DBFS = -2.0
-"""Ceiling of the limiter (sample peak): 1 dB under the -1 dBTP target
-leaves room for inter-sample peaks and lossy codec overshoot (AAC, Vorbis
-and Opus decoded up to 0.7 dB over a -1.5 dBFS ceiling on speech)."""
-
-LIMITER_HEADROOM = 64.0
-"""With the limiter on, samples are clipped only at +36 dBFS (a guard
-against garbage): the limiter, not a hard clip, brings peaks down."""
-
-
-def limiter_filter() -> str:
-    """ffmpeg's lookahead limiter: 5 ms attack, 50 ms release, automatic
-    release control, no make-up gain, its lookahead delay compensated so
-    timing is kept."""
-    limit = db_to_gain(LIMIT_DBFS)
-    return f"alimiter=limit={limit:.6f}:attack=5:release=50:level=0:asc=1:latency=1"
-
-
 MEASURE_ENCODED = [
     "-dec", "0:0", "-filter_complex", "[dec:0]ebur128=peak=true:framelog=quiet[measured]",
     "-map", "[measured]", *NULL_OUTPUT,
@@ -80,14 +67,22 @@ decoder, as a player would decode the file) and measures it with
 ``ebur128``: its summary is printed at the ``info`` log level."""
 
 
+def frame_peaks_args(path: str) -> list[str]:
+    """Decode ``path`` (its first audio stream, as a player would) through
+    ``ebur128`` logging each 100 ms frame's true peak (``FTPK``, at the
+    ``info`` log level), keeping nothing: where a codec put its peaks."""
+    return ["-nostats", "-i", path, "-map", "0:a:0",
+            "-af", "ebur128=peak=true:framelog=info", *NULL_OUTPUT]  # fmt: skip
+
+
 def encoder_args(
     fmt: str, kbps: int | None, out: str, *, chapters_file: str | None = None,
-    limiter: bool = False, tap: bool = False, measure: bool = False,
+    tap: bool = False, measure: bool = False,
 ) -> list[str]:
     """The raw mix on stdin encoded as ``fmt`` into ``out``: mono,
     bit-exact (no version strings, fixed Ogg serials, no MP4 creation time),
-    no metadata but the chapters of ``chapters_file`` (ffmetadata), after
-    the limiter if asked. ``kbps`` None: the codec's quality default (ogg).
+    no metadata but the chapters of ``chapters_file`` (ffmetadata).
+    ``kbps`` None: the codec's quality default (ogg).
     ``tap`` (mp3 only): the encoded frames also go to stdout as they are
     made (ffmpeg's tee muxer: encoded once, written twice; the file is
     byte for byte the one without the tap, stdout gets its audio frames
@@ -101,8 +96,6 @@ def encoder_args(
     else:
         args += ["-map", "0:a", "-map_metadata", "-1", "-map_chapters", "-1"]
     args += ["-fflags", "+bitexact", "-flags:a", "+bitexact", "-ac", "1"]
-    if limiter:
-        args += ["-af", limiter_filter()]
     measured = MEASURE_ENCODED if measure else []
     if tap and fmt == "mp3":
         codec = _codec_args(fmt, kbps)[:-4]  # without -write_xing 1 -f mp3: on the file's side
@@ -225,6 +218,25 @@ def _check_runs(path: str) -> None:
             f"ffmpeg at {path} does not work (exit code {proc.returncode})",
             hint="Set CUECAST_FFMPEG to a working ffmpeg binary.",
         )
+    first = proc.stdout.decode("utf-8", "replace").partition("\n")[0].strip()
+    version = release(first)
+    if version is not None and version < MIN_VERSION:
+        need = ".".join(map(str, MIN_VERSION))
+        raise EncodeError(
+            f"ffmpeg at {path} is version {'.'.join(map(str, version))}; cuecast needs "
+            f"ffmpeg {need} or newer (it measures each encoded track with ffmpeg's "
+            "loopback decoder, -dec)",
+            hint=f"Set CUECAST_FFMPEG to ffmpeg {need} or newer, or unset it to use the "
+                 "one imageio-ffmpeg bundles.",
+        )
+
+
+def release(version_line: str) -> tuple[int, int] | None:
+    """``(major, minor)`` of ``ffmpeg -version``'s first line (``ffmpeg
+    version 7.1.1``, ``n9.0.2-17-g…``, ``6.1.1-3ubuntu5``), or None when it
+    names no release (a git snapshot, ``N-113000-g…``: taken as new enough)."""
+    match = re.match(r"ffmpeg version n?(\d+)\.(\d+)", version_line)
+    return None if match is None else (int(match.group(1)), int(match.group(2)))
 
 
 def ffmpeg_timeout_s() -> float:

@@ -144,36 +144,43 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
     clips, target = _clip_source(prepared.speaker), options.loudness_lufs
     ceiling = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
     levelled = _level(timeline, clips, bed, target, ceiling)
-    try:
-        written, measured = _encode_levelled(levelled, bed, out_path, fmt, options, prepared,
-                                             progress, target, audio_out, pieces)  # fmt: skip
-    except guard.Missed as missed:  # the codec moved it: level once more, made up
-        assert target is not None
-        # a listener following ``audio_out`` has had the first take whole (the
-        # miss is known at its end) and keeps it; the file is the second take,
-        # the bytes ``cuecast render`` writes
-        aim, ceiling = missed.miss.retarget(target, ceiling)
-        levelled = _level(timeline, clips, bed, aim, ceiling)
+    correction = None if target is None else guard.Correction(target)
+    for take in range(guard.MAX_CORRECTIONS + 1):
         try:
-            written, measured = _encode_levelled(levelled, bed, out_path, fmt, options,
-                                                 prepared, progress, target,
-                                                 pieces=pieces)  # fmt: skip
-        except guard.Missed as again:
-            raise again.miss.error(out_path) from None
+            written, measured = _encode_levelled(levelled, bed, out_path, fmt, options, prepared,
+                                                 progress, target, correction,
+                                                 audio_out if take == 0 else None,
+                                                 pieces)  # fmt: skip
+            break
+        except guard.Missed as missed:  # the codec moved it: correct (``guard.Correction``)
+            # a listener following ``audio_out`` has had the first take whole (the
+            # miss is known at its end) and keeps it; the file is a later take,
+            # the bytes ``cuecast render`` writes
+            assert correction is not None
+            if take == guard.MAX_CORRECTIONS:
+                raise missed.miss.error(out_path) from None
+            aim = correction.aim_lufs
+            correction = correction.after(missed.miss)
+            if correction.aim_lufs != aim:
+                levelled = _level(timeline, clips, bed, correction.aim_lufs, ceiling)
     return Result(out_path, written[0], timeline, levelled.before, written[1:],
                   measured if measured is not None else levelled.after)
 
 
 def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt: str,
                      options: Options, prepared: Prepared, progress: Progress | None,
-                     target: float | None, audio_out: Callable[[bytes], None] | None = None,
+                     target: float | None, correction: guard.Correction | None,
+                     audio_out: Callable[[bytes], None] | None = None,
                      pieces: PieceOptions | None = None,
                      ) -> tuple[tuple[str, ...], Loudness | None]:
-    """Mix ``levelled`` into the encoder; with a target, the encoded stream
-    is measured and ``guard.Missed`` raised (nothing written) if it missed."""
+    """Mix ``levelled`` into the encoder, with the correction's dips; with a
+    target, the encoded stream is measured and ``guard.Missed`` raised
+    (nothing written) if it missed."""
     bed = _levelled_bed(bed, levelled)
-    blocks = _counted(levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed)),
-                      prepared.timeline.length, progress)  # fmt: skip
+    blocks = levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed))
+    if correction is not None:
+        blocks = correction.dips.apply(blocks)
+    blocks = _counted(blocks, prepared.timeline.length, progress)
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
                               gain_db=levelled.gain_db, measure=target is not None)
     accept = None if target is None else guard.accept(target)
@@ -195,7 +202,7 @@ def _output(path: ScriptSource, out: str | os.PathLike | None,
 
 def _encode(blocks: Iterable[np.ndarray], out_path: str, settings: EncodeSettings,
             prepared: Prepared, captions: Sequence[str],
-            accept: Callable[[Loudness], None] | None = None,
+            accept: Callable[[Loudness, str], None] | None = None,
             audio_out: Callable[[bytes], None] | None = None,
             pieces: PieceOptions | None = None,
             ) -> tuple[tuple[str, ...], Loudness | None]:

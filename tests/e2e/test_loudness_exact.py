@@ -130,7 +130,7 @@ def test_a_codec_that_moves_the_level_is_corrected_once(scripts, tmp_path, codec
 
 def test_a_track_that_still_misses_fails_and_writes_nothing(scripts, tmp_path, codec_loses_2db,
                                                             monkeypatch):
-    monkeypatch.setattr(guard.Miss, "retarget", lambda self, target, ceiling: (target, ceiling))
+    monkeypatch.setattr(guard.Correction, "after", lambda self, miss: self)  # corrects nothing
     out = tmp_path / "missed.mp3"
     with pytest.raises(LoudnessError, match="once encoded, not -16 LUFS"):
         render(scripts["plain"], out, Options(engine="pyttsx3", loudness_lufs=-16.0, jobs=1))

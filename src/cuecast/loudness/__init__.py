@@ -11,17 +11,20 @@ Takes a timeline and its clips (and a way to make the mix); gives a
     limiter.py       a clip (or the streamed mix) held under a ceiling, true
                      peak included
     levelling.py     the levelling: measure once, limit, settle the gain
-    guard.py         the encoded track held to its target: on it, or level once
-                     more, or a ``LoudnessError``
-    ffmpeg_meter.py  ffmpeg's ebur128 as a meter (and its limiter), the
-                     reference the tests hold the numpy meter to
+    guard.py         the encoded track held to its target: on it, or corrected
+                     (levelled again, its peaks dipped), or a ``LoudnessError``
+    dips.py          the mix lowered only in the 100 ms frames where the codec
+                     put a peak over the ceiling
+    ffmpeg_meter.py  ffmpeg's ebur128 as a meter: the reference the tests hold
+                     the numpy meter to, and the frames of an encoded file
+                     over the ceiling
     match.py         recorded and synthesised lines made one loudness
 """
 
 from __future__ import annotations
 
 from cuecast.loudness.bs1770 import Reading
-from cuecast.loudness.ffmpeg_meter import gain_for, measure_loudness, parse_summary
+from cuecast.loudness.ffmpeg_meter import measure_loudness, parse_summary
 from cuecast.loudness.levelling import LevelledMix, level, measure
 from cuecast.loudness.settings import (
     CEILING_DBFS,
@@ -32,5 +35,5 @@ from cuecast.loudness.settings import (
 
 __all__ = [
     "CEILING_DBFS", "CODEC_CEILING_DBFS", "TARGET_LUFS", "LevelledMix", "Loudness", "Reading",
-    "gain_for", "level", "measure", "measure_loudness", "parse_summary",
+    "level", "measure", "measure_loudness", "parse_summary",
 ]

@@ -1,47 +1,36 @@
-"""ffmpeg's meter: a mix measured by ffmpeg's ``ebur128``, limiter optional.
+"""ffmpeg's meter: a mix or an encoded file measured by ffmpeg's ``ebur128``.
 
-Takes the mix as float32 mono blocks, a gain and whether ffmpeg's limiter
-(``alimiter``, the one the encoder then runs) is on; gives ``Loudness``:
+Takes the mix as float32 mono blocks and a gain, and gives ``Loudness``:
 integrated loudness, true peak (4x oversampled) and loudness range as
 ffmpeg prints them. The tests use it as the reference the numpy meter is
 held to; the render measures the encoded track with the same ``ebur128``
-(``ffmpeg.MEASURE_ENCODED``, read by ``parse_summary``). Levelling no
-longer falls back to ffmpeg's limiter: the numpy one limits the mix itself.
+(``ffmpeg.MEASURE_ENCODED``, read by ``parse_summary``), and, when its
+true peak is over the ceiling, finds the 100 ms frames that are
+(``peak_frames``, for ``guard``).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 
 import numpy as np
 
 from cuecast.errors import EncodeError
-from cuecast.ffmpeg import LIMITER_HEADROOM, FfmpegRun, limiter_filter, meter_args, stream
-from cuecast.loudness.settings import (
-    CODEC_MARGIN_DB,
-    MAX_TRUE_PEAK_DBTP,
-    TARGET_LUFS,
-    Loudness,
-    is_silent,
-    plain_gain_db,
-)
+from cuecast.ffmpeg import FfmpegRun, failure, frame_peaks_args, meter_args, run, stream
+from cuecast.loudness.dips import FRAME_S
+from cuecast.loudness.settings import Loudness
 from cuecast.units import db_to_gain
 
 UNCLIPPED = float(2**20)
 """The clip level of a plain measurement (a guard against garbage only)."""
 
 
-def measure_loudness(blocks: Iterable[np.ndarray], *, gain_db: float = 0.0,
-                     limiter: bool = False) -> Loudness:
+def measure_loudness(blocks: Iterable[np.ndarray], *, gain_db: float = 0.0) -> Loudness:
     """EBU R128 loudness of the mix streamed through ffmpeg (nothing kept),
-    after ``gain_db`` and, with ``limiter``, the encoder's limiter."""
-    chain = "ebur128=peak=true:framelog=quiet"
-    if limiter:
-        chain = f"{limiter_filter()},{chain}"
-    args = meter_args(chain)
-    clip = LIMITER_HEADROOM if limiter else (1.0 if gain_db else UNCLIPPED)
+    after ``gain_db`` (then clipped at full scale, as the encoder does)."""
+    args = meter_args("ebur128=peak=true:framelog=quiet")
+    clip = 1.0 if gain_db else UNCLIPPED
     with FfmpegRun(args, what="loudness measurement", loglevel="info") as run:
         stream(run, blocks, gain_lin=db_to_gain(gain_db), clip=clip)
         text = run.finish()
@@ -70,14 +59,23 @@ def parse_summary(text: str) -> Loudness:
     return Loudness(**values)
 
 
-def gain_for(loudness: Loudness, target_lufs: float = TARGET_LUFS,
-             max_true_peak_dbtp: float = MAX_TRUE_PEAK_DBTP) -> tuple[float, bool]:
-    """The plain gain for ``loudness`` (``settings.plain_gain_db``) and
-    whether ffmpeg's limiter must then run to keep the true peak under
-    ``max_true_peak_dbtp`` less a lossy codec's overshoot (``CODEC_MARGIN_DB``)."""
-    if is_silent(loudness.integrated_lufs):
-        return 0.0, False
-    gain_db = plain_gain_db(loudness.integrated_lufs, target_lufs)
-    peak_after_db = loudness.true_peak_dbtp + gain_db
-    ceiling_db = max_true_peak_dbtp - CODEC_MARGIN_DB
-    return gain_db, bool(math.isfinite(peak_after_db) and peak_after_db > ceiling_db)
+_FRAME = re.compile(r"t:\s*(\S+)\s.*?FTPK:\s*(\S+) dBFS")
+
+
+def peak_frames(path: str, over_dbtp: float) -> list[tuple[int, float]]:
+    """The ebur128 frames (index ``k``: ``k`` to ``k + 1`` times 100 ms) of
+    the encoded file ``path`` whose true peak is over ``over_dbtp``, with
+    that peak: the file decoded as a player would, as ``MEASURE_ENCODED``
+    measured it."""
+    proc = run(frame_peaks_args(path), loglevel="info")
+    if proc.returncode != 0:
+        raise failure(f"measuring the peaks of {path}", proc)
+    found = []
+    for line in proc.stderr.decode("utf-8", "replace").splitlines():
+        match = _FRAME.search(line)
+        if match is None:
+            continue
+        end_s, peak = float(match.group(1)), float(match.group(2))
+        if peak > over_dbtp:  # ebur128 logs a frame at its last sample: 0.0999792 is frame 0
+            found.append((max(0, round(end_s / FRAME_S) - 1), peak))
+    return found

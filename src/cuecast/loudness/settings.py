@@ -48,13 +48,8 @@ CODEC_CEILING_DBFS = {"mp3": -2.5, "ogg": -2.5, "opus": -2.5}
 1.1 dB over a -2 dBFS ceiling (AAC 0.6, Opus 0.8; Opus 1.0 under an ocean
 bed); MP3 made of pieces (CBR, no bit reservoir) 1.3 dB (-0.71 dBTP), so at
 -2 every render of the seed was encoded twice (the guard's second take).
-The guard (``guard.py``) lowers the ceiling by any overshoot it still
-measures."""
-
-CODEC_MARGIN_DB = 1.0
-"""What ffmpeg's limiter (the fallback) keeps under ``MAX_TRUE_PEAK_DBTP``
-for a lossy codec's overshoot: it is switched on once the true peak after
-the gain comes this close."""
+Where a codec still overshoots (an onset Opus puts 1.6 dB over the mix),
+the guard (``guard.py``) lowers the mix there alone (``dips.py``)."""
 
 SETTLE_LU = 0.1
 """A limited mix within this of the target is on target (the codec may move
