@@ -4,6 +4,7 @@ working under the same names."""
 
 from __future__ import annotations
 
+import json
 import os
 import wave
 from pathlib import Path
@@ -87,6 +88,11 @@ def test_a_script_may_be_a_mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert err.value.file == "<mapping>" and err.value.key == "steps[2].hold"
     result = cuecast.render(script, loudness="off", **PY)
     assert result.path == "built-in-python.mp3" and (tmp_path / "built-in-python.mp3").exists()
+    # its timeline.json says where in the mapping, as plan's timeline does: no YAML lines
+    written = json.loads((tmp_path / "built-in-python.timeline.json").read_text())
+    assert [(e["line"], e["key"]) for e in written["events"]][:2] == [(None, "steps[0]"),
+                                                                      (None, "steps[1]")]
+    assert written["events"] == cuecast.plan(script, **PY).to_json()["events"]
 
 
 def test_render_writes_name_format_here_and_reads_short(

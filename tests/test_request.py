@@ -155,3 +155,57 @@ def test_no_literal_default_target_outside_its_constant() -> None:
             if negative or text:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert found == []
+
+
+def _mapping_timeline(tmp_path: Path, mapping: dict):
+    from cuecast.planner import plan
+    from cuecast.timeline import to_samples
+
+    script = load(ScriptMapping(mapping, str(tmp_path)))
+    return plan(script, lambda utt: to_samples(0.1 * len(utt.text.split())),
+                lambda ref: (to_samples(3), to_samples(1)))
+
+
+def test_a_mappings_events_say_where_in_it_not_a_line_of_its_yaml(tmp_path: Path) -> None:
+    """A mapping has no lines: its events carry ``line`` None (null in the
+    JSON) and the place errors name (``steps[1].cues[0]``); events from a
+    file it includes keep that file's lines."""
+    (tmp_path / "part.yaml").write_text("steps:\n  - say: From the part.\n")
+    mapping = {"title": "T", "steps": [
+        {"say": "Hi."},
+        {"hold": "10s", "countdown": False, "cues": [{"at": "2s", "say": "Half way there now."}]},
+        {"repeat": 2, "steps": [{"say": "Again."}]},
+        {"include": "part.yaml"},
+    ]}  # fmt: skip
+    timeline = _mapping_timeline(tmp_path, mapping)
+    places = [(e.kind, e.text, e.line, e.key) for e in timeline.events if e.file is None
+              or e.file == timeline.file]  # fmt: skip
+    assert places[:4] == [
+        ("speech", "Hi.", None, "steps[0]"),
+        ("hold", None, None, "steps[1]"),
+        ("sound", "bell", None, "steps[1]"),
+        ("speech", "Half way there now.", None, "steps[1].cues[0]"),
+    ]
+    assert ("speech", "Again.", None, "steps[2].steps[0]") in places
+    included = [e for e in timeline.events if e.text == "From the part."]
+    assert [(e.line, e.key, e.file) for e in included] == [(2, None, "part.yaml")]
+    events = timeline.to_json()["events"]
+    assert events[0] == {"kind": "speech", "start": 0.0, "end": 0.1, "text": "Hi.",
+                         "line": None, "key": "steps[0]"}  # fmt: skip
+    assert all("key" in e and e["line"] is None for e in events if "file" not in e)
+    assert '"line": null' in timeline.dumps()
+
+
+def test_a_mappings_warnings_and_planning_errors_say_where_in_it(tmp_path: Path) -> None:
+    cues = [{"at": "1s", "say": "a b c d e f g h i j k l"}, {"at": "1.5s", "say": "x"}]
+    timeline = _mapping_timeline(tmp_path, {"title": "T", "steps": [
+        {"say": "Hi."}, {"hold": "10s", "countdown": False, "cues": cues}]})  # fmt: skip
+    (warning,) = timeline.warnings
+    assert (warning.line, warning.key) == (None, "steps[1].cues[1]")
+    assert str(warning).startswith("<mapping>:steps[1].cues[1]: warning: cue 'x'")
+    assert str(warning).endswith("overlaps cue 'a b c d e f g h i j k l' (steps[1].cues[0])")
+    with pytest.raises(InputError) as err:
+        _mapping_timeline(tmp_path, {"title": "T", "steps": [
+            {"say": "Hi."}, {"breathe": "4-4", "for": "5s"}]})  # fmt: skip
+    assert (err.value.file, err.value.key, err.value.line) == ("<mapping>", "steps[1]", None)
+    assert str(err.value).startswith("<mapping>:steps[1]: 'for: 5s' is shorter than one 8 s")

@@ -143,7 +143,8 @@ def _spoken(script: Script) -> Iterable[tuple[Utterance, str]]:
             continue
         if utt.voice.engine is not None or utt.voice.name is not None:
             continue  # another speaker: not the teacher's line
-        yield utt, f"{_shown(event.file or root)}:{event.line}"
+        where = event.key if event.line is None else event.line
+        yield utt, f"{_shown(event.file or root)}:{where}"
 
 
 def _shown(path: str) -> str:

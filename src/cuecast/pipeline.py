@@ -97,7 +97,7 @@ def prepare(path: ScriptSource, options: Options = Options(),
             "; ".join(str(w) for w in timeline.warnings) + " (--strict makes warnings errors)",
         ) if len(timeline.warnings) > 1 else InputError(
             first.message + " (--strict makes warnings errors)",
-            file=first.file, line=first.line, column=first.column,
+            file=first.file, line=first.line, column=first.column, key=first.key,
         )
     return Prepared(script, timeline, speaker)
 

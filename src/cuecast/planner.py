@@ -145,10 +145,11 @@ class _Planner:
         return t
 
     def emit(self, kind: str, start: int, end: int, src: Src, **kw: object) -> None:
-        self.events.append(Event(kind, start, end, src.line, src.file, **kw))  # type: ignore[arg-type]
+        self.events.append(Event(kind, start, end, src.line, src.file, key=src.key,
+                                 **kw))  # type: ignore[arg-type]  # fmt: skip
 
     def warn(self, src: Src, message: str) -> None:
-        self.warnings.append(Warning_(message, src.file, src.line, src.column))
+        self.warnings.append(Warning_(message, src.file, src.line, src.column, src.key))
 
     def length(self, utt: Utterance, src: Src) -> int:
         """Samples of ``utt`` (0 while unmeasured), recorded as a line to speak.
@@ -158,10 +159,9 @@ class _Planner:
         try:
             samples = self.measure(utt)
         except InputError as err:
-            if err.line is not None:
+            if err.line is not None or err.key is not None:
                 raise
-            raise InputError(err.message, file=src.file, line=src.line, column=src.column,
-                             hint=err.hint) from None  # fmt: skip
+            raise InputError(err.message, hint=err.hint, **src.place) from None
         if samples is None:
             self.unmeasured.setdefault(utt, None)
             return 0
@@ -283,7 +283,7 @@ class _Planner:
                 self.warn(
                     line.src,
                     f"{line.what} {line.utt.text!r} at {clock_text(line.start)} overlaps "
-                    f"{clash.what} {clash.utt.text!r} (line {clash.src.line})",
+                    f"{clash.what} {clash.utt.text!r} ({clash.src.text()})",
                 )
             if line.start + line.length > hold_end and line.priority < _COUNT:
                 self.warn(line.src, f"{line.what} {line.utt.text!r} runs past the hold's end")
@@ -334,7 +334,7 @@ class _Planner:
             if cycles == 0:
                 raise InputError(
                     f"'for: {step.for_s:g}s' is shorter than one {cycle_s:g} s breath cycle",
-                    file=step.src.file, line=step.src.line, column=step.src.column,
+                    **step.src.place,
                 )
         end = t + to_samples(cycles * cycle_s)
         prompts = self.breath_cycles(t, end - t, step.breath, step.src, ctx, cycles=cycles)

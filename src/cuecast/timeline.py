@@ -61,7 +61,9 @@ class Event:
     """Sample position where it begins (the JSON gives seconds)."""
     end: int
     """Sample position where it ends, exclusive (the JSON gives seconds)."""
-    line: int
+    line: int | None
+    """The script line it comes from; ``None`` in a script given as a
+    mapping, which has no lines: ``key`` says where instead."""
     file: str | None = None
     text: str | None = None
     phase: str | None = None
@@ -73,6 +75,9 @@ class Event:
     played (file names relative to the folder, in order; several when the
     line was assembled from pieces), or ``()`` for the engine. ``None``
     (no recordings in use) leaves the JSON as it was."""
+    key: str | None = None
+    """In a script given as a mapping: the place it comes from, as errors
+    name it (``steps[3]``, ``steps[3].steps[0]``)."""
 
     def to_json(self, root_file: str | None = None) -> dict:
         out: dict = {
@@ -93,6 +98,8 @@ class Event:
             if self.origin:
                 out["recordings"] = list(self.origin)
         out["line"] = self.line
+        if self.key is not None:
+            out["key"] = self.key
         if self.file is not None and self.file != root_file:
             out["file"] = self.file
         return out
@@ -104,11 +111,14 @@ class Warning_:
 
     message: str
     file: str
-    line: int
-    column: int
+    line: int | None
+    column: int | None
+    key: str | None = None
+    """In a script given as a mapping: the place (``steps[3]``), not a line."""
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: warning: {self.message}"
+        where = self.key if self.key is not None else f"{self.line}:{self.column}"
+        return f"{self.file}:{where}: warning: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -83,17 +83,18 @@ def recording_report(script: Script, timeline: Timeline) -> list[str]:
     synthesised (nothing when no recordings folder is in use)."""
     from cuecast.voices.recordings import line_id
 
-    seen: dict[str, tuple[tuple[str, ...], int]] = {}
+    seen: dict[str, tuple[tuple[str, ...], str]] = {}
     for event in timeline.events:
         if event.kind == "speech" and event.origin is not None and event.text is not None:
-            seen.setdefault(event.text, (event.origin, event.line))
+            where = f"line {event.line}" if event.line is not None else str(event.key)
+            seen.setdefault(event.text, (event.origin, where))
     if not seen:
         return []
     recorded = sum(1 for origin, _ in seen.values() if origin)
     out = [f"  recordings: {recorded} of {len(seen)} lines recorded"]
     for text, (origin, line) in seen.items():
         if origin:
-            out.append(f"  recorded     line {line:<4} {' + '.join(origin)}")
+            out.append(f"  recorded     {line:<9} {' + '.join(origin)}")
         else:
-            out.append(f"  synthesised  line {line:<4} {line_id(text, script.language)}  {text!r}")
+            out.append(f"  synthesised  {line:<9} {line_id(text, script.language)}  {text!r}")
     return out

@@ -61,15 +61,15 @@ def wav_bytes(samples: np.ndarray) -> bytes:
 def speech_at(timeline: Timeline, line: int) -> Event | None:
     """The spoken line written on ``line`` of the script (its first event),
     else the last one written above it, else the first one."""
-    own = [e for e in timeline.events
-           if e.kind == "speech" and e.file in (None, timeline.file)]  # fmt: skip
+    own = [e for e in timeline.events if e.kind == "speech" and e.line is not None
+           and e.file in (None, timeline.file)]  # fmt: skip
     if not own:
         return None
     exact = [e for e in own if e.line == line]
     if exact:
         return exact[0]
-    above = [e for e in own if e.line < line]
-    return max(above, key=lambda e: (e.line, -e.start)) if above else own[0]
+    above = [e for e in own if (e.line or 0) < line]
+    return max(above, key=lambda e: (e.line or 0, -e.start)) if above else own[0]
 
 
 def line_audio(checked: Checked, line: int) -> tuple[Event, bytes]:

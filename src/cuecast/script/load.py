@@ -25,7 +25,7 @@ from cuecast.language import LanguageError, Phrases, phrases_for, unsupported
 from cuecast.script import settings
 from cuecast.script.context import MAX_INCLUDE_DEPTH, Ctx, Session
 from cuecast.script.keys import META_KEYS, TOP_KEYS
-from cuecast.script.model import BreathPrompts, Defaults, Meta, Script, Src, Step, VoiceSpec
+from cuecast.script.model import BreathPrompts, Defaults, Meta, Script, Step, VoiceSpec
 from cuecast.script.needs import missing_phrases
 from cuecast.script.steps import steps
 from cuecast.script.vars import (
@@ -249,7 +249,7 @@ def _script(ctx: Ctx, root: yaml.Node, items: Items) -> Script:
     script = Script(
         meta=_meta(ctx, get),
         steps=steps(ctx, get["steps"]),
-        src=Src(ctx.file, root.start_mark.line + 1, root.start_mark.column + 1),
+        src=ctx.reader.src(root),
         language=language,
         phrases=phrases,
         voice=voice,

@@ -12,17 +12,30 @@ node so the timeline and the warnings can name the line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from cuecast.language import ENGLISH, Phrases
 
 
 @dataclass(frozen=True)
 class Src:
-    """Where a node stands in a script file (line and column are 1-based)."""
+    """Where a node stands in a script file (line and column are 1-based),
+    or, in a script given as a mapping, its place there (``key``:
+    ``steps[3]``; no line or column: the mapping has none)."""
 
     file: str
-    line: int
-    column: int
+    line: int | None
+    column: int | None
+    key: str | None = None
+
+    @property
+    def place(self) -> dict[str, Any]:
+        """As ``InputError``'s keyword arguments: ``file``, ``line``, ``column``, ``key``."""
+        return {"file": self.file, "line": self.line, "column": self.column, "key": self.key}
+
+    def text(self) -> str:
+        """``line 12``, or ``steps[3]`` in a mapping: in a message about another place."""
+        return self.key if self.key is not None else f"line {self.line}"
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def steps(ctx: Ctx, node: yaml.Node, what: str = "steps") -> tuple[Step, ...]:
 
 
 def src(ctx: Ctx, node: yaml.Node) -> Src:
-    return Src(ctx.file, node.start_mark.line + 1, node.start_mark.column + 1)
+    return ctx.reader.src(node)
 
 
 def step(ctx: Ctx, node: yaml.Node) -> list[Step]:

@@ -18,6 +18,7 @@ import yaml
 
 from cuecast import limits
 from cuecast.errors import InputError
+from cuecast.script.model import Src
 
 MAX_FILE_BYTES = limits.MAX_FILE_BYTES
 MAX_DEPTH = limits.MAX_YAML_DEPTH
@@ -207,6 +208,13 @@ class Reader:
         raise InputError(
             message, file=self.file, line=mark.line + 1, column=mark.column + 1, hint=hint
         )
+
+    def src(self, node: yaml.Node) -> Src:
+        """Where ``node`` is, for the timeline and messages after loading:
+        its line and column, or in a mapping its place (``steps[3]``)."""
+        if self.keys is not None:
+            return Src(self.file, None, None, self.keys.get(id(node), "?"))
+        return Src(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def position(self, node: yaml.Node) -> tuple[str, int, int]:
         """Where ``node`` is, 1-based: (file, line, column), or for a mapping
