@@ -16,13 +16,18 @@ limited. ``--verify N`` downloads are compared byte for byte with
 ``cuecast render`` of the same values (in this process, after the round).
 
 Before and after in the same run: the same rounds against the server of
-another revision of this repository (``--before REV``, unpacked with ``git
-archive`` into a temporary folder; default the tree before issue 19), on
-its own store and speech cache, then against this tree's. Every listener
-is bounded (``--deadline`` seconds a round; HTTP timeouts), so a slow
-server makes a slow run, never a hung one.
+another checkout (``--baseline TREE``, e.g. ``git worktree add /tmp/base
+REV``) or revision of this repository (``--before REV``, unpacked with
+``git archive`` into a temporary folder; default the tree before issue
+19), on its own store and speech cache, then against this tree's. Every
+listener is bounded (``--deadline`` seconds a round; HTTP timeouts), so a
+slow server makes a slow run, never a hung one. Per round: the answers
+(303 accepted, 503, 429), time to first byte and to finished file
+(median, 95th percentile, max), how many finished within 60 s, and the
+server's CPU seconds (its process and the ffmpeg and speech processes it
+waited for, from /proc) per session.
 
-    .venv/bin/python benchmarks/serve_load.py                    # 1, 20, 100; before + after
+    .venv/bin/python benchmarks/serve_load.py --baseline /tmp/base   # 1, 20, 100; before + after
     .venv/bin/python benchmarks/serve_load.py --rounds 1,4 --no-before   # a quick look
 """
 
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 import os
 import re
 import shutil
@@ -161,6 +167,12 @@ class Server:
             raise SystemExit(f"{self.name}: warming failed: {who.why}")
         return took
 
+    def cpu_s(self) -> float:
+        """CPU seconds of the server and the children it has waited for."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -199,29 +211,35 @@ def verify(listeners: list[Listener], count: int, folder: Path) -> tuple[int, in
 
 
 def summary(name: str, listeners: list[Listener], wall_s: float,
-            checked: tuple[int, int]) -> str:
+            checked: tuple[int, int], cpu_s: float) -> str:
     by = {code: sum(1 for w in listeners if w.status == code) for code in (303, 429, 503)}
     first = [w.first_byte_s for w in listeners if w.first_byte_s is not None]
     done = [w.finished_s for w in listeners if w.finished_s is not None]
     within = sum(1 for s in done if s <= 60)
 
     def spread(xs: list[float]) -> str:
-        return f"{statistics.median(xs):6.2f} {max(xs):6.2f}" if xs else "     -      -"
+        if not xs:
+            return "     -      -      -"
+        xs = sorted(xs)
+        p95 = xs[min(len(xs) - 1, math.ceil(0.95 * len(xs)) - 1)]
+        return f"{statistics.median(xs):6.2f} {p95:6.2f} {xs[-1]:6.2f}"
 
     return (f"{name:7} {len(listeners):4} | {by[303]:4} {by[503]:4} {by[429]:4} | "
             f"{spread(first)} | {spread(done)} | {within:4} | {checked[0]}/{checked[1]:<3}"
-            f" | {wall_s:6.1f}")
+            f" | {wall_s:6.1f} | {cpu_s / max(1, len(done)):5.2f}")
 
 
-HEADER = ("server  listn | 303  503  429 | 1st byte s    | finished s    | <60s | same  "
-          "| wall s\n        ers   |               | median    max | median    max |      "
-          "| bytes |\n" + "-" * 88)
+HEADER = ("server  listn | 303  503  429 | 1st byte s           | finished s           | <60s "
+          "| same  | wall s | cpu s\n        ers   |               | median    p95    max | "
+          "median    p95    max |      | bytes |        | /file\n" + "-" * 104)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", default="1,20,100", help="listeners at once, per round")
     ap.add_argument("--before", default=BEFORE, help="the revision to compare with")
+    ap.add_argument("--baseline", type=Path, help="a checkout to compare with (its src/), "
+                                                  "instead of --before")
     ap.add_argument("--no-before", action="store_true", help="this tree only")
     ap.add_argument("--after", help="another revision instead of this tree (then --verify "
                                     "compares with this tree's render)")
@@ -234,7 +252,8 @@ def main() -> int:
         raise SystemExit(f"at most {len(HOLDS_S)} listeners in all (the seed's lunge hold)")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="cuecast-serve-load-"))
     folder.mkdir(parents=True, exist_ok=True)
-    trees = [] if args.no_before else [("before", unpack(args.before, folder / "before-tree"))]
+    trees = [] if args.no_before else [("before", args.baseline / "src" if args.baseline
+                                        else unpack(args.before, folder / "before-tree"))]
     trees.append(("after", unpack(args.after, folder / "after-tree") if args.after
                    else ROOT / "src"))
     print(f"cuecast serve on 127.0.0.1, {os.cpu_count()} cores, load average "
@@ -253,12 +272,14 @@ def main() -> int:
                 for r, n in enumerate(rounds):
                     listeners = [Listener(f"10.{r}.{i // 250}.{i % 250 + 1}", next(holds))
                                  for i in range(n)]
+                    cpu0 = server.cpu_s()
                     wall_s = run_round(server.base, listeners, args.deadline)
+                    cpu_s = server.cpu_s() - cpu0
                     checked = (0, 0)
                     if name == "after":  # another tree may rightly make other bytes
                         os.environ["CUECAST_CACHE_DIR"] = str(server.work / "cache")
                         checked = verify(listeners, args.verify, server.work)
-                    line = summary(name, listeners, wall_s, checked)
+                    line = summary(name, listeners, wall_s, checked, cpu_s)
                     lines.append(line)
                     print(line, flush=True)
                     for who in listeners:

@@ -26,13 +26,13 @@ from cuecast.atomic import Batch, check_writable, make_folder
 from cuecast.beds import bed_source
 from cuecast.captions import caption_texts
 from cuecast.encode import EncodeSettings, PieceOptions, dry_run, encode, format_for, pieced
-from cuecast.errors import EngineError, InputError
+from cuecast.errors import CuecastError, EngineError, InputError
 from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, guard, level
 from cuecast.mix import Bed, ClipFor, mix
 from cuecast.pieces import Stats
 from cuecast.planner import Plan, walk
-from cuecast.request import Options, default_output
+from cuecast.request import Options, RenderRequest, default_output
 from cuecast.script.load import ScriptSource, load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
 from cuecast.timeline import SoundPlay, Source, Timeline, Tone, Utterance
@@ -107,6 +107,40 @@ def lines_to_speak(path: ScriptSource, options: Options = Options()) -> int:
     (those not in the speech cache yet). Never synthesises; milliseconds."""
     script, speaker = _script_and_speaker(path, options)
     return len(walk(script, speaker.length, _sound_length).unmeasured)
+
+
+def speak(requests: Iterable[RenderRequest]) -> list[RenderRequest]:
+    """Make the speech of several renders in one go: every distinct line
+    they need that is not in the speech cache, on one set of engine
+    workers per voice (a server with many sessions waiting, each needing a
+    line or two, starts the engine's workers once instead of per session).
+    Gives the requests whose speech could not be made (a script that does
+    not load, an engine that fails): their own render reports why."""
+    groups: dict[str, tuple[Speaker, list[Utterance], list[RenderRequest]]] = {}
+    failed: list[RenderRequest] = []
+    for request in requests:
+        try:
+            script, speaker = _script_and_speaker(request.script, request.options)
+            planned = walk(script, speaker.length, _sound_length)
+        except CuecastError:
+            failed.append(request)
+            continue
+        if not planned.unmeasured:
+            continue
+        options = request.options
+        # what the speaker is made from (``_script_and_speaker``): one speaker per voice
+        voice = repr((options.engine, options.voice, options.rate_wpm, options.strict,
+                      options.loudness_lufs, options.recordings, options.jobs,
+                      script.language, script.lexicon, script.voice))  # fmt: skip
+        _, lines, asked = groups.setdefault(voice, (speaker, [], []))
+        lines.extend(line.utterance for line in planned.lines)
+        asked.append(request)
+    for speaker, lines, asked in groups.values():
+        try:
+            speaker.prepare(lines)
+        except CuecastError:
+            failed.extend(asked)
+    return failed
 
 
 def _script_and_speaker(path: ScriptSource, options: Options) -> tuple[Script, Speaker]:

@@ -16,7 +16,7 @@ import pytest
 
 from cuecast.catalogue import load_catalogue
 from cuecast.errors import CuecastError
-from cuecast.pipeline import render
+from cuecast.pipeline import prepare, render
 from cuecast.web import sessions as sessions_module
 from cuecast.web.jobs import Job
 from cuecast.web.library import Library, serve_options
@@ -113,3 +113,56 @@ def test_two_requests_at_once_for_one_key_share_one_job_and_get_renders_bytes(
     options = serve_options(catalogue, catalogue.tracks[0], "", {"hold": "7", "sets": "3"})
     local = render(catalogue.tracks[0].script, tmp_path / "local.mp3", options)
     assert stored.read_bytes() == Path(local.path).read_bytes()
+
+
+@pytest.mark.e2e
+def test_the_new_lines_of_sessions_waiting_are_spoken_in_one_batch(
+        catalogue_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four listeners ask for holds no one asked for (a new line each) while
+    the one worker renders a fifth: their four lines are spoken by one run
+    of the engine's workers, not four, and each file is ``cuecast render``'s."""
+    from cuecast.voices import speaker as speaker_module
+
+    sessions, library = make_sessions(catalogue_path, tmp_path / "store")
+    sessions.assembly = type(sessions.assembly)(workers=1, bound=64, name="assemble")
+    view = library.get("tiny")
+    assert view is not None
+    prepare(view.track.script, library.choose(view, {}).options)  # the track warm
+    spoken: list[int] = []
+    real_run = speaker_module.run_jobs
+
+    def counted_run(jobs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        spoken.append(len(jobs))
+        return real_run(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(speaker_module, "run_jobs", counted_run)
+    release = threading.Event()
+    real = sessions_module.render
+
+    def held(script, out, *args, **kwargs):  # type: ignore[no-untyped-def]
+        release.wait(60)  # the first session holds the one worker
+        return real(script, out, *args, **kwargs)
+
+    monkeypatch.setattr(sessions_module, "render", held)
+    holds = ["11", "12", "13", "14", "15"]
+    try:
+        jobs = [sessions.start(library.choose(view, {"hold": h})) for h in holds]
+        assert all(isinstance(j, Job) for j in jobs)
+        release.set()
+        for job in jobs:
+            assert isinstance(job, Job)
+            job.finished.wait(120)
+            assert job.state == "done", job.error
+        files = [sessions.finished(j.key) for j in jobs if isinstance(j, Job)]
+    finally:
+        release.set()
+        sessions.close()
+    # the first alone (or with the second, if it came in time), then the rest together:
+    # two runs of the engine's workers for five sessions (each render then finds its
+    # lines in the cache), not five
+    assert len(spoken) == sessions.speech.batches == 2, spoken
+    catalogue = load_catalogue(catalogue_path)
+    for hold, stored in zip(holds, files, strict=True):
+        options = serve_options(catalogue, catalogue.tracks[0], "", {"hold": hold})
+        local = render(catalogue.tracks[0].script, tmp_path / f"local-{hold}.mp3", options)
+        assert stored is not None and stored.read_bytes() == Path(local.path).read_bytes()

@@ -214,7 +214,7 @@ def test_sessions_needing_no_new_speech_pass_a_full_render_queue(make_client,
 
     monkeypatch.setattr(sessions_module, "render", slow_render)
     monkeypatch.setattr(sessions_module, "lines_to_speak", new_lines)
-    client = make_client(queue_bound=1, assembly_bound=2)
+    client = make_client(queue_bound=1, assembly_bound=2, assembling=1)
     assert client.post(TRACK, data={"hold": "4"}, follow_redirects=False).status_code == 303
     new_speech.add("5")
     assert client.post(TRACK, data={"hold": "5"}, follow_redirects=False).status_code == 503

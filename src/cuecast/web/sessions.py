@@ -33,8 +33,9 @@ from cuecast.encode import PieceOptions
 from cuecast.errors import CuecastError
 from cuecast.pipeline import lines_to_speak, prepare, render
 from cuecast.timeline import Timeline
-from cuecast.web.jobs import Job, JobQueue
+from cuecast.web.jobs import Job, JobQueue, QueueFull
 from cuecast.web.library import BadChoice, Choice, Library
+from cuecast.web.speech import SpeechBatch
 from cuecast.web.store import Store
 
 FEW_LINES = 8
@@ -54,6 +55,12 @@ class Settings:
     """Jobs needing much new speech waiting or running before 503; 0: four per worker."""
     assembly_bound: int = 1024
     """Jobs needing a few new lines at most, waiting or running, before 503."""
+    assembling: int = 0
+    """Jobs needing a few new lines at most assembled at once; 0: four per
+    worker. Their work is mostly joining cached pieces and waiting on the
+    encoders, so several share a core, and each listener's first bytes
+    (the pieces before the first change, all cached) come without waiting
+    for the sessions ahead to finish."""
     disk_budget_bytes: int = 2 * 1024**3
     max_body_bytes: int = 16 * 1024
     renders_per_minute: int = 30
@@ -76,12 +83,18 @@ class Sessions:
         self.settings = settings
         self.store = Store(settings.store_dir, settings.disk_budget_bytes)
         self.queue = JobQueue(workers=settings.workers, bound=settings.bound)
-        self.assembly = JobQueue(workers=settings.workers, bound=settings.assembly_bound,
-                                 name="assemble")
+        self.assembly = JobQueue(workers=settings.assembling or 4 * settings.workers,
+                                 bound=settings.assembly_bound, name="assemble")
+        self._own_pieces = settings.pieces is None
+        self.pieces: cf.Executor = settings.pieces or cf.ThreadPoolExecutor(
+            max_workers=os.cpu_count() or 1, thread_name_prefix="cuecast-mp3")
+        """Encodes the pieces not cached of every session: one ffmpeg per core
+        for the whole server (or the cluster's), however many sessions run."""
         self._plans: OrderedDict[str, Timeline] = OrderedDict()
         self._plans_lock = threading.Lock()
         self._planning = threading.BoundedSemaphore(PLANS_AT_ONCE)
         self._starting = threading.Lock()
+        self.speech = SpeechBatch()
 
     def total_s(self, choice: Choice) -> float:
         """The session's length in seconds (planned once per key)."""
@@ -124,7 +137,8 @@ class Sessions:
         stored = self.store.get(choice.key)
         if stored is not None:
             return stored
-        lane = self.assembly if self._small_change(choice) else self.queue
+        small = self._small_change(choice)
+        lane = self.assembly if small else self.queue
         with self._starting:  # one job per key, whichever queue it is in
             running = self._active(choice.key)
             if running is not None:
@@ -132,8 +146,14 @@ class Sessions:
             stored = self.store.get(choice.key)  # a job that ended since the first look
             if stored is not None:
                 return stored
-            return lane.submit(choice.key, lambda: self.store.work_dir(choice.key),
-                               lambda job: self._render(job, choice))
+            if small:  # its few new lines are spoken with those of the others waiting
+                self.speech.add(choice.key, choice.request)
+            try:
+                return lane.submit(choice.key, lambda: self.store.work_dir(choice.key),
+                                   lambda job: self._render(job, choice, small))
+            except QueueFull:
+                self.speech.discard(choice.key)
+                raise
 
     def job(self, key: str) -> Job | None:
         """The job of ``key``: the one queued or running, in either queue,
@@ -169,6 +189,8 @@ class Sessions:
     def close(self) -> None:
         self.queue.close()
         self.assembly.close()
+        if self._own_pieces:
+            self.pieces.shutdown(wait=False, cancel_futures=True)
         if self.settings.on_close is not None:
             self.settings.on_close()  # the cluster's client
 
@@ -178,12 +200,15 @@ class Sessions:
         except CuecastError:
             return False  # the render reports it, in its own queue
 
-    def _render(self, job: Job, choice: Choice) -> Path:
+    def _render(self, job: Job, choice: Choice, small: bool = False) -> Path:
         out = job.work_dir / "session.mp3"
         request = choice.request
         try:
+            if small:
+                job.progress("speech", 0, 1)
+                self.speech.before(choice.key)
             render(request.script, out, request.options, job.progress, audio_out=job.live.write,
-                   pieces=PieceOptions(executor=self.settings.pieces))
+                   pieces=PieceOptions(executor=self.pieces))
             return self.store.put(choice.key, out)
         finally:
             self.store.discard_work(choice.key)
