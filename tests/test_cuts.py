@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from cuecast.blocks import is_silence, silence
+from cuecast.ffmpeg import as_pcm
 from cuecast.mp3frames import FRAME_SAMPLES
 from cuecast.pieces.cuts import LEAD_IN_FRAMES, TAIL_FRAMES, Cutter, Piece
 
@@ -158,3 +160,30 @@ def test_a_mix_of_the_wrong_length_is_refused():
     list(cutter.feed(np.zeros(9_999, np.float32)))
     with pytest.raises(ValueError, match="9999 samples, expected 10000"):
         list(cutter.end())
+
+
+def test_silent_blocks_cut_as_their_zeros_do():
+    """``blocks.silence`` (what the mixer gives where nothing sounds) is not
+    looked at, and cuts as the zeros it stands for."""
+    x = mixed(5, 200)
+    zeros_given = pieces_of(Cutter(x.size), x, [44100])
+    cutter, got, blocks = Cutter(x.size), [], 0
+    for at in range(0, x.size, 44100):
+        part = x[at : at + 44100]
+        if not part.any():
+            part = silence(part.size)
+            blocks += 1
+        got += cutter.feed(part)
+    got += cutter.end()
+    assert blocks > 20
+    assert [(p.first, p.stop, p.silent, p.keep_first, p.pcm) for p in got] == zeros_given
+
+
+def test_silence_is_one_zero_repeated():
+    s = silence(44100)
+    assert is_silence(s) and s.nbytes == 44100 * 4 and not s.flags.writeable
+    assert np.array_equal(np.asarray(s), np.zeros(44100, np.float32))
+    assert not is_silence(np.zeros(44100, np.float32))  # mixed zeros are looked at
+    assert as_pcm(s, 1.5, 0.8) is s
+    with pytest.raises(ValueError):
+        s[0] = 1.0

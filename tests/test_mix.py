@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cuecast.blocks import is_silence
 from cuecast.mix import Bed, mix
 from cuecast.script.model import SoundRef, VoiceSpec
 from cuecast.timeline import SAMPLE_RATE, Event, SoundPlay, Timeline, Utterance
@@ -128,3 +129,21 @@ def test_a_part_is_the_same_samples_as_the_whole_track():
         part = render(tl, counted, bed=bed, start=start, end=end)
         assert np.array_equal(part, whole[start:end]), (start, end)
     assert made == ["a"]  # the last part: "b" ended long before it
+
+
+def test_a_block_where_nothing_sounds_is_silence_that_costs_nothing():
+    tl = timeline(10 * SR, speech(3 * SR + 5, 1000, "a"))
+    blocks = list(mix(tl, ramp_clips, block=SR))
+    silent = [i for i, b in enumerate(blocks) if is_silence(b)]
+    assert silent == [0, 1, 2, 4, 5, 6, 7, 8, 9]
+    assert np.flatnonzero(np.concatenate(blocks)).tolist() == list(range(3 * SR + 5, 3 * SR + 1005))
+
+
+def test_under_a_bed_no_block_is_silence():
+    class Hum:
+        def block(self, start: int, n: int) -> np.ndarray:
+            return np.full(n, 0.01, np.float32)
+
+    tl = timeline(5 * SR, speech(SR, 1000, "a"))
+    bed = Bed(Hum(), volume_db=-20.0, duck_db=0.0, fade_s=0.0)
+    assert not any(is_silence(b) for b in mix(tl, ramp_clips, bed=bed, block=SR))

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from cuecast import envvars
+from cuecast.blocks import is_silence
 from cuecast.errors import CuecastError, EncodeError
 from cuecast.units import SAMPLE_RATE
 
@@ -288,7 +289,10 @@ class _Watchdog:
 
 def as_pcm(block: np.ndarray, gain_lin: float, clip: float) -> np.ndarray:
     """One mix block as contiguous little-endian float32, gain applied,
-    NaN/inf zeroed and clipped to ``[-clip, clip]``."""
+    NaN/inf zeroed and clipped to ``[-clip, clip]``. A silent block
+    (``blocks.silence``) is given back as it is: zeros need neither."""
+    if is_silence(block):
+        return block
     x = np.asarray(block, dtype=np.float32).reshape(-1)
     # one new array, changed in place: scaled, clipped (which takes an
     # infinity to the clip level), and, only if the sum says a NaN is
@@ -428,7 +432,7 @@ def stream(run: FfmpegRun, blocks: Iterable[np.ndarray], gain_lin: float, clip: 
 
 def _pcm_blocks(blocks: Iterable[np.ndarray], gain_lin: float, clip: float) -> Iterator[np.ndarray]:
     for block in blocks:
-        pcm = as_pcm(block, gain_lin, clip)
+        pcm = np.ascontiguousarray(as_pcm(block, gain_lin, clip))  # silence too: ffmpeg reads bytes
         if pcm.size:
             yield pcm
 

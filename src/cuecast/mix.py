@@ -1,9 +1,10 @@
 """Mix: a ``Timeline`` and its clips -> float32 PCM blocks, streamed.
 
 The track is never held whole: each block is made from the clips that
-sound in it, silence costs nothing, and a clip is loaded when its first
-event comes and dropped after its last one, so memory stays flat however
-long the session is.
+sound in it, a block where none sounds (and no bed plays) is
+``blocks.silence`` (no memory, and skipped by what reads it), and a clip
+is loaded when its first event comes and dropped after its last one, so
+memory stays flat however long the session is.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from cuecast.blocks import silence
 from cuecast.timeline import Event, Source, Timeline
 from cuecast.units import SAMPLE_RATE, db_to_gain
 
@@ -74,7 +76,7 @@ def mix(
     try:
         for b0 in range(start, end, block):
             b1 = min(b0 + block, end)
-            out = np.zeros(b1 - b0, dtype=np.float32)
+            out: np.ndarray | None = None
             while nxt < len(playing) and playing[nxt].start < b1:
                 ev = playing[nxt]
                 active.append((ev.start, clips.take(ev.source), ev))
@@ -83,6 +85,8 @@ def mix(
             for start, clip, ev in active:
                 lo, hi = max(b0, start), min(b1, start + len(clip))
                 if hi > lo:
+                    if out is None:
+                        out = np.zeros(b1 - b0, dtype=np.float32)
                     out[lo - b0 : hi - b0] += clip[lo - start : hi - start]
                 if start + len(clip) > b1:
                     still.append((start, clip, ev))
@@ -90,8 +94,10 @@ def mix(
                     clips.done(ev.source, b1)
             active = still
             if duck is not None:
+                if out is None:
+                    out = np.zeros(b1 - b0, dtype=np.float32)
                 out += duck.block(b0, b1 - b0)
-            yield out
+            yield out if out is not None else silence(b1 - b0)
     finally:
         clips.close()
 

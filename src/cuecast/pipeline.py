@@ -30,7 +30,7 @@ from cuecast.errors import CuecastError, EngineError, InputError
 from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, guard, level
 from cuecast.mix import Bed, ClipFor, mix
-from cuecast.pieces import Stats
+from cuecast.pieces import PieceStore, Stats
 from cuecast.planner import Plan, walk
 from cuecast.request import Options, RenderRequest, default_output
 from cuecast.script.load import ScriptSource, load
@@ -177,7 +177,8 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
     timeline, bed = prepared.timeline, _bed(prepared.script)
     clips, target = _clip_source(prepared.speaker), options.loudness_lufs
     ceiling = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
-    levelled = _level(timeline, clips, bed, target, ceiling)
+    energies = _energies(pieces)
+    levelled = _level(timeline, clips, bed, target, ceiling, energies)
     correction = None if target is None else guard.Correction(target)
     for take in range(guard.MAX_CORRECTIONS + 1):
         try:
@@ -196,7 +197,8 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
             aim = correction.aim_lufs
             correction = correction.after(missed.miss)
             if correction.aim_lufs != aim:
-                levelled = _level(timeline, clips, bed, correction.aim_lufs, ceiling)
+                levelled = _level(timeline, clips, bed, correction.aim_lufs, ceiling,
+                                  energies)  # fmt: skip
     return Result(out_path, written[0], timeline, levelled.before, written[1:],
                   measured if measured is not None else levelled.after)
 
@@ -267,7 +269,7 @@ def missing_pieces(path: str | os.PathLike, options: Options = Options(), *,
     prepared = prepare(path, options)
     timeline, bed = prepared.timeline, _bed(prepared.script)
     levelled = _level(timeline, _clip_source(prepared.speaker), bed, options.loudness_lufs,
-                      CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS))  # fmt: skip
+                      CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), _energies(pieces))  # fmt: skip
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
                               gain_db=levelled.gain_db)
     if not pieced(settings, timeline.length):
@@ -295,14 +297,23 @@ def mix_part(prepared: Prepared, start: int, end: int) -> Iterator[np.ndarray]:
 
 
 def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None,
-           target_lufs: float | None, ceiling_dbfs: float) -> LevelledMix:
-    """The loudness stage (``loudness/``), to the ceiling of the format."""
+           target_lufs: float | None, ceiling_dbfs: float,
+           energies: PieceStore | None = None) -> LevelledMix:  # fmt: skip
+    """The loudness stage (``loudness/``), to the ceiling of the format;
+    each clip's measurement kept in ``energies`` (the piece cache)."""
 
     def mix_of(tl: Timeline, clip_for: ClipFor) -> Iterator[np.ndarray]:
         return mix(tl, clip_for, bed=bed)
 
     return level(timeline, clips, mix_of, target_lufs=target_lufs, ceiling_dbfs=ceiling_dbfs,
-                 bed=bed is not None)
+                 bed=bed is not None, energies=energies)
+
+
+def _energies(pieces: PieceOptions | None) -> PieceStore:
+    """Where levelling keeps its clips' measurements: the piece cache
+    (``loudness/energies.py``), so a re-render or a changed hold measures no
+    clip again."""
+    return pieces.store if pieces is not None and pieces.store is not None else PieceStore()
 
 
 def _plan(script: Script, speaker: Speaker, progress: Progress | None) -> Timeline:

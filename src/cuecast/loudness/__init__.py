@@ -11,6 +11,8 @@ Takes a timeline and its clips (and a way to make the mix); gives a
     limiter.py       a clip (or the streamed mix) held under a ceiling, true
                      peak included
     levelling.py     the levelling: measure once, limit, settle the gain
+    energies.py      a clip's measurement kept by its content (a re-render
+                     or a changed hold measures no clip again)
     guard.py         the encoded track held to its target: on it, or corrected
                      (levelled again, its peaks dipped), or a ``LoudnessError``
     dips.py          the mix lowered only in the 100 ms frames where the codec

@@ -48,6 +48,7 @@ from cuecast.loudness.bs1770 import (
     integrated_lufs,
     measure_blocks,
 )
+from cuecast.loudness.energies import EnergyStore, energy_of
 from cuecast.loudness.groups import ClipFor, group_source, grouped
 from cuecast.loudness.limiter import cell_gains, limit, limit_stream
 from cuecast.loudness.settings import (
@@ -103,14 +104,18 @@ class LevelledMix:
 
 
 def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: float | None,
-          ceiling_dbfs: float = CEILING_DBFS, bed: bool = False) -> LevelledMix:
+          ceiling_dbfs: float = CEILING_DBFS, bed: bool = False,
+          energies: EnergyStore | None = None) -> LevelledMix:  # fmt: skip
     """The levelled mix of ``timeline`` at ``target_lufs`` with no sample
     over ``ceiling_dbfs``; ``bed`` says a bed plays under it (``mix_of``
     then makes the bed alone once, to measure it). ``target_lufs=None``
-    levels nothing. ``LoudnessError`` if the target cannot be reached."""
+    levels nothing. ``LoudnessError`` if the target cannot be reached.
+    ``energies`` keeps each clip's measurement by its content
+    (``energies.py``): a clip measured by an earlier render is not
+    measured again; the result is the same."""
     if target_lufs is None or timeline.length == 0:
         return LevelledMix(timeline, clip_for)
-    meter = _Meter(timeline, clip_for, mix_of if bed else None)
+    meter = _Meter(timeline, clip_for, mix_of if bed else None, energies)
     plain = meter.reading(None)
     before = plain.loudness()
     gain_db = plain_gain_db(plain.integrated_lufs, target_lufs)
@@ -174,10 +179,12 @@ class _Meter:
     """Measures the grouped mix, plain or with its clips limited, from its
     clips (and the bed's energies, measured once)."""
 
-    def __init__(self, timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None) -> None:
+    def __init__(self, timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None,
+                 energies: EnergyStore | None = None) -> None:  # fmt: skip
         self.timeline = grouped(timeline, clip_for)
         self.clip_for = group_source(clip_for)
         self.mix_of = mix_of
+        self.energies = energies
         self.starts: dict[Hashable, list[int]] = {}
         for event in self.timeline.events:
             if event.source is not None:
@@ -228,7 +235,9 @@ class _Meter:
         lets go of the GIL, and nothing else runs before the encoder starts."""
 
         def energy(source: Hashable) -> ClipEnergy:
-            return clip_energy(self.clip_for(source))
+            if self.energies is None:
+                return clip_energy(self.clip_for(source))
+            return energy_of(self.clip_for(source), self.energies)
 
         distinct = list(self.starts)
         with ThreadPoolExecutor(max_workers=min(MEASURE_THREADS, os.cpu_count() or 1)) as pool:

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cuecast.blocks import is_silence
 from cuecast.mp3frames import FRAME_SAMPLES
 
 LEAD_IN_FRAMES = 2
@@ -105,8 +106,9 @@ class Cutter:
     Whole blocks are looked at at once (numpy), never a frame at a time: a
     block's slots are flagged zero or not as it comes, a run of silent
     frames is found with a cumulative sum, and a slot's energy is summed
-    only where a long stretch is cut (``_quietest``). The blocks fed are
-    kept, not copied, until no piece needs them: do not change them."""
+    only where a long stretch is cut (``_quietest``); a silent block
+    (``blocks.silence``) is not looked at. The blocks fed are kept, not
+    copied, until no piece needs them: do not change them."""
 
     def __init__(self, total_samples: int, *, max_frames: int = MAX_PIECE_FRAMES,
                  min_silent: int = MIN_SILENT_FRAMES) -> None:  # fmt: skip
@@ -130,12 +132,14 @@ class Cutter:
         self.done = False
 
     def feed(self, block: np.ndarray) -> Iterator[Piece]:
-        block = np.ascontiguousarray(block, dtype="<f4").reshape(-1)
+        silent = is_silence(block)
+        if not silent:
+            block = np.ascontiguousarray(block, dtype="<f4").reshape(-1)
         if block.size == 0:
             return
         self.chunks.append((self.received, block))
         self.received += block.size
-        self._classify(block)
+        self._classify(block, silent)
         yield from self._advance(final=False)
         self._trim()
 
@@ -156,8 +160,9 @@ class Cutter:
 
     # -- classifying frames ---------------------------------------------------
 
-    def _classify(self, block: np.ndarray) -> None:
-        """Zero flags for every slot the block completes."""
+    def _classify(self, block: np.ndarray, silent: bool = False) -> None:
+        """Zero flags for every slot the block completes (a ``silent`` one's
+        without looking)."""
         rest = block
         if self.tail.size:
             need = FRAME_SAMPLES - self.tail.size
@@ -170,8 +175,11 @@ class Cutter:
             self.tail = self.tail[:0]
         whole = rest.size // FRAME_SAMPLES
         if whole:
-            slots = rest[: whole * FRAME_SAMPLES].reshape(whole, FRAME_SAMPLES)
-            self.zero[self.classified : self.classified + whole] = ~slots.any(axis=1)
+            flags = self.zero[self.classified : self.classified + whole]
+            if silent:
+                flags[:] = True
+            else:
+                flags[:] = ~rest[: whole * FRAME_SAMPLES].reshape(whole, FRAME_SAMPLES).any(axis=1)
             self.classified += whole
         if rest.size > whole * FRAME_SAMPLES:
             self.tail = rest[whole * FRAME_SAMPLES :].copy()
@@ -282,7 +290,8 @@ class Cutter:
         keep = min(first, LEAD_IN_FRAMES)
         lo = (first - keep) * FRAME_SAMPLES
         hi = self.total if stop is None else min(self.total, (stop + TAIL_FRAMES) * FRAME_SAMPLES)
-        pcm = b"".join(part.data for part in self._parts(lo, hi))  # one copy
+        pcm = b"".join(part.data if part.flags.c_contiguous else part.tobytes()  # silence
+                       for part in self._parts(lo, hi))  # one copy  # fmt: skip
         return Piece(first, stop, False, pcm, keep)
 
     def _trim(self) -> None:

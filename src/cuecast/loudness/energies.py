@@ -1,0 +1,141 @@
+"""Clip energies kept by their clip's content, so levelling measures a clip once.
+
+Takes a clip (float32 samples) and, optionally, a store of bytes by key
+(``EnergyStore``: the piece cache, ``pieces/store.py``, passed in by the
+pipeline); gives its ``bs1770.ClipEnergy``, K-weighted now or kept from
+before. A re-render, or a listener's session that differs in hold lengths
+only, plays the same clips at other places: levelling then adds their kept
+energies up at the new places (``HopEnergies``) and reads no clip through
+the K-weighting or the true-peak filter again; the reading, gain and
+limiting are what measuring them afresh gives, to the bit (the arrays are
+kept as they were made).
+
+The key is the SHA-256 of the clip's samples and of what measuring depends
+on: this format, numpy's version and the source of ``bs1770.py`` (a change
+to the meter, even without a version bump, measures every clip again). A
+bad or foreign entry is a miss. Kept in this process too (up to
+``MEMO_BYTES``), for a server that levels many sessions of one track.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import struct
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from cuecast.loudness import bs1770
+from cuecast.loudness.bs1770 import ClipEnergy, clip_energy
+
+FORMAT = b"CE01"
+"""The layout below; part of every key."""
+_HEAD = struct.Struct("<4sQddII")
+"""format, length, sample peak, true peak, cells, cell peaks; then the
+cells and the cell peaks as little-endian float32."""
+MEMO_BYTES = 32 << 20
+"""Energies kept in this process, least recently used dropped first (an
+hour of distinct speech is about 60 MB of clips and 3 MB of energies)."""
+
+
+class EnergyStore(Protocol):
+    """Bytes by key, as ``pieces.store.PieceStore`` keeps them (verified,
+    written atomically); a miss or a bad entry is None."""
+
+    def load(self, key: str, /) -> bytes | None: ...  # pragma: no cover - protocol
+
+    def save(self, key: str, data: bytes, /) -> None: ...  # pragma: no cover - protocol
+
+
+_memo: OrderedDict[str, ClipEnergy] = OrderedDict()
+_memo_bytes = 0
+_lock = threading.Lock()
+
+
+def energy_of(clip: np.ndarray, store: EnergyStore | None = None) -> ClipEnergy:
+    """``clip_energy(clip)``, from this process's memo or ``store`` if kept
+    there, else measured and kept."""
+    x = np.ascontiguousarray(clip, dtype=np.float32)
+    key = energy_key(x)
+    found = _remembered(key)
+    if found is None and store is not None:
+        data = store.load(key)
+        found = from_bytes(data) if data is not None else None
+    if found is None:
+        found = clip_energy(x)
+        if store is not None:
+            store.save(key, to_bytes(found))
+    _remember(key, found)
+    return found
+
+
+def energy_key(clip: np.ndarray) -> str:
+    """The key of a clip's energy (its float32 samples)."""
+    h = hashlib.sha256(b"clip energy\n" + _meter_version() + b"\n")
+    h.update(np.ascontiguousarray(clip, dtype="<f4").data)
+    return h.hexdigest()
+
+
+@functools.cache
+def _meter_version() -> bytes:
+    try:
+        source = Path(bs1770.__file__).read_bytes()
+    except OSError:  # pragma: no cover - no source beside the module
+        source = b"?"
+    return FORMAT + b" numpy " + np.__version__.encode() + b" " + \
+        hashlib.sha256(source).hexdigest().encode()
+
+
+def to_bytes(energy: ClipEnergy) -> bytes:
+    cells = np.ascontiguousarray(energy.cells, dtype="<f4")
+    peaks = np.ascontiguousarray(energy.cell_peaks, dtype="<f4")
+    head = _HEAD.pack(FORMAT, energy.length, energy.sample_peak, energy.true_peak, cells.size,
+                      peaks.size)  # fmt: skip
+    return head + cells.tobytes() + peaks.tobytes()
+
+
+def from_bytes(data: bytes) -> ClipEnergy | None:
+    """The energy ``to_bytes`` wrote, or None for anything else."""
+    if len(data) < _HEAD.size:
+        return None
+    fmt, length, sample_peak, true_peak, cells, peaks = _HEAD.unpack_from(data)
+    if fmt != FORMAT or len(data) != _HEAD.size + 4 * (cells + peaks):
+        return None
+    body = np.frombuffer(data, dtype="<f4", offset=_HEAD.size).astype(np.float32)
+    return ClipEnergy(body[:cells], body[cells:], length, sample_peak, true_peak)
+
+
+def _size(energy: ClipEnergy) -> int:
+    return int(energy.cells.nbytes + energy.cell_peaks.nbytes) + 64
+
+
+def _remembered(key: str) -> ClipEnergy | None:
+    with _lock:
+        found = _memo.get(key)
+        if found is not None:
+            _memo.move_to_end(key)
+        return found
+
+
+def _remember(key: str, energy: ClipEnergy) -> None:
+    global _memo_bytes
+    with _lock:
+        if key in _memo:
+            return
+        _memo[key] = energy
+        _memo_bytes += _size(energy)
+        while _memo_bytes > MEMO_BYTES and _memo:
+            _, dropped = _memo.popitem(last=False)
+            _memo_bytes -= _size(dropped)
+
+
+def forget() -> None:
+    """Empty this process's memo (tests)."""
+    global _memo_bytes
+    with _lock:
+        _memo.clear()
+        _memo_bytes = 0
