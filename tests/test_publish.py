@@ -247,3 +247,30 @@ def test_a_bad_catalogue_is_exit_2_before_anything_renders(tmp_path):
     assert result.exit_code == 2
     assert f"{path}:" in result.stderr and "Did you mean 'gentle'?" in result.stderr
     assert not (tmp_path / "public").exists()
+
+
+def test_the_lines_tracks_share_are_spoken_before_any_renders(tmp_path, monkeypatch):
+    """A cold publish speaks every line of the tracks to render once, in
+    the publishing process, before the render processes start: the two
+    profiles of one script no longer speak their common lines each."""
+    from cuecast.catalogue import load_catalogue, track_options
+    from cuecast.pipeline import lines_to_speak
+    from cuecast.publish import batch
+
+    monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path / "cache"))
+    path = make_catalogue(tmp_path / "series")
+    catalogue = load_catalogue(path)
+    assert all(lines_to_speak(t.script, track_options(catalogue, t)) > 0
+               for t in catalogue.tracks)  # a cold cache
+    unspoken: list[int] = []
+    real_run = batch.run
+
+    def run(jobs, executor):
+        unspoken.extend(lines_to_speak(t.script, track_options(catalogue, t))
+                        for t in catalogue.tracks)
+        return real_run(jobs, executor)
+
+    monkeypatch.setattr(batch, "run", run)
+    report = publish(path, jobs=2)
+    assert report.failed == [] and len(report.rendered) == 3
+    assert unspoken == [0, 0, 0]

@@ -74,6 +74,9 @@ def publish(catalogue_path: str | os.PathLike[str], out: str | os.PathLike[str] 
     if stale:  # processes, Dask: loaded only when something renders
         from cuecast.publish.batch import cluster_executor, local_executor, run
 
+        if not cluster:  # the lines the tracks share spoken once, before they render
+            _speak_first(catalogue, [job.id for job in stale])
+
         executor = cluster_executor(cluster) if cluster else local_executor(
             max(1, min(jobs or default_jobs(), len(stale))))  # fmt: skip
         with executor as pool:
@@ -84,6 +87,22 @@ def publish(catalogue_path: str | os.PathLike[str], out: str | os.PathLike[str] 
     checked.update(report.rendered)
     _list(folder, catalogue, state, infos, checked, revoke, report)
     return report
+
+
+def _speak_first(catalogue: Catalogue, ids: Sequence[str]) -> None:
+    """Speak every line the tracks ``ids`` need, once, on every core, into
+    the speech cache their render processes read (``pipeline.speak``).
+    Tracks of one script (its profiles, per-voice copies) share most of
+    their lines: rendered side by side from a cold cache, each process
+    spoke them again, each loading the engine. A track whose lines cannot
+    be made here makes them in its own render, which reports why."""
+    from cuecast.catalogue import track_options
+    from cuecast.pipeline import speak
+    from cuecast.request import RenderRequest
+
+    requests = [RenderRequest(str(track.script), track_options(catalogue, track, jobs=None))
+                for track in catalogue.tracks if track.id in ids]
+    speak(requests)
 
 
 def _check_revoke(catalogue: Catalogue, revoke: Sequence[str]) -> None:
