@@ -47,7 +47,7 @@ def test_pico_voice_names_and_language_tags() -> None:
         engine.resolve(VoiceSpec(name="pico-pt"), "pt")
     with pytest.raises(InputError, match="no voice for language 'nl'"):
         engine.resolve(VoiceSpec(), "nl")
-    with pytest.raises(InputError, match="rate 500 is out of range for pico"):
+    with pytest.raises(InputError, match="^voice rate 500 wpm is out of range; use 80 to 400 wpm$"):
         engine.resolve(VoiceSpec(rate_wpm=500), "de")
     voices = engine.voices()
     assert {v.language for v in voices} == {"en-US", "en-GB", "de-DE", "es-ES", "fr-FR", "it-IT"}
@@ -192,3 +192,19 @@ def test_plan_and_render_agree_to_the_sample_with_the_default_voice(
     data = out.read_bytes()
     again = CliRunner().invoke(main, ["render", str(script), "-o", str(out)])
     assert again.exit_code == 0 and out.read_bytes() == data  # same script, same bytes
+
+
+@pytest.mark.parametrize("name", ["pyttsx3", "pico", "piper", "hibari"])
+def test_every_engine_refuses_a_voice_value_out_of_range_in_the_same_words(name: str) -> None:
+    """One range and one message (``cuecast.limits``, ``voices.base.voice_value``)
+    for the rate and volume every engine takes (a script's loader and the command
+    line say the same)."""
+    engine = get_engine(name)
+    for voice, says in ((VoiceSpec(rate_wpm=500), "voice rate 500 wpm is out of range; "
+                                                  "use 80 to 400 wpm"),
+                        (VoiceSpec(volume=2), "voice volume 2 is out of range; use 0 to 1")):
+        with pytest.raises(InputError) as caught:
+            engine.resolve(voice, "en")
+        if "not installed" in caught.value.message:
+            pytest.skip(f"{name} has no English voice installed here")
+        assert caught.value.message == says

@@ -165,7 +165,7 @@ def parse_options(raw: Mapping[str, object], *, flags: bool = False,
     if check_voice:
         from cuecast.voices.registry import check_options
 
-        check_options(engine, voice)
+        check_options(engine, voice, (said("engine"), said("voice")))
     return Options(
         profile=_text(raw.get("profile")),
         sets=_sets(raw.get("sets", raw.get("set")), said),

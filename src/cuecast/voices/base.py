@@ -12,6 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
+from cuecast import limits
+from cuecast.errors import InputError
 from cuecast.script.model import VoiceSpec
 
 
@@ -39,6 +41,18 @@ class Synthesis:
 
     samples: np.ndarray
     rate: int
+
+
+def voice_value(what: str, value: float | None, default: float, bounds: limits.Range) -> float:
+    """A voice's ``rate``, ``pitch`` or ``volume`` as an engine resolves it:
+    ``default`` when unset, else the value within ``bounds`` (``cuecast.limits``,
+    the script's and the command line's range), or the ``InputError`` they give:
+    ``voice rate 500 wpm is out of range; use 80 to 400 wpm``."""
+    number = default if value is None else float(value)
+    problem = bounds.problem(f"voice {what}", number)
+    if problem:
+        raise InputError(problem)
+    return number
 
 
 class Engine(Protocol):

@@ -42,7 +42,7 @@ from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.voices import store
-from cuecast.voices.base import Synthesis, VoiceInfo
+from cuecast.voices.base import Synthesis, VoiceInfo, voice_value
 
 NAME = "hibari"
 SAMPLE_RATE_HZ = 24000
@@ -134,13 +134,8 @@ class HibariEngine:
                 f"the hibari voice {name!r} is not installed",
                 hint=f"Fetch it with `cuecast voices get {name}`.",
             )
-        rate = DEFAULT_RATE_WPM if voice.rate_wpm is None else float(voice.rate_wpm)
-        if not limits.RATE_WPM.low <= rate <= limits.RATE_WPM.high:
-            raise InputError(f"voice rate {rate:g} wpm is out of range for hibari "
-                             f"({limits.RATE_WPM.low:g}-{limits.RATE_WPM.high:g}).")  # fmt: skip
-        volume = 1.0 if voice.volume is None else float(voice.volume)
-        if not 0.0 <= volume <= 1.0:
-            raise InputError(f"voice volume {volume:g} is out of range (0.0-1.0).")
+        rate = voice_value("rate", voice.rate_wpm, DEFAULT_RATE_WPM, limits.RATE_WPM)
+        volume = voice_value("volume", voice.volume, 1.0, limits.VOLUME)
         return VoiceSpec(engine=NAME, name=name, rate_wpm=rate, pitch=None, volume=volume)
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:

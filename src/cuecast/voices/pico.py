@@ -37,7 +37,7 @@ import numpy as np
 from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
-from cuecast.voices.base import Synthesis, VoiceInfo
+from cuecast.voices.base import Synthesis, VoiceInfo, voice_value
 from cuecast.voices.forked import speak_forked
 
 NAME = "pico"
@@ -124,10 +124,9 @@ class PicoEngine:
         return VoiceSpec(
             engine=NAME,
             name=entry.id,
-            rate_wpm=_checked("rate", voice.rate_wpm, DEFAULT_RATE_WPM, limits.RATE_WPM.low,
-                              limits.RATE_WPM.high),
-            pitch=_checked("pitch", voice.pitch, DEFAULT_PITCH, 0.0, 100.0),
-            volume=_checked("volume", voice.volume, 1.0, 0.0, 1.0),
+            rate_wpm=voice_value("rate", voice.rate_wpm, DEFAULT_RATE_WPM, limits.RATE_WPM),
+            pitch=voice_value("pitch", voice.pitch, DEFAULT_PITCH, limits.PITCH),
+            volume=voice_value("volume", voice.volume, 1.0, limits.VOLUME),
         )
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
@@ -176,10 +175,3 @@ def default_voice(language: str) -> PicoVoice:
         raise InputError(f"the pico engine has no voice for language {language!r}",
                          hint=f"Pico speaks {', '.join(_DEFAULTS)}.")  # fmt: skip
     return find_voice(_DEFAULTS[primary])
-
-
-def _checked(what: str, value: float | None, default: float, low: float, high: float) -> float:
-    v = default if value is None else float(value)
-    if not low <= v <= high:
-        raise InputError(f"voice {what} {v:g} is out of range for pico ({low:g}-{high:g}).")
-    return v

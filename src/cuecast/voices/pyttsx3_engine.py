@@ -44,7 +44,7 @@ from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.versions import package_version
-from cuecast.voices.base import Synthesis, VoiceInfo
+from cuecast.voices.base import Synthesis, VoiceInfo, voice_value
 from cuecast.voices.forked import speak_forked
 
 NAME = "pyttsx3"
@@ -52,10 +52,6 @@ DEFAULT_RATE_WPM = 150.0
 """Calm guided pacing (the format's default)."""
 DEFAULT_PITCH = 50.0
 DEFAULT_VOLUME = 1.0
-RATE_RANGE_WPM = (limits.RATE_WPM.low, limits.RATE_WPM.high)
-"""Every engine's range (espeak-ng speaks nothing slower than 80)."""
-_PITCH = (limits.PITCH.low, limits.PITCH.high)
-_VOLUME = (limits.VOLUME.low, limits.VOLUME.high)
 PREFERRED_VOICE = {"en": "en-us", "fr": "fr-fr"}
 """The voice picked for a bare language tag when the data has several
 (French is France's, not the first of Belgium, Switzerland and France)."""
@@ -101,9 +97,9 @@ class Pyttsx3Engine:
         return VoiceSpec(
             engine=NAME,
             name=entry.identifier,
-            rate_wpm=_checked("rate", voice.rate_wpm, DEFAULT_RATE_WPM, RATE_RANGE_WPM),
-            pitch=_checked("pitch", voice.pitch, DEFAULT_PITCH, _PITCH),
-            volume=_checked("volume", voice.volume, DEFAULT_VOLUME, _VOLUME),
+            rate_wpm=voice_value("rate", voice.rate_wpm, DEFAULT_RATE_WPM, limits.RATE_WPM),
+            pitch=voice_value("pitch", voice.pitch, DEFAULT_PITCH, limits.PITCH),
+            volume=voice_value("volume", voice.volume, DEFAULT_VOLUME, limits.VOLUME),
         )
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
@@ -268,15 +264,6 @@ def _default_voice(language: str) -> _Voice:
         f"the pyttsx3 engine has no voice for language {language!r}",
         hint="Set `voice: {name: ...}` (see `cuecast voices`) or another `language`.",
     )
-
-
-def _checked(what: str, value: float | None, default: float, bounds: tuple[float, float]) -> float:
-    if value is None:
-        return default
-    low, high = bounds
-    if not low <= value <= high:
-        raise InputError(f"voice {what} {value:g} is out of range ({low:g} to {high:g})")
-    return float(value)
 
 
 # --- speaking ----------------------------------------------------------------

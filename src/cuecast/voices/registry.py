@@ -139,15 +139,17 @@ def engine_for_voice(voice: str, language: str = "en") -> str:
     )
 
 
-def check_options(engine: str | None, voice: str | None) -> None:
+def check_options(engine: str | None, voice: str | None,
+                  said: tuple[str, str] = ("--engine", "--voice")) -> None:  # fmt: skip
     """``--engine`` and ``--voice`` checked before any script is read, so
-    an error names the option, not a line of the script."""
+    an error names the option (as ``said``: ``engine`` and ``voice`` from
+    Python), not a line of the script."""
     key = None
     if engine is not None:
         try:
             key = canonical_name(engine)
         except InputError as e:
-            raise InputError(f"--engine {engine}: {e.message}", hint=e.hint) from None
+            raise InputError(f"{said[0]} {engine}: {e.message}", hint=e.hint) from None
     if voice is None:
         return
     try:
@@ -157,7 +159,7 @@ def check_options(engine: str | None, voice: str | None) -> None:
             get_engine(key).resolve(VoiceSpec(name=voice), "en")
     except InputError as e:
         hint = _owner_hint(voice) or e.hint
-        raise InputError(f"--voice {voice}: {e.message}", hint=hint) from None
+        raise InputError(f"{said[1]} {voice}: {e.message}", hint=hint) from None
 
 
 def _owner_hint(voice: str) -> str | None:

@@ -31,7 +31,7 @@ from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.voices import store
-from cuecast.voices.base import Synthesis, VoiceInfo
+from cuecast.voices.base import Synthesis, VoiceInfo, voice_value
 from cuecast.voices.cache import cache_dir
 from cuecast.voices.piper.audio import SENTENCE_PAUSE_S, join, to_int16
 from cuecast.voices.piper.noise import SeededSession, seedable
@@ -100,9 +100,9 @@ class PiperEngine:
         return VoiceSpec(
             engine=self.name,
             name=canonical_name(name),
-            rate_wpm=_checked_rate(voice.rate_wpm),
+            rate_wpm=voice_value("rate", voice.rate_wpm, DEFAULT_RATE_WPM, limits.RATE_WPM),
             pitch=None,  # Piper has no pitch control
-            volume=_checked_volume(voice.volume),
+            volume=voice_value("volume", voice.volume, 1.0, limits.VOLUME),
         )
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
@@ -130,23 +130,6 @@ class PiperEngine:
             for n in store.installed_piper()
         ]
         return bundled + fetched
-
-
-def _checked_rate(rate_wpm: float | None) -> float:
-    rate = DEFAULT_RATE_WPM if rate_wpm is None else float(rate_wpm)
-    if not MIN_RATE_WPM <= rate <= MAX_RATE_WPM:
-        raise InputError(
-            f"voice rate {rate:g} wpm is out of range for piper "
-            f"({MIN_RATE_WPM:g}-{MAX_RATE_WPM:g})."
-        )
-    return rate
-
-
-def _checked_volume(volume: float | None) -> float:
-    value = 1.0 if volume is None else float(volume)
-    if not 0.0 <= value <= 1.0:
-        raise InputError(f"voice volume {value:g} is out of range (0.0-1.0).")
-    return value
 
 
 # --- loading ------------------------------------------------------------------
