@@ -209,3 +209,20 @@ def test_a_mappings_warnings_and_planning_errors_say_where_in_it(tmp_path: Path)
             {"say": "Hi."}, {"breathe": "4-4", "for": "5s"}]})  # fmt: skip
     assert (err.value.file, err.value.key, err.value.line) == ("<mapping>", "steps[1]", None)
     assert str(err.value).startswith("<mapping>:steps[1]: 'for: 5s' is shorter than one 8 s")
+
+
+def test_a_mappings_vars_say_where_in_it(tmp_path: Path) -> None:
+    from cuecast.script import describe_vars
+
+    mapping = {"title": "T", "vars": {"hold": {"value": "5s", "min": "2s", "max": "10s"}},
+               "steps": [{"hold": "$hold"}]}  # fmt: skip
+    (hold,) = describe_vars(ScriptMapping(mapping, str(tmp_path)))
+    assert (hold.file, hold.key, hold.line, hold.column) == ("<mapping>", "vars.hold", None, None)
+    assert hold.to_json()["key"] == "vars.hold"
+    with pytest.raises(InputError) as err:
+        load(ScriptMapping(mapping, str(tmp_path)), sets={"hold": "20s"})
+    assert (err.value.file, err.value.key, err.value.line) == ("<mapping>", "vars.hold", None)
+    (tmp_path / "s.yaml").write_text("title: T\nvars: {hold: {value: 5s, max: 9s}}\n"
+                                     "steps: [{hold: $hold}]\n")  # fmt: skip
+    (hold,) = describe_vars(tmp_path / "s.yaml")
+    assert (hold.line, hold.column, hold.key) == (2, 8, None) and "key" not in hold.to_json()

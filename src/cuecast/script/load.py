@@ -342,8 +342,9 @@ def _default(ctx: Ctx, name: str, key: yaml.Node, node: yaml.Node) -> Var:
         if "value" not in items:
             ctx.fail(node, f"var '{name}' is a mapping, so it needs 'value:' (its default)")
     value = items["value"][1] if items else node
-    file, line, column = ctx.reader.position(key)
-    var = replace(_plain_default(ctx, name, value), file=file, line=line, column=column)
+    place = ctx.reader.src(key)
+    var = replace(_plain_default(ctx, name, value), file=place.file, line=place.line,
+                  column=place.column, key=place.key)  # fmt: skip
     return _described(ctx, var, items) if items else var
 
 
@@ -414,8 +415,9 @@ def _override(
             raise InputError(
                 f"--set {var.name}={raw}: {e.message}",
                 file=var.file or None,
-                line=var.line or None,
-                column=var.column or None,
+                line=var.line,
+                column=var.column,
+                key=var.key,
                 hint=e.hint,
             ) from None
         reader.fail(node, f"{origin}: {e.message}", _declared(var, e.hint))
@@ -424,7 +426,7 @@ def _override(
 def _declared(var: Var, hint: str | None) -> str | None:
     if var.low is None and var.high is None:
         return hint
-    place = ":".join(str(p) for p in (var.file, var.line, var.column) if p)
+    place = ":".join(str(p) for p in (var.file, var.key, var.line, var.column) if p)
     where = f"'{var.name}' is declared at {place}."
     return f"{hint} {where}" if hint else where
 

@@ -37,17 +37,24 @@ class VarInfo:
     """The declared lower bound in the var's unit (seconds for a duration)."""
     max: float | None
     """The declared upper bound in the var's unit (seconds for a duration)."""
-    line: int
-    column: int
+    line: int | None
+    column: int | None
     file: str
-    """Where the var is declared (its name), 1-based."""
+    """Where the var is declared (its name), 1-based; in a script given as
+    a mapping there is no line or column, and ``key`` says where."""
     profiles: Mapping[str, str] = field(default_factory=dict)
     """Profile name -> the value that profile gives this var, as written."""
 
+    key: str | None = None
+    """In a script given as a mapping: where the var is (``vars.hold``)."""
+
     def to_json(self) -> dict[str, object]:
-        """The fields as plain JSON values (``cuecast plan --vars --json``)."""
+        """The fields as plain JSON values (``cuecast plan --vars --json``;
+        ``key`` only for a mapping's var)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["profiles"] = dict(self.profiles)
+        if self.key is None:
+            del out["key"]
         return out
 
     @property
@@ -86,4 +93,5 @@ def _info(var: Var, profiles: Mapping[str, Mapping[str, str]]) -> VarInfo:
         column=var.column,
         file=var.file,
         profiles=MappingProxyType(by_profile),
+        key=var.key,
     )

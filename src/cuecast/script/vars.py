@@ -50,7 +50,8 @@ class Var:
     ``"number"`` (int or float) or ``"text"``; ``origin`` says where the
     value came from, for messages. ``low``/``high`` are the declared
     bounds in the var's unit (seconds for a duration); ``file``/``line``/
-    ``column`` are where the var is declared (its name), 1-based."""
+    ``column`` are where the var is declared (its name), 1-based, or in a
+    script given as a mapping ``file`` and ``key`` (``vars.hold``)."""
 
     name: str
     kind: str
@@ -63,8 +64,9 @@ class Var:
     low: float | None = None
     high: float | None = None
     file: str = ""
-    line: int = 0
-    column: int = 0
+    line: int | None = None
+    column: int | None = None
+    key: str | None = None
 
     def bounds_text(self) -> str:
         """The bounds in words: ``from 20s to 3m``, ``at least 1``, or ""."""

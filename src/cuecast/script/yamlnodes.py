@@ -216,13 +216,6 @@ class Reader:
             return Src(self.file, None, None, self.keys.get(id(node), "?"))
         return Src(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def position(self, node: yaml.Node) -> tuple[str, int, int]:
-        """Where ``node`` is, 1-based: (file, line, column), or for a mapping
-        (``<mapping>:vars.hold``, 0, 0)."""
-        if self.keys is not None:
-            return f"{self.file}:{self.keys.get(id(node), '?')}", 0, 0
-        return self.file, node.start_mark.line + 1, node.start_mark.column + 1
-
     def visit(self, node: yaml.Node) -> None:
         self.visits[0] += 1
         if self.visits[0] > MAX_NODES:
