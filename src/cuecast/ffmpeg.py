@@ -152,6 +152,44 @@ def mp3_template_args(kbps: int, out: str) -> list[str]:
             "-f", "mp3", "-y", out]  # fmt: skip
 
 
+LOOPBACK_SHIFT = SAMPLE_RATE
+"""Samples the encoder's input timestamps are moved on by in a batch that
+decodes what it encodes: the encoder gives its first packet the time
+``-1105`` (its delay) and ffmpeg's loopback decoder drops what decodes
+before zero; moved past it, every sample comes out (the bytes are not
+touched: an MP3 stream carries no timestamps)."""
+
+
+def mp3_batch_args(kbps: int, inputs: Sequence[str], outputs: Sequence[str],
+                   decoded: Sequence[str] | None = None) -> list[str]:
+    """Several pieces in one ffmpeg, each encoded as ``mp3_piece_args``
+    encodes it alone: the raw float32 file ``inputs[i]`` through a
+    libmp3lame of its own into ``outputs[i]`` (the same bytes: an output's
+    encoder sees only its input). With ``decoded``, each encode is also
+    decoded as ``decode_mp3_args`` decodes it, every sample from the first
+    to the padding (a loopback decoder per output: ``-dec``, ffmpeg 7.1),
+    to float32 in ``decoded[i]``."""
+    if len(inputs) != len(outputs) or (decoded is not None and len(decoded) != len(inputs)):
+        raise ValueError("a batch needs one output (and one decoded file) per input")
+    one = mp3_piece_args(kbps)
+    at = one.index("-map")
+    source, codec = one[: at - 1], one[at:-1]  # without "pipe:0" / "pipe:1"
+    args = ["-y"]
+    for path in inputs:
+        args += [*source, path]
+    shift = ["-af", f"asetpts=PTS+{LOOPBACK_SHIFT}"] if decoded is not None else []
+    for i, path in enumerate(outputs):
+        args += ["-map", f"{i}:a", *shift, *codec[2:], path]
+    if decoded is None:
+        return args
+    for i in range(len(outputs)):
+        args += ["-flags2", "+skip_manual", "-dec", f"{i}:0"]  # keep the padding too
+    args += ["-filter_complex", ";".join(f"[dec:{i}]anull[piece{i}]" for i in range(len(outputs)))]
+    for i, path in enumerate(decoded):
+        args += ["-map", f"[piece{i}]", "-ac", "1", *PCM_OUTPUT[:-1], path]
+    return args
+
+
 def decode_mp3_args() -> list[str]:
     """MP3 frames on stdin decoded to float32 mono on stdout, every sample
     the decoder gives (no Info frame: the delay is not skipped)."""
@@ -480,15 +518,16 @@ def probe_args(path: str, seconds: float = 0.1) -> list[str]:
 
 def run(
     args: Sequence[str], *, loglevel: str = "error", input_bytes: bytes | None = None,
-    timeout_s: float | None = None, exe: str | None = None,
+    timeout_s: float | None = None, exe: str | None = None, pass_fds: Sequence[int] = (),
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg to its end with ``args``, its output captured (stdin is
-    ``input_bytes``, or nothing). ``subprocess.TimeoutExpired`` after
-    ``timeout_s``; ``OSError`` if it cannot start."""
+    ``input_bytes``, or nothing; ``pass_fds`` stay open in it, under the
+    same numbers). ``subprocess.TimeoutExpired`` after ``timeout_s``;
+    ``OSError`` if it cannot start."""
     stdin = None if input_bytes is not None else subprocess.DEVNULL
     return subprocess.run(
         command(args, loglevel, exe), input=input_bytes, stdin=stdin,
-        capture_output=True, timeout=timeout_s, check=False,
+        capture_output=True, timeout=timeout_s, check=False, pass_fds=tuple(pass_fds),
     )  # fmt: skip
 
 

@@ -6,10 +6,11 @@ the piece in the cache. The track's loudness is then put together from
 the frames of its pieces (``track_loudness``: BS.1770 gating on 100 ms
 hops, each frame's energy spread over its 1152 samples), so a re-render
 or a listener's session whose pieces are cached is measured without
-decoding anything, and a new piece is measured once, in the worker that
-encoded it. The guard (``loudness/guard.py``) holds the result to its
-target as it holds ffmpeg's ``ebur128`` reading of a single encode (the
-numpy meter is within 0.1 LU of it: ``loudness/bs1770.py``).
+decoding anything, and a new piece is measured once, decoded by the
+ffmpeg that encoded it (``mp3.encode_batch``). The guard
+(``loudness/guard.py``) holds the result to its target as it holds
+ffmpeg's ``ebur128`` reading of a single encode (the numpy meter is within
+0.1 LU of it: ``loudness/bs1770.py``).
 """
 
 from __future__ import annotations
@@ -60,14 +61,23 @@ class FrameLevels:
 
 
 def measure_piece(encoded: bytes, keep_first: int, keep: int, exe: str) -> FrameLevels:
-    """Decode a piece's whole encode (its lead-in too, so the frames kept
-    decode as they do in the joined file) and measure the ``keep`` frames
-    from ``keep_first``."""
+    """Decode a piece's whole encode on its own (its lead-in too, so the
+    frames kept decode as they do in the joined file) and measure the
+    ``keep`` frames from ``keep_first``: what a piece's levels are. The
+    pieces are measured in batches (``mp3.encode_batch``: the decoding done
+    by the process that encodes), which give the same samples, hence the
+    same levels (``tests/test_pieces_batch.py``)."""
     proc = ffmpeg.run(ffmpeg.decode_mp3_args(), input_bytes=encoded, exe=exe,
                       timeout_s=ffmpeg.ffmpeg_timeout_s())  # fmt: skip
     if proc.returncode != 0:
         raise ffmpeg.failure("measuring a piece of the mp3", proc)
-    x = np.frombuffer(proc.stdout, dtype="<f4")
+    return piece_levels(np.frombuffer(proc.stdout, dtype="<f4"), keep_first, keep)
+
+
+def piece_levels(decoded: np.ndarray, keep_first: int, keep: int) -> FrameLevels:
+    """The levels of frames ``keep_first .. keep_first + keep`` of a piece
+    from every sample its encode decodes to (float32, from the first)."""
+    x = decoded
     lo, hi = keep_first * FRAME_SAMPLES, (keep_first + keep) * FRAME_SAMPLES
     if x.size < hi:
         x = np.concatenate([x, np.zeros(hi - x.size, dtype=np.float32)])

@@ -5,15 +5,16 @@ joined file (Info frame, frames; no tags: ``encode.py`` adds them) and
 says what it did. ``cuts.py`` says where the pieces are, ``store.py``
 keeps them, ``mp3frames.py`` joins them.
 
-Each sound piece is looked up in the cache by its key; a miss is encoded
-by its own ffmpeg (``encode_piece``), on an executor: by default threads,
-one per core, each waiting on its ffmpeg process, which is where the work
-is (measured on two cores: a process pool costs a Python start per worker
-and a copy of every sample through a pipe, for the same parallel
-encoding). Any ``concurrent.futures.Executor`` will do: a process pool, or
-Dask's (``publish --cluster``), since a job is plain data and
-``encode_piece`` a module-level function. At most ``2 x workers`` pieces
-are in flight, so memory stays flat however long the track.
+Each sound piece is looked up in the cache by its key; the misses are
+encoded (and measured) in batches, many pieces to one ffmpeg
+(``batch.py``: a piece's bytes and levels are those of encoding it alone),
+on an executor: by default threads, one per core, each waiting on its
+ffmpeg process, which is where the work is (measured on two cores: a
+process pool costs a Python start per worker and a copy of every sample
+through a pipe, for the same parallel encoding). Any
+``concurrent.futures.Executor`` will do: a process pool, or Dask's
+(``publish --cluster``), since a job is plain data and ``encode_batch`` a
+module-level function. ``_Batcher`` says when a batch goes.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ import numpy as np
 from cuecast import ffmpeg
 from cuecast.errors import EncodeError
 from cuecast.loudness.settings import Loudness
-from cuecast.mp3frames import FRAME_SAMPLES, Joiner, Template, frame_spans
+from cuecast.mp3frames import FRAME_SAMPLES, Joiner, Template
+from cuecast.pieces.batch import BatchJob, Made, PieceJob, can_spill, encode_batch, spill
 from cuecast.pieces.cuts import Cutter, Piece, piece_key
-from cuecast.pieces.meter import FrameLevels, measure_piece, track_loudness
+from cuecast.pieces.meter import FrameLevels, track_loudness
 from cuecast.pieces.store import PieceStore
+from cuecast.units import SAMPLE_RATE
 
 MIN_PIECED_SAMPLES = 16 * FRAME_SAMPLES
 """Shorter tracks are not worth cutting (``encode.py`` encodes them whole)."""
@@ -47,18 +50,17 @@ silent frames. Both paddings must occur among the middle frames: at 44.1
 kHz a CBR stream's longest run of one kind is 48 frames (64 kbit/s: all
 but one frame in 49 padded), 24 at 128 kbit/s, at most 16 at the others."""
 
+BATCH_SAMPLES = 20 * SAMPLE_RATE
+"""A batch is sent to its ffmpeg once it holds this much audio (30 s, 5.3
+MB of float32: starting ffmpeg then costs under a tenth of the batch's
+encoding and decoding, and the batches out stay small in memory)..."""
 
-@dataclass(frozen=True)
-class PieceJob:
-    """What a worker needs to encode one piece: plain data, so it travels."""
+BATCH_PIECES = 16
+"""... or this many pieces."""
 
-    pcm: bytes
-    kbps: int
-    keep_first: int
-    keep_frames: int | None
-    ffmpeg_exe: str | None = None
-    measure: bool = False
-    """Also measure the frames kept (``meter.measure_piece``)."""
+EAGER_SAMPLES = 8 * SAMPLE_RATE
+"""A worker with nothing to do gets the batch being gathered once it holds
+this much audio (the first batch of a track goes at once, whatever it holds)."""
 
 
 @dataclass
@@ -77,32 +79,6 @@ class Stats:
     function of it (and the encoder's)."""
     loudness: Loudness | None = None
     """The joined track's loudness as a player decodes it (with ``measure``)."""
-
-
-def encode_piece(job: PieceJob) -> tuple[bytes, FrameLevels | None]:
-    """Encode one piece and keep its frames, measured if asked (runs in a
-    worker)."""
-    exe = job.ffmpeg_exe or ffmpeg.ffmpeg_exe()
-    try:
-        proc = ffmpeg.run(ffmpeg.mp3_piece_args(job.kbps), input_bytes=job.pcm,
-                          timeout_s=ffmpeg.ffmpeg_timeout_s(), exe=exe)  # fmt: skip
-    except (OSError, TimeoutError) as exc:
-        raise EncodeError(f"encoding a piece of the mp3: {exc}") from exc
-    except Exception as exc:  # subprocess.TimeoutExpired
-        raise EncodeError(f"encoding a piece of the mp3: ffmpeg did not finish ({exc})") from exc
-    if proc.returncode != 0:
-        raise ffmpeg.failure("encoding a piece of the mp3", proc)
-    data = proc.stdout
-    spans = list(frame_spans(data))
-    stop = len(spans) if job.keep_frames is None else job.keep_first + job.keep_frames
-    if stop > len(spans) or job.keep_first >= len(spans):
-        raise EncodeError(f"encoding a piece of the mp3: ffmpeg gave {len(spans)} frames, "
-                          f"expected at least {stop}")
-    lo = spans[job.keep_first][0]
-    hi = spans[stop - 1][0] + spans[stop - 1][1]
-    levels = measure_piece(data, job.keep_first, stop - job.keep_first, exe) \
-        if job.measure else None
-    return data[lo:hi], levels
 
 
 def entry(frames: bytes, levels: FrameLevels | None) -> bytes:
@@ -216,65 +192,187 @@ def _cached(store: PieceStore, key: str, measured: bool) -> tuple[bytes, FrameLe
     return frames, levels
 
 
+class _Batch:
+    """Sound pieces gathered for one ffmpeg run, then its future."""
+
+    def __init__(self) -> None:
+        self.jobs: list[PieceJob] = []
+        self.samples = 0
+        self.future: cf.Future[list[Made]] | None = None
+        self.left = 0
+        """Pieces of it not yet joined."""
+        self.fds: list[int] = []
+        """Memory files holding its samples (``batch.spill``), closed once it is done."""
+
+    def close(self, _: object = None) -> None:
+        fds, self.fds = self.fds, []
+        for fd in fds:
+            os.close(fd)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A piece's place in a batch."""
+
+    batch: _Batch
+    index: int
+
+
+class _Batcher:
+    """Gathers the pieces to encode into batches and hands them to the
+    executor (``poke``): a full batch (``BATCH_SAMPLES``, ``BATCH_PIECES``)
+    as soon as fewer than ``workers + 1`` batches are out; one holding
+    ``EAGER_SAMPLES`` as soon as a worker has nothing to do; the track's
+    first at once, so its first piece goes out alone, promptly (a
+    listener's first bytes). While the workers are busy the pieces gather
+    into larger batches (fewer ffmpeg runs); once a full batch waits, the
+    mixer waits (``blocked``): memory stays flat however long the track.
+    On a thread pool the samples wait in memory files, not on the heap."""
+
+    def __init__(self, executor: cf.Executor, kbps: int, exe: str, measure: bool) -> None:
+        self.executor = executor
+        self.kbps, self.exe, self.measure = kbps, exe, measure
+        self.workers = max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
+        self.limit = self.workers + 1
+        self.spill = isinstance(executor, cf.ThreadPoolExecutor) and can_spill()
+        self.gathering: _Batch | None = None
+        self.out: list[_Batch] = []
+        """Submitted and not yet joined, in order."""
+        self.started = False
+
+    def add(self, piece: Piece) -> _Slot:
+        batch = self.gathering = self.gathering or _Batch()
+        if self.spill:
+            fd = spill(piece.pcm)
+            batch.fds.append(fd)
+            batch.jobs.append(PieceJob(piece.keep_first, piece.frames, pcm_fd=fd))
+        else:
+            batch.jobs.append(PieceJob(piece.keep_first, piece.frames, piece.pcm))
+        batch.samples += len(piece.pcm) // 4
+        batch.left += 1
+        slot = _Slot(batch, len(batch.jobs) - 1)
+        self.poke()
+        return slot
+
+    def poke(self) -> None:
+        """Submit the batch being gathered if it is time."""
+        batch = self.gathering
+        if batch is None or len(self.out) >= self.limit:
+            return
+        if self.blocked() or not self.started:
+            self.submit()
+        elif batch.samples >= EAGER_SAMPLES and self.running() < self.workers:
+            self.submit()
+
+    def blocked(self) -> bool:
+        """Whether the batch being gathered is full (and waits for room)."""
+        batch = self.gathering
+        return batch is not None and (batch.samples >= BATCH_SAMPLES
+                                      or len(batch.jobs) >= BATCH_PIECES)  # fmt: skip
+
+    def running(self) -> int:
+        return sum(1 for b in self.out if b.future is not None and not b.future.done())
+
+    def submit(self) -> None:
+        batch, self.gathering = self.gathering, None
+        if batch is None:
+            return
+        job = BatchJob(tuple(batch.jobs), self.kbps, self.exe, self.measure)
+        batch.jobs = []  # the job holds the samples now, until it is done
+        batch.future = self.executor.submit(encode_batch, job)
+        batch.future.add_done_callback(batch.close)
+        self.out.append(batch)
+        self.started = True
+
+    def take(self, slot: _Slot, block: bool) -> Made | None:
+        """The piece of ``slot`` if its batch is done (or ``block``), else None."""
+        batch = slot.batch
+        if batch.future is None:
+            if not block:
+                return None
+            self.submit()
+        assert batch.future is not None
+        if not block and not batch.future.done() and not self.blocked():
+            return None
+        made = batch.future.result()[slot.index]
+        batch.left -= 1
+        if batch.left == 0:
+            self.out.remove(batch)
+        return made
+
+    def cancel(self) -> None:
+        for batch in self.out:
+            if batch.future is not None:
+                batch.future.cancel()
+        if self.gathering is not None:
+            self.gathering.close()
+
+
+@dataclass(frozen=True)
+class _Queued:
+    """A piece waiting its turn to be joined (its samples are not kept)."""
+
+    silent: bool
+    frames: int | None
+    key: str
+    made: Made | _Slot | None
+
+
 def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: int,
           store: PieceStore, executor: cf.Executor | None, settings: list[str],
           exe: str, levels: list[FrameLevels] | None) -> Stats:
     stats = Stats()
     sequence = hashlib.sha256()
     cutter = Cutter(total)
-    made_type = tuple[bytes, FrameLevels | None]
-    queue: deque[tuple[Piece, str, made_type | cf.Future[made_type] | None]] = deque()
-    # pieces in flight at most: one more than the workers keeps them busy;
-    # each holds up to 3.5 MB of samples and, measured, its decoded audio
-    limit = 1 + max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
-    in_flight = 0
+    queue: deque[_Queued] = deque()
+    batcher = _Batcher(executor, kbps, exe, levels is not None) if executor is not None else None
 
     def settle(block: bool) -> None:
-        nonlocal in_flight
         while queue:
-            piece, key, made = queue[0]
-            if isinstance(made, cf.Future):
-                if not block and not made.done() and in_flight < limit:
+            head = queue[0]
+            if isinstance(head.made, _Slot):
+                assert batcher is not None
+                made = batcher.take(head.made, block)
+                if made is None:
                     return
-                frames, measured = made.result()
-                in_flight -= 1
-                store.save(key, entry(frames, measured))
+                store.save(head.key, entry(*made))
             else:
-                frames, measured = made if made is not None else (b"", None)
+                made = head.made
+            frames, measured = made if made is not None else (b"", None)
             queue.popleft()
-            if piece.silent:
-                n = joiner.add(joiner.template.silence(piece.frames or 0))
+            if head.silent:
+                n = joiner.add(joiner.template.silence(head.frames or 0))
                 measured = FrameLevels.silence(n)
             else:
                 joiner.add(frames)
             if levels is not None and measured is not None:
                 levels.append(measured)
+            if batcher is not None:
+                batcher.poke()
 
     def take(pieces: Iterable[Piece]) -> None:
-        nonlocal in_flight
         for piece in pieces:
             stats.pieces += 1
             if piece.silent:
                 stats.silent += 1
                 sequence.update(f"silence {piece.frames}\n".encode())
-                queue.append((piece, "", None))
-                continue
-            key = piece_key(piece, settings)
-            sequence.update(f"{key}\n".encode())
-            cached = _cached(store, key, levels is not None)
-            if cached is not None:
-                stats.cached += 1
-                queue.append((piece, key, cached))
-            elif executor is None:
-                stats.missing.append(key)
-                queue.append((piece, key, (b"", None)))
+                queue.append(_Queued(True, piece.frames, "", None))
             else:
-                stats.encoded += 1
-                job = PieceJob(piece.pcm, kbps, piece.keep_first, piece.frames, exe,
-                               measure=levels is not None)
-                queue.append((piece, key, executor.submit(encode_piece, job)))
-                in_flight += 1
+                key = piece_key(piece, settings)
+                sequence.update(f"{key}\n".encode())
+                queue.append(_Queued(False, piece.frames, key, lookup(piece, key)))
             settle(block=False)
+
+    def lookup(piece: Piece, key: str) -> Made | _Slot:
+        cached = _cached(store, key, levels is not None)
+        if cached is not None:
+            stats.cached += 1
+            return cached
+        if batcher is None:
+            stats.missing.append(key)
+            return b"", None
+        stats.encoded += 1
+        return batcher.add(piece)
 
     try:
         for block in pcm_blocks:
@@ -283,8 +381,7 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
         settle(block=True)
         stats.sequence = sequence.hexdigest()
     except BaseException:
-        for _, _, made in queue:
-            if isinstance(made, cf.Future):
-                made.cancel()
+        if batcher is not None:
+            batcher.cancel()
         raise
     return stats

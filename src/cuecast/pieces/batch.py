@@ -1,0 +1,221 @@
+"""Pieces encoded, and measured, many to one ffmpeg.
+
+Takes a ``BatchJob`` (the samples of a few sound pieces and the MP3
+settings: plain data, so a process pool or Dask can run it); gives each
+piece's kept frames and, if asked, its levels (``meter.FrameLevels``).
+
+Starting ffmpeg costs about 20 ms of CPU, as much as encoding a few
+seconds of speech; encoding each piece, then decoding it to measure it,
+by a process of its own cost more than the encoding (measured on the
+60-minute benchmark: 177 pieces, 354 processes, about half of a warm
+render's CPU). One ffmpeg run per batch does it all: input ``i`` is
+encoded by a libmp3lame of its own into output ``i`` and decoded again by
+a loopback decoder of its own (``ffmpeg.mp3_batch_args``), so a piece's
+bytes and levels are exactly those of encoding it alone and decoding
+that alone (``meter.measure_piece``), whatever else is in its batch:
+the cache keys and entries do not depend on how pieces were batched.
+
+The samples go in, and the encodes and decodings come out, through
+memory files (Linux ``memfd``: nothing is left behind however the process
+ends), or a temporary folder where there are none.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from cuecast import ffmpeg
+from cuecast.errors import EncodeError
+from cuecast.mp3frames import frame_spans
+from cuecast.pieces.meter import FrameLevels, piece_levels
+
+WHAT = "encoding pieces of the mp3"
+
+
+@dataclass(frozen=True)
+class PieceJob:
+    """One piece of a batch: the samples it is encoded from and which of
+    its encoded frames are kept."""
+
+    keep_first: int
+    keep_frames: int | None
+    """None: every frame from ``keep_first`` (the track's last piece)."""
+    pcm: bytes = b""
+    """The samples: float32 little-endian bytes, or none if ``pcm_fd`` holds them."""
+    pcm_fd: int | None = None
+    """A memory file of this process holding the samples (``spill``: a
+    batch run by threads of the process that gathered it keeps no copy of
+    its samples on the heap). Not plain data: only for a thread pool."""
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """What a worker needs to encode a few pieces: plain data, so it
+    travels (unless its pieces were spilled)."""
+
+    pieces: tuple[PieceJob, ...]
+    kbps: int
+    ffmpeg_exe: str | None = None
+    measure: bool = False
+    """Also measure the frames kept (``meter.piece_levels``)."""
+
+
+def can_spill() -> bool:
+    """Whether this platform has memory files (Linux)."""
+    return hasattr(os, "memfd_create")
+
+
+def spill(pcm: bytes) -> int:
+    """A memory file holding ``pcm`` (the caller closes it once the batch is done)."""
+    fd = os.memfd_create("cuecast-piece")
+    try:
+        _write_all(fd, pcm)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+Made = tuple[bytes, FrameLevels | None]
+"""A piece's kept frames and, measured, their levels."""
+
+
+def encode_batch(job: BatchJob) -> list[Made]:
+    """Encode every piece of ``job`` (and measure it, if asked) with one
+    ffmpeg; the pieces in order (runs in a worker)."""
+    if not job.pieces:
+        return []
+    exe = job.ffmpeg_exe or ffmpeg.ffmpeg_exe()
+    n = len(job.pieces)
+    with _scratch() as files:
+        inputs = [f"/dev/fd/{p.pcm_fd}" if p.pcm_fd is not None else files.new(f"in{i}", p.pcm)
+                  for i, p in enumerate(job.pieces)]  # fmt: skip
+        outputs = [files.new(f"out{i}") for i in range(n)]
+        decoded = [files.new(f"dec{i}") for i in range(n)] if job.measure else None
+        args = ffmpeg.mp3_batch_args(job.kbps, inputs, outputs, decoded)
+        spilled = [p.pcm_fd for p in job.pieces if p.pcm_fd is not None]
+        _run(args, exe, [*files.fds, *spilled])
+        made = []
+        for i, piece in enumerate(job.pieces):
+            data = files.read(outputs[i])
+            lo, hi, first, kept = _kept(data, piece)
+            levels = None
+            if decoded is not None:
+                with files.mapped(decoded[i]) as samples:
+                    levels = piece_levels(np.frombuffer(samples, dtype="<f4"), first, kept)
+            made.append((data[lo:hi], levels))
+        return made
+
+
+def _run(args: list[str], exe: str, fds: Sequence[int]) -> None:
+    try:
+        proc = ffmpeg.run(args, exe=exe, timeout_s=ffmpeg.ffmpeg_timeout_s(), pass_fds=fds)
+    except subprocess.TimeoutExpired as exc:
+        raise EncodeError(f"{WHAT}: ffmpeg did not finish ({exc})") from exc
+    except OSError as exc:
+        raise EncodeError(f"{WHAT}: {exc}") from exc
+    if proc.returncode != 0:
+        raise ffmpeg.failure(WHAT, proc)
+
+
+def _kept(data: bytes, piece: PieceJob) -> tuple[int, int, int, int]:
+    """Where the kept frames are in a piece's encode: byte range, first
+    frame and how many."""
+    spans = list(frame_spans(data))
+    stop = len(spans) if piece.keep_frames is None else piece.keep_first + piece.keep_frames
+    if stop > len(spans) or piece.keep_first >= len(spans):
+        raise EncodeError(f"{WHAT}: ffmpeg gave {len(spans)} frames, expected at least {stop}")
+    lo = spans[piece.keep_first][0]
+    hi = spans[stop - 1][0] + spans[stop - 1][1]
+    return lo, hi, piece.keep_first, stop - piece.keep_first
+
+
+class _MemoryFiles:
+    """Files in memory, each ffmpeg's to open as ``/dev/fd/N`` (Linux)."""
+
+    def __init__(self) -> None:
+        self.fds: list[int] = []
+
+    def new(self, name: str, data: bytes = b"") -> str:
+        fd = os.memfd_create(f"cuecast-{name}")  # close-on-exec, passed on explicitly
+        self.fds.append(fd)
+        _write_all(fd, data)
+        return f"/dev/fd/{fd}"
+
+    def read(self, path: str) -> bytes:
+        fd = int(path.rsplit("/", 1)[1])
+        size = os.fstat(fd).st_size
+        parts, at = [], 0
+        while at < size:
+            part = os.pread(fd, size - at, at)
+            if not part:
+                break
+            parts.append(part)
+            at += len(part)
+        return b"".join(parts) if len(parts) != 1 else parts[0]
+
+    @contextmanager
+    def mapped(self, path: str) -> Iterator[memoryview]:
+        """A file's bytes without copying them (nor growing the heap)."""
+        fd = int(path.rsplit("/", 1)[1])
+        size = os.fstat(fd).st_size
+        if size == 0:
+            yield memoryview(b"")
+            return
+        with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as m, memoryview(m) as view:
+            yield view
+
+    def close(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds.clear()
+
+
+class _FolderFiles:
+    """Files in a temporary folder (where there are no memory files)."""
+
+    def __init__(self) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="cuecast-pieces-")
+        self.fds: list[int] = []
+
+    def new(self, name: str, data: bytes = b"") -> str:
+        path = os.path.join(self._dir.name, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def read(self, path: str) -> bytes:
+        with open(path, "rb") as f:
+            return f.read()
+
+    @contextmanager
+    def mapped(self, path: str) -> Iterator[memoryview]:
+        with memoryview(self.read(path)) as view:
+            yield view
+
+    def close(self) -> None:
+        self._dir.cleanup()
+
+
+@contextmanager
+def _scratch() -> Iterator[_MemoryFiles | _FolderFiles]:
+    files: _MemoryFiles | _FolderFiles
+    files = _MemoryFiles() if can_spill() else _FolderFiles()
+    try:
+        yield files
+    finally:
+        files.close()
