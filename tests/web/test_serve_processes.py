@@ -125,7 +125,7 @@ def test_serve_on_a_dask_cluster_gives_the_bytes_of_a_local_render(catalogue_pat
         for process in processes:
             process.wait(timeout=30)
     assert download.status_code == 200
-    assert ran.get("encode_piece", 0) >= 1, ran  # the pieces went to the cluster
+    assert ran.get("encode_batch", 0) >= 1, ran  # the pieces went to the cluster
     assert "render_job" not in ran  # not whole tracks
     catalogue = load_catalogue(catalogue_path)
     options = serve_options(catalogue, catalogue.tracks[0], "", {"hold": "7", "sets": "3"})
