@@ -112,6 +112,19 @@ def test_a_tracks_set_and_lengths_are_read_as_set_and_length_are(tmp_path):
         "set hold-time=3s: 'hold-time' is not a var name")
     assert (caught.value.line, caught.value.column) == (10, 11)
 
+    path.write_text(GOOD + "    set: {hold: soon}\n")  # checked against the script's var
+    with pytest.raises(InputError) as caught:
+        load_catalogue(path)
+    assert caught.value.message.startswith("track 'short-gentle': set hold=soon: 'hold' is a "
+                                           "duration")  # as the API names it, not --set
+    assert (caught.value.line, caught.value.column) == (10, 10)
+    path.write_text(GOOD.replace("profile: gentle", "profile: gentel"))
+    with pytest.raises(InputError) as caught:
+        load_catalogue(path)
+    assert caught.value.message == ("track 'short-gentel': profile gentel: this script has no "
+                                    "profile 'gentel'")
+    assert caught.value.hint.startswith("Did you mean 'gentle'?")
+
     path.write_text(GOOD + "    lengths: [10m, 25h]\n")
     with pytest.raises(InputError) as caught:
         load_catalogue(path)

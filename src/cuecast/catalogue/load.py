@@ -494,20 +494,19 @@ class _Loader:
                                 strict=True):  # fmt: skip
             try:
                 scripts[track.id] = load(track.script, profile=track.profile, sets=track.sets,
-                                         allow_outside=self.allow_outside)  # fmt: skip
+                                         allow_outside=self.allow_outside, flags=False)  # fmt: skip
             except InputError as err:
-                if err.line is not None and not err.message.startswith(("--set ", "--profile ")):
+                if err.line is not None and not err.message.startswith(("set ", "profile ")):
                     raise
-                self.fail(_entry_node(self.reader, entry, err), f"track '{track.id}': "
-                          + err.message.replace("--profile ", "profile ").replace("--set ", "set "),
-                          err.hint)  # fmt: skip
+                self.fail(_entry_node(self.reader, entry, err),
+                          f"track '{track.id}': {err.message}", err.hint)  # fmt: skip
 
         return scripts
 
 def _entry_node(reader: Reader, entry: yaml.Node, err: InputError) -> yaml.Node:
     """The node of the track's entry that the script's complaint is about."""
     items = reader.mapping(entry, "a track")
-    for key in ("set", "profile") if "--set" in err.message else ("profile", "set"):
+    for key in ("set", "profile") if err.message.startswith("set ") else ("profile", "set"):
         if key in items:
             return items[key][1]
     return entry

@@ -99,10 +99,14 @@ def load(
     profile: str | None = None,
     sets: Mapping[str, str] | None = None,
     allow_outside: bool = False,
+    flags: bool = True,
 ) -> Script:
     """Read, check and resolve the routine script at ``source`` (a path or a
-    ``ScriptMapping``)."""
-    return load_with_vars(source, profile=profile, sets=sets, allow_outside=allow_outside).script
+    ``ScriptMapping``). ``flags`` names the profile and set values in
+    messages as the command line does (``--set hold=5m: ...``); without,
+    as a catalogue or Python does (``set hold=5m: ...``)."""
+    return load_with_vars(source, profile=profile, sets=sets, allow_outside=allow_outside,
+                          flags=flags).script  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,12 +126,13 @@ def load_with_vars(
     profile: str | None = None,
     sets: Mapping[str, object] | None = None,
     allow_outside: bool = False,
+    flags: bool = True,
 ) -> Loaded:
     """``load``, also giving the vars and profiles (for ``describe_vars``)."""
     display = source_name(source)
     texts = {name: set_text(value) for name, value in (sets or {}).items()}
     try:
-        return _load(_opened(source), profile, texts, allow_outside)
+        return _load(_opened(source), profile, texts, allow_outside, flags)
     except RecursionError:
         raise InputError("the script is nested too deeply to read", file=display) from None
 
@@ -199,7 +204,7 @@ def set_text(value: object) -> str:
 
 
 def _load(opened: _Opened, profile: str | None, sets: dict[str, str],
-          allow_outside: bool) -> Loaded:  # fmt: skip
+          allow_outside: bool, flags: bool = True) -> Loaded:  # fmt: skip
     reader = Reader(opened.display, [0], opened.keys)
     root = opened.root
     items = _top(reader, root, required=("title", "steps"))
@@ -208,10 +213,11 @@ def _load(opened: _Opened, profile: str | None, sets: dict[str, str],
                       include_steps=include_steps)
     ctx = Ctx(session, reader, folder, {}, chain=(opened.real,))
     profiles = _profiles(ctx, items)
-    _choose_overrides(ctx, profiles, profile, sets)
+    said = ("--profile", "--set") if flags else ("profile", "set")
+    _choose_overrides(ctx, profiles, profile, sets, said)
     ctx = ctx.with_(env=own_vars(ctx, items, {}))
     script = _script(ctx, root, items)
-    _check_overrides(ctx, profiles, sets)
+    _check_overrides(ctx, profiles, sets, said[1])
     written = {
         name: {var: str(value.value) for var, (_, value) in entries.items()}
         for name, (_, entries) in profiles.items()
@@ -413,7 +419,7 @@ def _override(
         if node is None or reader is None:
             # A command-line value is wrong where the var is declared.
             raise InputError(
-                f"--set {var.name}={raw}: {e.message}",
+                f"{origin}: {e.message}",
                 file=var.file or None,
                 line=var.line,
                 column=var.column,
@@ -447,8 +453,11 @@ def _profiles(ctx: Ctx, items: Items) -> Profiles:
 
 
 def _choose_overrides(
-    ctx: Ctx, profiles: Profiles, profile: str | None, sets: dict[str, str]
+    ctx: Ctx, profiles: Profiles, profile: str | None, sets: dict[str, str],
+    said: tuple[str, str],
 ) -> None:
+    """Each chosen value by var name; ``said``: how the caller names the
+    profile and the set values (``--profile``, ``--set``)."""
     overrides = ctx.session.overrides
     if profile is not None:
         if profile not in profiles:
@@ -456,17 +465,17 @@ def _choose_overrides(
             hint = did_you_mean(profile, profiles) or ""
             hint += f" Its profiles are: {listed}." if listed else " It defines none."
             raise InputError(
-                f"--profile {profile}: this script has no profile '{profile}'",
+                f"{said[0]} {profile}: this script has no profile '{profile}'",
                 file=ctx.file,
                 hint=hint.strip(),
             )
         for name, (_, value) in profiles[profile][1].items():
             overrides[name] = (str(value.value), f"profile '{profile}'", value, ctx.reader)
     for name, raw in sets.items():
-        overrides[name] = (raw, f"--set {name}={raw}", None, None)
+        overrides[name] = (raw, f"{said[1]} {name}={raw}", None, None)
 
 
-def _check_overrides(ctx: Ctx, profiles: Profiles, sets: dict[str, str]) -> None:
+def _check_overrides(ctx: Ctx, profiles: Profiles, sets: dict[str, str], said: str) -> None:
     """Every profile entry and ``--set`` names a var some file defines,
     with a value of that var's kind (unchosen profiles too)."""
     defined = ctx.session.defined
@@ -483,7 +492,7 @@ def _check_overrides(ctx: Ctx, profiles: Profiles, sets: dict[str, str]) -> None
         if name not in defined:
             known = ", ".join(sorted(defined)) or "none"
             hint = did_you_mean(name, defined) or f"The script's vars are: {known}."
-            raise InputError(f"--set {name}={raw}: the script has no var '{name}'", hint=hint)
+            raise InputError(f"{said} {name}={raw}: the script has no var '{name}'", hint=hint)
 
 
 # --- include ------------------------------------------------------------------------------
