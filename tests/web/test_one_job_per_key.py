@@ -31,8 +31,8 @@ def make_sessions(catalogue_path: Path, store: Path) -> tuple[Sessions, Library]
 def test_an_ended_job_in_one_queue_never_hides_a_running_one_in_the_other(
         catalogue_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sessions, library = make_sessions(catalogue_path, tmp_path / "store")
-    lanes = iter([True, False, True])  # assembly, then render (new speech), then assembly
-    monkeypatch.setattr(Sessions, "_small_change", lambda self, choice: next(lanes))
+    lanes = iter([1, 99, 1])  # new lines: assembly, then render, then assembly
+    monkeypatch.setattr(Sessions, "_new_lines", lambda self, choice: next(lanes))
     release = threading.Event()
     calls: list[str] = []
 
@@ -74,8 +74,8 @@ def test_two_requests_at_once_for_one_key_share_one_job_and_get_renders_bytes(
     to each queue: one job, one render, and both are given the file
     ``cuecast render`` writes for those values."""
     sessions, library = make_sessions(catalogue_path, tmp_path / "store")
-    routed = iter([True, False])
-    monkeypatch.setattr(Sessions, "_small_change", lambda self, choice: next(routed))
+    routed = iter([1, 99])  # new lines: assembly, render
+    monkeypatch.setattr(Sessions, "_new_lines", lambda self, choice: next(routed))
     renders: list[str] = []
     real = sessions_module.render
 
@@ -166,3 +166,21 @@ def test_the_new_lines_of_sessions_waiting_are_spoken_in_one_batch(
         options = serve_options(catalogue, catalogue.tracks[0], "", {"hold": hold})
         local = render(catalogue.tracks[0].script, tmp_path / f"local-{hold}.mp3", options)
         assert stored is not None and stored.read_bytes() == Path(local.path).read_bytes()
+
+
+@pytest.mark.e2e
+def test_a_session_with_every_line_cached_waits_for_no_batch(
+        catalogue_path: Path, tmp_path: Path) -> None:
+    sessions, library = make_sessions(catalogue_path, tmp_path / "store")
+    view = library.get("tiny")
+    assert view is not None
+    choice = library.choose(view, {"hold": "9"})
+    prepare(view.track.script, choice.options)  # every line of these values spoken
+    try:
+        job = sessions.start(choice)
+        assert isinstance(job, Job) and sessions.speech.waiting() == 0
+        job.finished.wait(120)
+        assert job.state == "done", job.error
+        assert sessions.speech.batches == 0
+    finally:
+        sessions.close()

@@ -137,7 +137,9 @@ class Sessions:
         stored = self.store.get(choice.key)
         if stored is not None:
             return stored
-        small = self._small_change(choice)
+        new = self._new_lines(choice)
+        small = new is not None and new <= FEW_LINES
+        batched = small and bool(new)  # nothing to speak: no batch to wait for
         lane = self.assembly if small else self.queue
         with self._starting:  # one job per key, whichever queue it is in
             running = self._active(choice.key)
@@ -146,11 +148,11 @@ class Sessions:
             stored = self.store.get(choice.key)  # a job that ended since the first look
             if stored is not None:
                 return stored
-            if small:  # its few new lines are spoken with those of the others waiting
+            if batched:  # its few new lines are spoken with those of the others waiting
                 self.speech.add(choice.key, choice.request)
             try:
                 return lane.submit(choice.key, lambda: self.store.work_dir(choice.key),
-                                   lambda job: self._render(job, choice, small))
+                                   lambda job: self._render(job, choice, batched))
             except QueueFull:
                 self.speech.discard(choice.key)
                 raise
@@ -194,17 +196,20 @@ class Sessions:
         if self.settings.on_close is not None:
             self.settings.on_close()  # the cluster's client
 
-    def _small_change(self, choice: Choice) -> bool:
+    def _new_lines(self, choice: Choice) -> int | None:
+        """Lines the session needs spoken that are not in the speech cache
+        (None if its script does not load: its render, in the render queue,
+        reports why)."""
         try:
-            return lines_to_speak(choice.request.script, choice.request.options) <= FEW_LINES
+            return lines_to_speak(choice.request.script, choice.request.options)
         except CuecastError:
-            return False  # the render reports it, in its own queue
+            return None
 
-    def _render(self, job: Job, choice: Choice, small: bool = False) -> Path:
+    def _render(self, job: Job, choice: Choice, batched: bool = False) -> Path:
         out = job.work_dir / "session.mp3"
         request = choice.request
         try:
-            if small:
+            if batched:
                 job.progress("speech", 0, 1)
                 self.speech.before(choice.key)
             render(request.script, out, request.options, job.progress, audio_out=job.live.write,
