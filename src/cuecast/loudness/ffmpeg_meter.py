@@ -12,12 +12,21 @@ true peak is over the ceiling, finds the 100 ms frames that are
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterable
 
 import numpy as np
 
 from cuecast.errors import EncodeError
-from cuecast.ffmpeg import FfmpegRun, failure, frame_peaks_args, meter_args, run, stream
+from cuecast.ffmpeg import (
+    FfmpegRun,
+    failure,
+    ffmpeg_timeout_s,
+    frame_peaks_args,
+    meter_args,
+    run,
+    stream,
+)
 from cuecast.loudness.dips import FRAME_S
 from cuecast.loudness.settings import Loudness
 from cuecast.units import db_to_gain
@@ -59,6 +68,10 @@ def parse_summary(text: str) -> Loudness:
     return Loudness(**values)
 
 
+PEAKS_TIMEOUTS = 5
+"""Finding the peaks of a track decodes all of it: it may take this many
+times ``ffmpeg_timeout_s()`` (an hour took 15 s on a loaded machine)."""
+
 _FRAME = re.compile(r"t:\s*(\S+)\s.*?FTPK:\s*(\S+) dBFS")
 
 
@@ -67,7 +80,15 @@ def peak_frames(path: str, over_dbtp: float) -> list[tuple[int, float]]:
     the encoded file ``path`` whose true peak is over ``over_dbtp``, with
     that peak: the file decoded as a player would, as ``MEASURE_ENCODED``
     measured it."""
-    proc = run(frame_peaks_args(path), loglevel="info")
+    limit_s = PEAKS_TIMEOUTS * ffmpeg_timeout_s()
+    try:
+        proc = run(frame_peaks_args(path), loglevel="info", timeout_s=limit_s)
+    except subprocess.TimeoutExpired as exc:
+        raise EncodeError(f"measuring the peaks of {path}: ffmpeg took over {limit_s:g} s",
+                          hint="CUECAST_FFMPEG_TIMEOUT sets the limit (this is 5 times it).",
+                          ) from exc
+    except OSError as exc:
+        raise EncodeError(f"measuring the peaks of {path}: ffmpeg cannot run: {exc}") from exc
     if proc.returncode != 0:
         raise failure(f"measuring the peaks of {path}", proc)
     found = []
