@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cuecast.blocks import silence
 from cuecast.encode import EncodeSettings, encode
 from cuecast.loudness import Loudness, guard
 from cuecast.loudness.dips import MAX_DIP_DB, PAD_S, RAMP_S, ROOM_DB, Dips
@@ -44,8 +45,10 @@ def test_dips_do_not_depend_on_how_the_mix_is_cut():
     whole = np.concatenate(list(dips.apply([x])))
     for size in (997, 4096, 44100):
         assert np.array_equal(np.concatenate(list(dips.apply(blocks_of(x, size)))), whole)
-    untouched = [b for b in blocks_of(x, 4096)]
+    untouched = [*blocks_of(x, 4096), silence(4096)]
     assert all(a is b for a, b in zip(Dips().apply(untouched), untouched, strict=True))
+    quiet = silence(4096)
+    assert next(iter(Dips({0: 3.0}).apply([quiet]))) is quiet  # silence stays free
     at = int(1.3 * SR)  # between frames 12 and 13: the deeper one's depth
     assert gain_to_db(float(np.abs(whole[at - 100 : at + 100]).max()) / 0.5) == pytest.approx(
         -2.0, abs=0.01)

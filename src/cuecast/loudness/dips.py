@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cuecast.blocks import is_silence
 from cuecast.loudness.settings import MAX_TRUE_PEAK_DBTP
 from cuecast.units import SAMPLE_RATE
 
@@ -93,10 +94,11 @@ class Dips:
 
     def apply(self, blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         """The mix's float32 blocks with the dips on them (the same blocks
-        when there are none; block sizes do not change the result)."""
+        where there are none, and silence as it is; block sizes do not
+        change the result)."""
         done = 0
         for block in blocks:
-            if self.depth_db:
+            if self.depth_db and not is_silence(block):
                 gain = self.gains(done, len(block))
                 if float(gain.min()) < 1.0:
                     block = (block * gain).astype(np.float32)
