@@ -1,5 +1,5 @@
 """loudness/energies.py: a clip measured once is not measured again, in this
-process or (through a store) the next, and levelling with kept energies
+render or the next (through a store), and levelling with kept energies
 gives what measuring afresh gives, to the bit; a hold moved changes where
 they add up, not them."""
 
@@ -19,13 +19,6 @@ from cuecast.units import SAMPLE_RATE as SR
 from tests.test_loudness import voice_like
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    energies.forget()
-    yield
-    energies.forget()
-
-
 def same(a, b) -> bool:
     return (a.length == b.length and a.sample_peak == b.sample_peak
             and a.true_peak == b.true_peak and a.cells.tobytes() == b.cells.tobytes()
@@ -37,7 +30,6 @@ def test_a_clip_is_measured_once_and_kept_exactly(tmp_path):
     x = voice_like(3 * SR, 0.9)
     first = energies.energy_of(x, store)
     assert same(first, clip_energy(x))
-    energies.forget()  # another process: from the store
     with mock.patch.object(energies, "clip_energy", side_effect=AssertionError("measured")):
         assert same(energies.energy_of(x, store), first)
         assert same(energies.energy_of(x.astype(np.float64), store), first)  # the same samples
@@ -57,7 +49,6 @@ def test_a_bad_entry_is_measured_again(tmp_path):
     store = Garbled()
     x = voice_like(SR, 0.5)
     energies.energy_of(x, store)
-    energies.forget()
     assert same(energies.energy_of(x, store), clip_energy(x))
     assert energies.from_bytes(b"nonsense") is None
 
@@ -84,7 +75,6 @@ def clip_for(source) -> np.ndarray:
 def test_levelling_with_kept_energies_is_levelling_afresh(tmp_path, hold_s):
     store = PieceStore(tmp_path)
     level(session(20.0), clip_for, None, target_lufs=-16.0, energies=store)  # measures, keeps
-    energies.forget()
     with mock.patch.object(energies, "clip_energy", side_effect=AssertionError("measured")):
         kept = level(session(hold_s), clip_for, None, target_lufs=-16.0, energies=store)
     fresh = level(session(hold_s), clip_for, None, target_lufs=-16.0)

@@ -13,8 +13,9 @@ kept as they were made).
 The key is the SHA-256 of the clip's samples and of what measuring depends
 on: this format, numpy's version and the source of ``bs1770.py`` (a change
 to the meter, even without a version bump, measures every clip again). A
-bad or foreign entry is a miss. Kept in this process too (up to
-``MEMO_BYTES``), for a server that levels many sessions of one track.
+bad or foreign entry is a miss. Nothing is kept in memory past the
+levelling (a render's peak memory is the mix's): a server levelling many
+sessions of one track reads them from the store, milliseconds.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import struct
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol
 
@@ -37,9 +36,6 @@ FORMAT = b"CE01"
 _HEAD = struct.Struct("<4sQddII")
 """format, length, sample peak, true peak, cells, cell peaks; then the
 cells and the cell peaks as little-endian float32."""
-MEMO_BYTES = 32 << 20
-"""Energies kept in this process, least recently used dropped first (an
-hour of distinct speech is about 60 MB of clips and 3 MB of energies)."""
 
 
 class EnergyStore(Protocol):
@@ -51,25 +47,18 @@ class EnergyStore(Protocol):
     def save(self, key: str, data: bytes, /) -> None: ...  # pragma: no cover - protocol
 
 
-_memo: OrderedDict[str, ClipEnergy] = OrderedDict()
-_memo_bytes = 0
-_lock = threading.Lock()
-
-
 def energy_of(clip: np.ndarray, store: EnergyStore | None = None) -> ClipEnergy:
-    """``clip_energy(clip)``, from this process's memo or ``store`` if kept
-    there, else measured and kept."""
+    """``clip_energy(clip)``, from ``store`` if kept there, else measured
+    (and kept)."""
     x = np.ascontiguousarray(clip, dtype=np.float32)
+    if store is None:
+        return clip_energy(x)
     key = energy_key(x)
-    found = _remembered(key)
-    if found is None and store is not None:
-        data = store.load(key)
-        found = from_bytes(data) if data is not None else None
+    data = store.load(key)
+    found = from_bytes(data) if data is not None else None
     if found is None:
         found = clip_energy(x)
-        if store is not None:
-            store.save(key, to_bytes(found))
-    _remember(key, found)
+        store.save(key, to_bytes(found))
     return found
 
 
@@ -107,35 +96,3 @@ def from_bytes(data: bytes) -> ClipEnergy | None:
         return None
     body = np.frombuffer(data, dtype="<f4", offset=_HEAD.size).astype(np.float32)
     return ClipEnergy(body[:cells], body[cells:], length, sample_peak, true_peak)
-
-
-def _size(energy: ClipEnergy) -> int:
-    return int(energy.cells.nbytes + energy.cell_peaks.nbytes) + 64
-
-
-def _remembered(key: str) -> ClipEnergy | None:
-    with _lock:
-        found = _memo.get(key)
-        if found is not None:
-            _memo.move_to_end(key)
-        return found
-
-
-def _remember(key: str, energy: ClipEnergy) -> None:
-    global _memo_bytes
-    with _lock:
-        if key in _memo:
-            return
-        _memo[key] = energy
-        _memo_bytes += _size(energy)
-        while _memo_bytes > MEMO_BYTES and _memo:
-            _, dropped = _memo.popitem(last=False)
-            _memo_bytes -= _size(dropped)
-
-
-def forget() -> None:
-    """Empty this process's memo (tests)."""
-    global _memo_bytes
-    with _lock:
-        _memo.clear()
-        _memo_bytes = 0
