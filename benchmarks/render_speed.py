@@ -334,6 +334,9 @@ def bench(name: str, script: Path, work: Path, *, engine: str, run_naive: bool,
             runs["hold"].append(render_hold_changed(script, changed, work, engine))
         if before_cold is not None and baseline is not None:
             cmd, env = before_cmd(before_script, work, engine, baseline)
+            # warm as the row above: speech cached, no MP3 pieces (a baseline
+            # that makes pieces would otherwise join its cached ones)
+            shutil.rmtree(work / "cache-before" / "pieces", ignore_errors=True)
             runs["before"].append(measure(cmd, env=env, what="warm render by the baseline"))
     row = Row(name, minutes, cold, median(runs["warm"]), median(runs["plain"]),
               median(runs["floor"]))  # fmt: skip
