@@ -165,3 +165,14 @@ def test_no_copy_of_the_option_vocabularies_outside_request():
         text = path.read_text()
         if path.name != "request.py":
             assert '"off", "none"' not in text, path
+
+
+def test_every_option_has_its_field():
+    from dataclasses import fields
+
+    from cuecast.request import META, OPTION_FIELDS, OPTION_NAMES, Options
+
+    names = {f.name for f in fields(Options)}
+    assert set(OPTION_FIELDS) == set(OPTION_NAMES) - set(META)
+    assert set(OPTION_FIELDS.values()) <= names
+    assert option_value("title", "Morning") == "Morning" and option_value("jobs", "2") == 2
