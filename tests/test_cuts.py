@@ -98,7 +98,7 @@ class FrameByFrame:
         lo = (first - keep) * FRAME_SAMPLES
         hi = self.total if stop is None else min(self.total, (stop + TAIL_FRAMES) * FRAME_SAMPLES)
         pcm = self.buf[lo - self.buf_start : hi - self.buf_start]
-        return Piece(first, stop, False, pcm.astype("<f4").tobytes(), keep)
+        return Piece(first, stop, False, (pcm.astype("<f4"),), keep)
 
 
 def mixed(seed: int, seconds: float) -> np.ndarray:

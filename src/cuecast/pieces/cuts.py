@@ -32,11 +32,12 @@ frames a single encode has.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -71,20 +72,32 @@ PIECE_FORMAT = 1
 class Piece:
     """Frames ``[first, stop)`` of the track (``stop`` None: to the end).
 
-    A silent piece has no ``pcm``; a sound piece carries the mix samples it
-    is encoded from (``pcm``, float32 little-endian bytes, starting at frame
-    ``first - keep_first``) and keeps the encoded frames from ``keep_first``
-    on, ``stop - first`` of them (all, for the last piece)."""
+    A silent piece has no samples; a sound piece carries the mix samples it
+    is encoded from (``samples``: float32 little-endian arrays, views of
+    the blocks fed, together starting at frame ``first - keep_first``; as
+    bytes, ``pcm``, made only when asked: a cached piece is only hashed)
+    and keeps the encoded frames from ``keep_first`` on, ``stop - first``
+    of them (all, for the last piece)."""
 
     first: int
     stop: int | None
     silent: bool
-    pcm: bytes = b""
+    samples: tuple[np.ndarray, ...] = field(default=(), repr=False, compare=False)
     keep_first: int = 0
 
     @property
     def frames(self) -> int | None:
         return None if self.stop is None else self.stop - self.first
+
+    @functools.cached_property
+    def pcm(self) -> bytes:
+        """The samples as float32 little-endian bytes (one copy)."""
+        return b"".join(_buffer(part) for part in self.samples)
+
+
+def _buffer(part: np.ndarray) -> bytes | memoryview:
+    """A part's bytes without a copy (a silent block's zeros are made)."""
+    return part.data if part.flags.c_contiguous else part.tobytes()
 
 
 def piece_key(piece: Piece, settings: Sequence[str]) -> str:
@@ -96,7 +109,8 @@ def piece_key(piece: Piece, settings: Sequence[str]) -> str:
             "keep": [piece.keep_first, piece.frames]}  # fmt: skip
     h = hashlib.sha256(json.dumps(head, sort_keys=True, separators=(",", ":")).encode())
     h.update(b"\n")
-    h.update(piece.pcm)
+    for part in piece.samples:
+        h.update(_buffer(part))
     return h.hexdigest()
 
 
@@ -290,9 +304,7 @@ class Cutter:
         keep = min(first, LEAD_IN_FRAMES)
         lo = (first - keep) * FRAME_SAMPLES
         hi = self.total if stop is None else min(self.total, (stop + TAIL_FRAMES) * FRAME_SAMPLES)
-        pcm = b"".join(part.data if part.flags.c_contiguous else part.tobytes()  # silence
-                       for part in self._parts(lo, hi))  # one copy  # fmt: skip
-        return Piece(first, stop, False, pcm, keep)
+        return Piece(first, stop, False, tuple(self._parts(lo, hi)), keep)
 
     def _trim(self) -> None:
         """Drop the blocks no piece will need again."""
