@@ -241,6 +241,8 @@ def true_peak(x: np.ndarray, floor: float = 0.0, lo: int = 0, hi: int | None = N
     left = full[np.maximum(inner - 1, 0)]
     right = full[np.minimum(inner + 1, full.size - 1)]
     peaks = inner[(full[inner] >= left) & (full[inner] >= right)]
+    if peaks.size == 0:  # the top of lo:hi rises into a larger sample outside it
+        peaks = inner
     candidates = np.unique(np.concatenate([np.maximum(peaks - 1, 0), peaks]))
     offsets, taps = quarter_phases()
     at = candidates[:, None] + offsets[None, :]
