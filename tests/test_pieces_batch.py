@@ -156,3 +156,17 @@ def test_pieces_gather_into_batches_and_the_first_goes_alone(tmp_path):
     assert sum(pool.sizes) == stats.encoded == made.encoded
     assert pool.sizes[0] == 1  # a listener's first bytes are not held back
     assert max(pool.sizes) > 1 and len(pool.sizes) < stats.encoded  # fewer ffmpeg runs
+
+
+def test_no_memory_files_left_is_a_clear_error(pieces, monkeypatch):
+    import errno
+
+    def refuse(name, flags=0):
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(os, "memfd_create", refuse, raising=False)
+    monkeypatch.setattr("cuecast.pieces.batch.can_spill", lambda: True)
+    with pytest.raises(EncodeError, match="encoding pieces of the mp3: .*Too many open files"):
+        encode_batch(BatchJob(tuple(pieces[:1]), 96))
+    with pytest.raises(EncodeError, match="Too many open files"):
+        spill(b"\0" * 8)

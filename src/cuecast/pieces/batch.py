@@ -74,10 +74,17 @@ def can_spill() -> bool:
 
 
 def spill(pcm: bytes) -> int:
-    """A memory file holding ``pcm`` (the caller closes it once the batch is done)."""
-    fd = os.memfd_create("cuecast-piece")
+    """A memory file holding ``pcm`` (the caller closes it once the batch is
+    done); EncodeError if there is no room for it."""
+    try:
+        fd = os.memfd_create("cuecast-piece")
+    except OSError as exc:
+        raise EncodeError(f"{WHAT}: {exc}") from exc
     try:
         _write_all(fd, pcm)
+    except OSError as exc:
+        os.close(fd)
+        raise EncodeError(f"{WHAT}: {exc}") from exc
     except BaseException:
         os.close(fd)
         raise
@@ -96,10 +103,19 @@ Made = tuple[bytes, FrameLevels | None]
 
 def encode_batch(job: BatchJob) -> list[Made]:
     """Encode every piece of ``job`` (and measure it, if asked) with one
-    ffmpeg; the pieces in order (runs in a worker)."""
+    ffmpeg; the pieces in order (runs in a worker). EncodeError if ffmpeg
+    fails or its memory files cannot be made (out of memory or file
+    descriptors)."""
     if not job.pieces:
         return []
     exe = job.ffmpeg_exe or ffmpeg.ffmpeg_exe()
+    try:
+        return _encode(job, exe)
+    except OSError as exc:
+        raise EncodeError(f"{WHAT}: {exc}") from exc
+
+
+def _encode(job: BatchJob, exe: str) -> list[Made]:
     n = len(job.pieces)
     with _scratch() as files:
         inputs = [f"/dev/fd/{p.pcm_fd}" if p.pcm_fd is not None else files.new(f"in{i}", p.pcm)
