@@ -173,7 +173,7 @@ def write_pieced(
     stats.frames = joiner.frames
     if levels is not None:
         stats.loudness = track_loudness(levels, total_samples)
-    store.trim()
+    store.trim_if_grown()
     return stats
 
 

@@ -16,7 +16,8 @@ power cut) is deleted and counts as a miss.
 
 The pieces are kept within ``$CUECAST_PIECE_CACHE_MB`` (default 1024 MB):
 ``trim`` deletes the least recently used (by modification time, which a
-read refreshes) until they fit, and temporary files left by killed renders.
+read refreshes) until they fit, and temporary files left by killed renders;
+a render trims when it saved a piece (``trim_if_grown``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class PieceStore:
 
     def __init__(self, root: str | os.PathLike | None = None) -> None:
         self.root = Path(root) if root is not None else cache_dir() / "pieces"
+        self.wrote = False
+        """Whether this store saved an entry (since its last ``trim``)."""
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.mp3p"
@@ -95,6 +98,7 @@ class PieceStore:
             with os.fdopen(fd, "wb") as f:
                 f.write(MAGIC + hashlib.sha256(frames).digest() + frames)
             os.replace(tmp, path)
+            self.wrote = True
         except OSError:
             _unlink(Path(tmp))
         except BaseException:
@@ -143,6 +147,7 @@ class PieceStore:
         many entries were deleted."""
         budget = budget_bytes() if budget is None else budget
         now_s = time.time() if now_s is None else now_s
+        self.wrote = False
         if self.root.is_dir():
             for tmp in self.root.glob(f"??/{TEMP_PREFIX}*"):
                 try:
@@ -160,6 +165,13 @@ class PieceStore:
             total -= size
             removed += 1
         return removed
+
+    def trim_if_grown(self) -> int:
+        """``trim``, if this store saved anything since it last trimmed: a
+        render that only read pieces cannot have grown the cache, and
+        listing a large cache (every entry's ``stat``) costs more than the
+        render of a session whose pieces are all cached."""
+        return self.trim() if self.wrote else 0
 
     def clear(self) -> int:
         """Delete every piece; gives how many."""
