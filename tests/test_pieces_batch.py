@@ -170,3 +170,17 @@ def test_no_memory_files_left_is_a_clear_error(pieces, monkeypatch):
         encode_batch(BatchJob(tuple(pieces[:1]), 96))
     with pytest.raises(EncodeError, match="Too many open files"):
         spill(b"\0" * 8)
+
+
+def test_a_failure_while_measuring_is_not_hidden_by_the_mapping(pieces, monkeypatch):
+    """An exception from the measuring (a bug) reaches the caller as it is,
+    not as the memory mapping's BufferError ("exported pointers exist")."""
+    import cuecast.pieces.batch as batch
+
+    def failing(samples, first, kept):
+        view = samples[:]  # an array over the mapping, alive in the traceback
+        raise ValueError(f"measuring failed over {view.size} samples")
+
+    monkeypatch.setattr(batch, "piece_levels", failing)
+    with pytest.raises(ValueError, match="measuring failed"):
+        encode_batch(BatchJob(tuple(pieces[:1]), 96, measure=True))

@@ -192,8 +192,17 @@ class _MemoryFiles:
         if size == 0:
             yield memoryview(b"")
             return
-        with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as m, memoryview(m) as view:
-            yield view
+        m = mmap.mmap(fd, size, access=mmap.ACCESS_READ)
+        try:
+            yield memoryview(m)
+        finally:
+            try:
+                m.close()
+            except BufferError:
+                # an array over it is still alive (an exception on its way
+                # out holds it): the mapping closes when that array goes,
+                # and the exception is the one the caller sees
+                pass
 
     def close(self) -> None:
         for fd in self.fds:
