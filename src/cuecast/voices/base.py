@@ -55,6 +55,21 @@ def voice_value(what: str, value: float | None, default: float, bounds: limits.R
     return number
 
 
+def resolved_voice(voice: VoiceSpec, engine: str, name: str, *, rate_wpm: float,
+                   pitch: float | None = None, volume: float = 1.0) -> VoiceSpec:
+    """``voice`` as ``engine`` speaks it: the voice ``name``, and its rate,
+    pitch and volume checked (``voice_value``) with the engine's defaults;
+    ``pitch=None`` for an engine without pitch control (a pitch asked for is
+    dropped, unchecked)."""
+    return VoiceSpec(
+        engine=engine,
+        name=name,
+        rate_wpm=voice_value("rate", voice.rate_wpm, rate_wpm, limits.RATE_WPM),
+        pitch=None if pitch is None else voice_value("pitch", voice.pitch, pitch, limits.PITCH),
+        volume=voice_value("volume", voice.volume, volume, limits.VOLUME),
+    )
+
+
 class Engine(Protocol):
     name: str
 

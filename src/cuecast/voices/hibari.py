@@ -38,11 +38,10 @@ from typing import Any
 
 import numpy as np
 
-from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.voices import store
-from cuecast.voices.base import Synthesis, VoiceInfo, voice_value
+from cuecast.voices.base import Synthesis, VoiceInfo, resolved_voice
 
 NAME = "hibari"
 SAMPLE_RATE_HZ = 24000
@@ -134,9 +133,7 @@ class HibariEngine:
                 f"the hibari voice {name!r} is not installed",
                 hint=f"Fetch it with `cuecast voices get {name}`.",
             )
-        rate = voice_value("rate", voice.rate_wpm, DEFAULT_RATE_WPM, limits.RATE_WPM)
-        volume = voice_value("volume", voice.volume, 1.0, limits.VOLUME)
-        return VoiceSpec(engine=NAME, name=name, rate_wpm=rate, pitch=None, volume=volume)
+        return resolved_voice(voice, NAME, name, rate_wpm=DEFAULT_RATE_WPM)  # no pitch control
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
         rate = voice.rate_wpm or DEFAULT_RATE_WPM

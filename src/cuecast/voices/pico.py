@@ -34,10 +34,9 @@ from typing import Any
 
 import numpy as np
 
-from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
-from cuecast.voices.base import Synthesis, VoiceInfo, voice_value
+from cuecast.voices.base import Synthesis, VoiceInfo, resolved_voice
 from cuecast.voices.forked import speak_forked
 
 NAME = "pico"
@@ -121,13 +120,8 @@ class PicoEngine:
         if not available():
             raise InputError("the pico engine is not installed.", hint=INSTALL_HINT)
         entry = find_voice(voice.name) if voice.name else default_voice(language)
-        return VoiceSpec(
-            engine=NAME,
-            name=entry.id,
-            rate_wpm=voice_value("rate", voice.rate_wpm, DEFAULT_RATE_WPM, limits.RATE_WPM),
-            pitch=voice_value("pitch", voice.pitch, DEFAULT_PITCH, limits.PITCH),
-            volume=voice_value("volume", voice.volume, 1.0, limits.VOLUME),
-        )
+        return resolved_voice(voice, NAME, entry.id, rate_wpm=DEFAULT_RATE_WPM,
+                              pitch=DEFAULT_PITCH)
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
         entry = find_voice(voice.name or VOICES[0].id)

@@ -40,11 +40,10 @@ from types import ModuleType
 
 import numpy as np
 
-from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.versions import package_version
-from cuecast.voices.base import Synthesis, VoiceInfo, voice_value
+from cuecast.voices.base import Synthesis, VoiceInfo, resolved_voice
 from cuecast.voices.forked import speak_forked
 
 NAME = "pyttsx3"
@@ -94,13 +93,8 @@ class Pyttsx3Engine:
 
     def resolve(self, voice: VoiceSpec, language: str) -> VoiceSpec:
         entry = _find_voice(voice.name) if voice.name else _default_voice(language)
-        return VoiceSpec(
-            engine=NAME,
-            name=entry.identifier,
-            rate_wpm=voice_value("rate", voice.rate_wpm, DEFAULT_RATE_WPM, limits.RATE_WPM),
-            pitch=voice_value("pitch", voice.pitch, DEFAULT_PITCH, limits.PITCH),
-            volume=voice_value("volume", voice.volume, DEFAULT_VOLUME, limits.VOLUME),
-        )
+        return resolved_voice(voice, NAME, entry.identifier, rate_wpm=DEFAULT_RATE_WPM,
+                              pitch=DEFAULT_PITCH, volume=DEFAULT_VOLUME)
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
         binding = _binding()

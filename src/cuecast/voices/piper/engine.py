@@ -31,7 +31,7 @@ from cuecast import limits
 from cuecast.errors import EngineError, InputError
 from cuecast.script.model import VoiceSpec
 from cuecast.voices import store
-from cuecast.voices.base import Synthesis, VoiceInfo, voice_value
+from cuecast.voices.base import Synthesis, VoiceInfo, resolved_voice
 from cuecast.voices.cache import cache_dir
 from cuecast.voices.piper.audio import SENTENCE_PAUSE_S, join, to_int16
 from cuecast.voices.piper.noise import SeededSession, seedable
@@ -97,13 +97,8 @@ class PiperEngine:
 
     def resolve(self, voice: VoiceSpec, language: str) -> VoiceSpec:
         name = voice.name if voice.name is not None else default_voice(language).id
-        return VoiceSpec(
-            engine=self.name,
-            name=canonical_name(name),
-            rate_wpm=voice_value("rate", voice.rate_wpm, DEFAULT_RATE_WPM, limits.RATE_WPM),
-            pitch=None,  # Piper has no pitch control
-            volume=voice_value("volume", voice.volume, 1.0, limits.VOLUME),
-        )
+        # Piper has no pitch control
+        return resolved_voice(voice, self.name, canonical_name(name), rate_wpm=DEFAULT_RATE_WPM)
 
     def synthesize(self, text: str, voice: VoiceSpec) -> Synthesis:
         path, pace = model_for(voice.name or BUNDLED[0].id)
