@@ -35,18 +35,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from serve_load import CATALOGUE  # the same catalogue the load benchmark serves
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "scripts" / "lower-back-relief.yaml"
-CATALOGUE = """\
-series:
-  title: Desk Recovery
-  author: Riverside Pilates
-  description: Short routines for people who sit all day.
-  link: https://example.com/desk-recovery/
-defaults: {format: mp3, bitrate: 96, engine: pyttsx3}
-tracks:
-  - script: lower-back-relief.yaml
-"""
 TARGET_S = 0.5
 
 
