@@ -39,6 +39,7 @@ from cuecast.timeline import SoundPlay, Source, Timeline, Tone, Utterance
 from cuecast.units import SAMPLE_RATE, clock_text, db_to_gain
 from cuecast.voices.recordings import make_speaker, mark_origins
 from cuecast.voices.speaker import Speaker
+from cuecast.voices.workers import KeptWorkers
 
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: stage is ``"speech"`` or ``"audio"``."""
@@ -85,10 +86,12 @@ class Result:
 
 
 def prepare(path: ScriptSource, options: Options = Options(),
-            progress: Progress | None = None) -> Prepared:
+            progress: Progress | None = None, *, kept: KeptWorkers | None = None) -> Prepared:
     """Load, voice and plan a script (a path or a ``ScriptMapping``).
-    Warnings are on the timeline; with ``strict`` they are an ``InputError``."""
-    script, speaker = _script_and_speaker(path, options)
+    Warnings are on the timeline; with ``strict`` they are an ``InputError``.
+    ``kept``: speech worker processes kept between renders (a server's),
+    else the lines not cached are spoken by workers started for them."""
+    script, speaker = _script_and_speaker(path, options, kept)
     timeline = _plan(script, speaker, progress)
     timeline = replace(mark_origins(timeline, speaker), voice=speaker.describe())
     if options.strict and timeline.warnings:
@@ -109,18 +112,20 @@ def lines_to_speak(path: ScriptSource, options: Options = Options()) -> int:
     return len(walk(script, speaker.length, _sound_length).unmeasured)
 
 
-def speak(requests: Iterable[RenderRequest]) -> list[RenderRequest]:
+def speak(requests: Iterable[RenderRequest], *,
+          kept: KeptWorkers | None = None) -> list[RenderRequest]:
     """Make the speech of several renders in one go: every distinct line
     they need that is not in the speech cache, on one set of engine
     workers per voice (a server with many sessions waiting, each needing a
     line or two, starts the engine's workers once instead of per session).
     Gives the requests whose speech could not be made (a script that does
-    not load, an engine that fails): their own render reports why."""
+    not load, an engine that fails): their own render reports why.
+    ``kept``: as ``prepare``'s."""
     groups: dict[str, tuple[Speaker, list[Utterance], list[RenderRequest]]] = {}
     failed: list[RenderRequest] = []
     for request in requests:
         try:
-            script, speaker = _script_and_speaker(request.script, request.options)
+            script, speaker = _script_and_speaker(request.script, request.options, kept)
             planned = walk(script, speaker.length, _sound_length)
         except CuecastError:
             failed.append(request)
@@ -143,7 +148,8 @@ def speak(requests: Iterable[RenderRequest]) -> list[RenderRequest]:
     return failed
 
 
-def _script_and_speaker(path: ScriptSource, options: Options) -> tuple[Script, Speaker]:
+def _script_and_speaker(path: ScriptSource, options: Options,
+                        kept: KeptWorkers | None = None) -> tuple[Script, Speaker]:
     script = load(path, profile=options.profile, sets=options.sets,
                   allow_outside=options.allow_outside)
     script = _with_meta(script, options.meta)
@@ -157,6 +163,7 @@ def _script_and_speaker(path: ScriptSource, options: Options) -> tuple[Script, S
         base_voice=script.voice,
         override=VoiceSpec(engine=options.engine, name=options.voice, rate_wpm=options.rate_wpm),
         jobs=options.jobs,
+        kept=kept,
     )
     return script, speaker
 
@@ -164,16 +171,17 @@ def _script_and_speaker(path: ScriptSource, options: Options) -> tuple[Script, S
 def render(path: ScriptSource, out: str | os.PathLike | None = None,
            options: Options = Options(), progress: Progress | None = None, *,
            audio_out: Callable[[bytes], None] | None = None,
-           pieces: PieceOptions | None = None) -> Result:
+           pieces: PieceOptions | None = None, kept: KeptWorkers | None = None) -> Result:
     """Render a script to an audio file with its timeline (and captions) beside it.
     ``audio_out``: the MP3 encoder's audio frames as they are made (``encode``).
     An MP3 is made of pieces, each encoded once and cached: when every piece
     is cached (a re-render, a listener's session that differs only in hold,
     rest or pause lengths), the render only mixes and joins. ``pieces``
     (``encode.PieceOptions``) sets the cache and the executor and gets what
-    was done (``stats``)."""
+    was done (``stats``). ``kept``: speech workers kept between renders
+    (``prepare``)."""
     fmt, out_path = _output(path, out, options.fmt)
-    prepared = prepare(path, options, progress)  # load, plan, speak
+    prepared = prepare(path, options, progress, kept=kept)  # load, plan, speak
     timeline, bed = prepared.timeline, _bed(prepared.script)
     clips, target = _clip_source(prepared.speaker), options.loudness_lufs
     ceiling = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)

@@ -27,7 +27,7 @@ from cuecast.script.model import VoiceSpec
 from cuecast.timeline import Timeline, Utterance
 from cuecast.voices.cache import Cache, cache_key
 from cuecast.voices.registry import canonical_name, get_engine
-from cuecast.voices.workers import Job, run_jobs
+from cuecast.voices.workers import Job, KeptWorkers, run_jobs
 
 NO_VOICE = VoiceSpec()
 """Nothing requested: every field falls back."""
@@ -44,6 +44,7 @@ class Speaker:
         override: VoiceSpec = NO_VOICE,
         cache: Cache | None = None,
         jobs: int | None = None,
+        kept: KeptWorkers | None = None,
     ) -> None:
         self.engine_name = engine_name
         self.language = language
@@ -51,6 +52,9 @@ class Speaker:
         self.override = override
         self.cache = cache if cache is not None else Cache()
         self.jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+        self.kept = kept
+        """Worker processes kept between renders (the page's server), or None:
+        this speaker's own, stopped when its lines are spoken."""
         self._respell = compile_lexicon(lexicon)
         self._resolved: dict[VoiceSpec, VoiceSpec] = {}
         self._versions: dict[str, str] = {}
@@ -128,7 +132,7 @@ class Speaker:
                 if progress is not None:
                     progress(_offset + n, len(todo))
 
-            run_jobs(jobs, workers, self.cache.root, tick)
+            run_jobs(jobs, workers, self.cache.root, tick, kept=self.kept)
             done += len(jobs)
 
     def length(self, utt: Utterance) -> int | None:

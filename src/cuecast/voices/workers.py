@@ -22,11 +22,13 @@ a worker is killed by the kernel if cuecast itself is killed (``kill -9``).
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -64,16 +66,22 @@ def line_timeout_s(text: str) -> float:
 
 
 def run_jobs(jobs: Sequence[Job], workers: int, cache_root: Path,
-             tick: Callable[[int], None]) -> None:
+             tick: Callable[[int], None], *, kept: KeptWorkers | None = None) -> None:
     """Run ``jobs`` on ``workers`` processes; ``tick(n)`` after each of the
-    ``n`` done. Raises the first failure."""
+    ``n`` done. Raises the first failure. With ``kept``, the processes are
+    taken from it (started only if it has too few idle) and given back
+    to it afterwards instead of being stopped."""
     line_timeout_s, startup_s = timeouts()
     pending = deque(jobs)
-    pool = [_Worker(jobs[0].engine, cache_root) for _ in range(workers)]
+    engine = jobs[0].engine
+    if kept is None:
+        pool = [_Worker(engine, cache_root) for _ in range(workers)]
+    else:
+        pool = kept.take(engine, cache_root, workers)
     done = 0
     try:
         for worker in pool:
-            worker.give(pending.popleft(), line_timeout_s, startup_s)
+            worker.give(pending.popleft(), line_timeout_s, 0.0 if worker.spoke else startup_s)
             if not pending:
                 break
         while any(w.job is not None for w in pool):
@@ -90,8 +98,98 @@ def run_jobs(jobs: Sequence[Job], workers: int, cache_root: Path,
                 elif time.monotonic() >= worker.deadline:
                     worker.fail_timeout()
     finally:
-        for worker in pool:
+        if kept is None:
+            for worker in pool:
+                worker.stop()
+        else:
+            kept.give_back(pool)
+
+
+class KeptWorkers:
+    """Worker processes kept alive between runs (the listener page's
+    server, where each session needs a line or two spoken: starting a
+    worker, an interpreter that imports the engine, costs ten times the
+    line). Thread-safe. At most ``most`` idle workers are kept per engine
+    and cache; a run that needs more starts them and the extra ones are
+    stopped when it ends. A worker that failed, timed out or died is
+    never kept (the next run starts a fresh one). ``close`` stops them all,
+    and any still in a run when it ends.
+
+    Keeping a worker changes no clip: each line is spoken from the same
+    state (the engines that carry state between lines speak each in a
+    child forked for it, ``forked.py``), as a worker speaking several lines
+    of one render already does. The workers are started by one thread of
+    this object's own, which lives as long as it: on Linux a worker is
+    killed when the thread that started it ends (``PR_SET_PDEATHSIG``
+    follows the thread), and the thread of a run may end before the
+    worker is used again."""
+
+    def __init__(self, most: int = os.cpu_count() or 1) -> None:
+        self.most = max(1, most)
+        self.started = 0
+        """Workers started so far (for tests and benchmarks)."""
+        self._idle: dict[tuple[str, str], list[_Worker]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._starter = cf.ThreadPoolExecutor(max_workers=1,
+                                              thread_name_prefix="cuecast-speech-start")
+
+    def take(self, engine: str, cache_root: Path, n: int) -> list[_Worker]:
+        """``n`` workers for ``engine``: idle ones that are alive, else new."""
+        key = (engine, str(cache_root))
+        taken: list[_Worker] = []
+        dead: list[_Worker] = []
+        with self._lock:
+            if self._closed:
+                raise EngineError("the speech workers were stopped (the server is stopping)")
+            idle = self._idle.get(key, [])
+            while idle and len(taken) < n:
+                worker = idle.pop()
+                (taken if worker.alive() else dead).append(worker)
+        for worker in dead:
             worker.stop()
+        missing = n - len(taken)
+        if missing:
+            with self._lock:
+                self.started += missing
+            try:
+                starts = [self._starter.submit(_Worker, engine, cache_root)
+                          for _ in range(missing)]
+                taken.extend(f.result() for f in starts)
+            except BaseException:
+                self.give_back(taken)
+                raise
+        return taken
+
+    def give_back(self, workers: Sequence[_Worker]) -> None:
+        """Keep the workers that are idle and well (up to ``most`` per
+        engine and cache); stop the others."""
+        stop: list[_Worker] = []
+        with self._lock:
+            for worker in workers:
+                idle = self._idle.setdefault((worker.engine, str(worker.cache_root)), [])
+                if self._closed or worker.job is not None or not worker.alive() \
+                        or len(idle) >= self.most:
+                    stop.append(worker)
+                else:
+                    idle.append(worker)
+        for worker in stop:
+            worker.stop()
+
+    def idle(self) -> list[int]:
+        """The process ids of the workers kept, waiting for lines."""
+        with self._lock:
+            return [w.process.pid for ws in self._idle.values() for w in ws]
+
+    def close(self) -> None:
+        """Stop every idle worker; those in a run are stopped when it ends."""
+        with self._lock:
+            self._closed = True
+            idle = [w for ws in self._idle.values() for w in ws]
+            self._idle.clear()
+        for worker in idle:
+            worker.stop()
+        self._starter.shutdown(wait=False)
 
 
 def timeouts() -> tuple[Callable[[str], float], float]:
@@ -107,6 +205,10 @@ class _Worker:
     """One ``python -m cuecast.voices.workers`` process and its pipes."""
 
     def __init__(self, engine: str, cache_root: Path) -> None:
+        self.engine = engine
+        self.cache_root = cache_root
+        self.spoke = False
+        """It has spoken a line (its start-up is behind it)."""
         self.log = tempfile.TemporaryFile()
         env = dict(os.environ)
         # Like multiprocessing's spawn: the child sees the parent's sys.path.
@@ -132,7 +234,12 @@ class _Worker:
         self.job = job
         self.allowed_s = timeout_for(job.text) + extra_s
         self.deadline = time.monotonic() + self.allowed_s
-        self.to_child.send((job.key, job.text, job.voice))
+        try:
+            self.to_child.send((job.key, job.text, job.voice))
+        except OSError:  # a kept worker that died while it waited
+            raise EngineError(
+                f"the {job.engine} engine stopped before speaking {job.text!r}" + self._log_tail()
+            ) from None
 
     def busy_with(self) -> Job:
         assert self.job is not None, "the worker has no line"
@@ -149,6 +256,10 @@ class _Worker:
         if status != "ok":
             raise EngineError(f"the {job.engine} engine failed on {job.text!r}: {message}")
         self.job = None
+        self.spoke = True
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def fail_timeout(self) -> None:
         job = self.busy_with()

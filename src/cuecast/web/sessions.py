@@ -33,6 +33,7 @@ from cuecast.encode import PieceOptions
 from cuecast.errors import CuecastError
 from cuecast.pipeline import lines_to_speak, prepare, render
 from cuecast.timeline import Timeline
+from cuecast.voices.workers import KeptWorkers
 from cuecast.web.jobs import Job, JobQueue, QueueFull
 from cuecast.web.library import BadChoice, Choice, Library
 from cuecast.web.speech import SpeechBatch
@@ -94,7 +95,11 @@ class Sessions:
         self._plans_lock = threading.Lock()
         self._planning = threading.BoundedSemaphore(PLANS_AT_ONCE)
         self._starting = threading.Lock()
-        self.speech = SpeechBatch()
+        self.speakers = KeptWorkers(os.cpu_count() or 1)
+        """The engines' worker processes, kept between sessions: a session
+        needing one new line ("68 seconds on each side") speaks it in a
+        worker already started, not in a new interpreter."""
+        self.speech = SpeechBatch(kept=self.speakers)
 
     def total_s(self, choice: Choice) -> float:
         """The session's length in seconds (planned once per key)."""
@@ -108,7 +113,8 @@ class Sessions:
                 return self._plans[choice.key]
         with self._planning:
             try:
-                timeline = prepare(choice.request.script, choice.request.options).timeline
+                timeline = prepare(choice.request.script, choice.request.options,
+                                   kept=self.speakers).timeline
             except CuecastError as err:
                 raise BadChoice(err.message, status=422 if err.exit_code == 2 else 500) from None
         with self._plans_lock:
@@ -191,6 +197,7 @@ class Sessions:
     def close(self) -> None:
         self.queue.close()
         self.assembly.close()
+        self.speakers.close()
         if self._own_pieces:
             self.pieces.shutdown(wait=False, cancel_futures=True)
         if self.settings.on_close is not None:
@@ -213,7 +220,7 @@ class Sessions:
                 job.progress("speech", 0, 1)
                 self.speech.before(choice.key)
             render(request.script, out, request.options, job.progress, audio_out=job.live.write,
-                   pieces=PieceOptions(executor=self.pieces))
+                   pieces=PieceOptions(executor=self.pieces), kept=self.speakers)
             return self.store.put(choice.key, out)
         finally:
             self.store.discard_work(choice.key)

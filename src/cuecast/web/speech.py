@@ -4,7 +4,9 @@ A listener who changes a hold needs a line or two spoken ("45 seconds on
 each side"). Speaking the line costs little; starting the engine's worker
 process for it costs several times more (measured with espeak-ng: 0.35 s
 of CPU for one line alone, 0.05 s a line in a batch of twenty). So the
-sessions going to the assembly queue are noted as they come (``add``),
+server keeps the engine's workers alive between sessions (``kept``: the
+``Sessions``' ``voices.workers.KeptWorkers``), and the sessions going to
+the assembly queue are noted as they come (``add``),
 and the first of them to run speaks the lines of the ones noted so far,
 up to ``MOST`` (``before``: ``pipeline.speak``); the others find their
 lines in the speech cache when they render. One batch at a time: a
@@ -21,6 +23,7 @@ from collections import OrderedDict
 
 from cuecast.pipeline import speak
 from cuecast.request import RenderRequest
+from cuecast.voices.workers import KeptWorkers
 
 MOST = 32
 """Sessions whose lines one batch speaks (the first session of a batch
@@ -30,8 +33,10 @@ log = logging.getLogger("cuecast.web")
 
 
 class SpeechBatch:
-    def __init__(self, most: int = MOST) -> None:
+    def __init__(self, most: int = MOST, kept: KeptWorkers | None = None) -> None:
         self.most = max(1, most)
+        self.kept = kept
+        """The server's speech workers, kept between batches."""
         self._waiting: OrderedDict[str, RenderRequest] = OrderedDict()
         self._lock = threading.Lock()
         self._speaking = threading.Lock()
@@ -62,7 +67,7 @@ class SpeechBatch:
                     batch.append(self._waiting.popitem(last=False)[1])
             self.batches += 1
             try:
-                speak(batch)
+                speak(batch, kept=self.kept)
             except Exception:  # noqa: BLE001  each render speaks for itself then
                 log.exception("speaking the lines of %d sessions together", len(batch))
 
