@@ -29,6 +29,7 @@ from cuecast.encode import EncodeSettings, PieceOptions, dry_run, encode, format
 from cuecast.errors import CuecastError, EngineError, InputError
 from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, guard, level
+from cuecast.memo import ClipMemo
 from cuecast.mix import Bed, ClipFor, mix
 from cuecast.pieces import PieceStore, Stats
 from cuecast.planner import Plan, walk
@@ -171,7 +172,8 @@ def _script_and_speaker(path: ScriptSource, options: Options,
 def render(path: ScriptSource, out: str | os.PathLike | None = None,
            options: Options = Options(), progress: Progress | None = None, *,
            audio_out: Callable[[bytes], None] | None = None,
-           pieces: PieceOptions | None = None, kept: KeptWorkers | None = None) -> Result:
+           pieces: PieceOptions | None = None, kept: KeptWorkers | None = None,
+           memo: ClipMemo | None = None) -> Result:
     """Render a script to an audio file with its timeline (and captions) beside it.
     ``audio_out``: the MP3 encoder's audio frames as they are made (``encode``).
     An MP3 is made of pieces, each encoded once and cached: when every piece
@@ -179,14 +181,18 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
     rest or pause lengths), the render only mixes and joins. ``pieces``
     (``encode.PieceOptions``) sets the cache and the executor and gets what
     was done (``stats``). ``kept``: speech workers kept between renders
-    (``prepare``)."""
+    (``prepare``). ``memo`` (``cuecast.memo.ClipMemo``) keeps the clips
+    loaded, limited and measured: a server keeps one across renders so
+    that its sessions of a track do that work once (by default the render
+    makes its own, for the clips that play more than once)."""
     fmt, out_path = _output(path, out, options.fmt)
     prepared = prepare(path, options, progress, kept=kept)  # load, plan, speak
+    memo = _memo(prepared.speaker, memo)
     timeline, bed = prepared.timeline, _bed(prepared.script)
     clips, target = _clip_source(prepared.speaker), options.loudness_lufs
     ceiling = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
     energies = _energies(pieces)
-    levelled = _level(timeline, clips, bed, target, ceiling, energies)
+    levelled = _level(timeline, clips, bed, target, ceiling, energies, memo)
     correction = None if target is None else guard.Correction(target)
     for take in range(guard.MAX_CORRECTIONS + 1):
         try:
@@ -206,7 +212,7 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
             correction = correction.after(missed.miss)
             if correction.aim_lufs != aim:
                 levelled = _level(timeline, clips, bed, correction.aim_lufs, ceiling,
-                                  energies)  # fmt: skip
+                                  energies, memo)  # fmt: skip
     return Result(out_path, written[0], timeline, levelled.before, written[1:],
                   measured if measured is not None else levelled.after)
 
@@ -267,17 +273,21 @@ def _encode(blocks: Iterable[np.ndarray], out_path: str, settings: EncodeSetting
 
 
 def missing_pieces(path: str | os.PathLike, options: Options = Options(), *,
-                   pieces: PieceOptions | None = None) -> Stats | None:
+                   pieces: PieceOptions | None = None,
+                   memo: ClipMemo | None = None) -> Stats | None:
     """What ``render`` with these options would encode, encoding nothing:
     its pieces, how many are cached, and the keys of those that are not
     (``Stats.missing``: empty means the render only mixes and joins). None
     for a format that is not made of pieces (everything is encoded). The
-    speech must be made (``speech_ready``) or it is made now."""
+    speech must be made (``speech_ready``) or it is made now. ``memo``: as
+    ``render``'s."""
     fmt = format_for("", options.fmt or "mp3")
     prepared = prepare(path, options)
+    memo = _memo(prepared.speaker, memo)
     timeline, bed = prepared.timeline, _bed(prepared.script)
     levelled = _level(timeline, _clip_source(prepared.speaker), bed, options.loudness_lufs,
-                      CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), _energies(pieces))  # fmt: skip
+                      CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), _energies(pieces),
+                      memo)  # fmt: skip
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
                               gain_db=levelled.gain_db)
     if not pieced(settings, timeline.length):
@@ -306,15 +316,24 @@ def mix_part(prepared: Prepared, start: int, end: int) -> Iterator[np.ndarray]:
 
 def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None,
            target_lufs: float | None, ceiling_dbfs: float,
-           energies: PieceStore | None = None) -> LevelledMix:  # fmt: skip
+           energies: PieceStore | None = None, memo: ClipMemo | None = None) -> LevelledMix:
     """The loudness stage (``loudness/``), to the ceiling of the format;
-    each clip's measurement kept in ``energies`` (the piece cache)."""
+    each clip's measurement kept in ``energies`` (the piece cache), and in
+    ``memo`` with the clips limited."""
 
     def mix_of(tl: Timeline, clip_for: ClipFor) -> Iterator[np.ndarray]:
         return mix(tl, clip_for, bed=bed)
 
     return level(timeline, clips, mix_of, target_lufs=target_lufs, ceiling_dbfs=ceiling_dbfs,
-                 bed=bed is not None, energies=energies)
+                 bed=bed is not None, energies=energies, memo=memo)
+
+
+def _memo(speaker: Speaker, memo: ClipMemo | None) -> ClipMemo:
+    """The render's memo (its own if none is given), also the speaker's
+    cache's: a clip read for the levelling is not read again for the mix."""
+    memo = memo if memo is not None else ClipMemo()
+    speaker.cache.memo = memo
+    return memo
 
 
 def _energies(pieces: PieceOptions | None) -> PieceStore:

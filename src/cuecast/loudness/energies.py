@@ -30,6 +30,7 @@ import numpy as np
 
 from cuecast.loudness import bs1770
 from cuecast.loudness.bs1770 import ClipEnergy, clip_energy
+from cuecast.memo import ClipMemo
 
 FORMAT = b"CE01"
 """The layout below; part of every key."""
@@ -47,19 +48,25 @@ class EnergyStore(Protocol):
     def save(self, key: str, data: bytes, /) -> None: ...  # pragma: no cover - protocol
 
 
-def energy_of(clip: np.ndarray, store: EnergyStore | None = None) -> ClipEnergy:
-    """``clip_energy(clip)``, from ``store`` if kept there, else measured
-    (and kept)."""
+def energy_of(clip: np.ndarray, store: EnergyStore | None = None,
+              memo: ClipMemo | None = None) -> ClipEnergy:  # fmt: skip
+    """``clip_energy(clip)``, from ``memo`` (in memory, ``cuecast.memo``)
+    or ``store`` if kept there, else measured (and kept in both)."""
     x = np.ascontiguousarray(clip, dtype=np.float32)
-    if store is None:
+    if store is None and memo is None:
         return clip_energy(x)
     key = energy_key(x)
-    data = store.load(key)
+    if memo is not None:
+        kept = memo.get(("clip energy", key))
+        if kept is not None:
+            return kept
+    data = None if store is None else store.load(key)
     found = from_bytes(data) if data is not None else None
     if found is None:
         found = clip_energy(x)
-        store.save(key, to_bytes(found))
-    return found
+        if store is not None:
+            store.save(key, to_bytes(found))
+    return found if memo is None else memo.put(("clip energy", key), found)
 
 
 def energy_key(clip: np.ndarray) -> str:

@@ -61,6 +61,7 @@ from cuecast.loudness.settings import (
     plain_gain_db,
     settle,
 )
+from cuecast.memo import ClipMemo, digest
 from cuecast.timeline import Timeline
 from cuecast.units import db_to_gain
 
@@ -105,17 +106,20 @@ class LevelledMix:
 
 def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: float | None,
           ceiling_dbfs: float = CEILING_DBFS, bed: bool = False,
-          energies: EnergyStore | None = None) -> LevelledMix:  # fmt: skip
+          energies: EnergyStore | None = None,
+          memo: ClipMemo | None = None) -> LevelledMix:  # fmt: skip
     """The levelled mix of ``timeline`` at ``target_lufs`` with no sample
     over ``ceiling_dbfs``; ``bed`` says a bed plays under it (``mix_of``
     then makes the bed alone once, to measure it). ``target_lufs=None``
     levels nothing. ``LoudnessError`` if the target cannot be reached.
     ``energies`` keeps each clip's measurement by its content
     (``energies.py``): a clip measured by an earlier render is not
-    measured again; the result is the same."""
+    measured again; the result is the same. ``memo`` keeps clips'
+    energies and limited forms in memory (``cuecast.memo``): a clip that
+    plays again, in this render or a later one, is limited once."""
     if target_lufs is None or timeline.length == 0:
         return LevelledMix(timeline, clip_for)
-    meter = _Meter(timeline, clip_for, mix_of if bed else None, energies)
+    meter = _Meter(timeline, clip_for, mix_of if bed else None, energies, memo)
     plain = meter.reading(None)
     before = plain.loudness()
     gain_db = plain_gain_db(plain.integrated_lufs, target_lufs)
@@ -180,11 +184,13 @@ class _Meter:
     clips (and the bed's energies, measured once)."""
 
     def __init__(self, timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None,
-                 energies: EnergyStore | None = None) -> None:  # fmt: skip
+                 energies: EnergyStore | None = None,
+                 memo: ClipMemo | None = None) -> None:  # fmt: skip
         self.timeline = grouped(timeline, clip_for)
         self.clip_for = group_source(clip_for)
         self.mix_of = mix_of
         self.energies = energies
+        self.memo = memo
         self.starts: dict[Hashable, list[int]] = {}
         for event in self.timeline.events:
             if event.source is not None:
@@ -235,9 +241,9 @@ class _Meter:
         lets go of the GIL, and nothing else runs before the encoder starts."""
 
         def energy(source: Hashable) -> ClipEnergy:
-            if self.energies is None:
+            if self.energies is None and self.memo is None:
                 return clip_energy(self.clip_for(source))
-            return energy_of(self.clip_for(source), self.energies)
+            return energy_of(self.clip_for(source), self.energies, self.memo)
 
         distinct = list(self.starts)
         with ThreadPoolExecutor(max_workers=min(MEASURE_THREADS, os.cpu_count() or 1)) as pool:
@@ -261,17 +267,29 @@ class _Meter:
 
         gain_db = settle(loudness_at, target_lufs, plain_db, start_db)
         threshold = _limit(clip_ceiling_db, gain_db)
-        return _Settled(gain_db, limited_source(self.clip_for, threshold), readings[gain_db],
+        return _Settled(gain_db, limited_source(self.clip_for, threshold, self.memo),
+                        readings[gain_db],
                         self.bed_db(threshold))  # fmt: skip
 
 
-def limited_source(clip_for: ClipFor, threshold: float) -> ClipFor:
+def limited_source(clip_for: ClipFor, threshold: float,
+                   memo: ClipMemo | None = None) -> ClipFor:  # fmt: skip
     """``clip_for`` with every clip limited to ``threshold`` (full scale
-    1.0). Nothing is kept: the mixer keeps a clip while it will play again
-    soon (``mix.KEEP_AHEAD``)."""
+    1.0). The mixer keeps a clip while it will play again soon
+    (``mix.KEEP_AHEAD``); ``memo`` keeps each limited clip by its content
+    and the threshold, so a clip that plays again later (or in another
+    render) is limited once."""
 
     def clip(source: Any) -> np.ndarray:
-        return limit(clip_for(source), threshold)
+        x = clip_for(source)
+        if memo is None:
+            return limit(x, threshold)
+        key = ("limited", digest(np.asarray(x, dtype=np.float32)), threshold)
+        kept = memo.get(key)
+        if kept is not None:
+            return kept
+        limited = limit(x, threshold)
+        return memo.put(key, limited)
 
     return clip
 

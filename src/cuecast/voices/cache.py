@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cuecast.memo import ClipMemo
 from cuecast.script.model import VoiceSpec
 from cuecast.units import SAMPLE_RATE
 
@@ -90,10 +91,15 @@ def _samples_in(header: bytes, file_bytes: int) -> int | None:
 
 
 class Cache:
-    """Clips on disk under ``root`` (default ``cache_dir()``)."""
+    """Clips on disk under ``root`` (default ``cache_dir()``). With a
+    ``memo`` (``cuecast.memo``), a clip loaded is kept there by its file's
+    identity (path, size, modification time, inode): loaded again, it is
+    not read and converted again while the file is the same."""
 
-    def __init__(self, root: str | os.PathLike | None = None) -> None:
+    def __init__(self, root: str | os.PathLike | None = None, *,
+                 memo: ClipMemo | None = None) -> None:  # fmt: skip
         self.root = Path(root) if root is not None else cache_dir()
+        self.memo = memo
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.wav"
@@ -113,17 +119,26 @@ class Cache:
         return n
 
     def load(self, key: str) -> np.ndarray | None:
-        """The clip as float32 in [-1, 1]; None on a miss."""
+        """The clip as float32 in [-1, 1] (read-only when kept in ``memo``);
+        None on a miss."""
         path = self.path(key)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                ident = ("speech clip", str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+                kept = None if self.memo is None else self.memo.get(ident)
+                if kept is not None:
+                    return kept
+                data = f.read()
         except OSError:
             return None
         if _samples_in(data[:HEADER_BYTES], len(data)) is None:
             self._discard(path)
             return None
         pcm = np.frombuffer(data, dtype="<i2", offset=HEADER_BYTES)
-        return (pcm.astype(np.float32) / 32768.0).astype(np.float32)
+        clip = pcm.astype(np.float32)
+        clip *= np.float32(1.0 / 32768.0)  # exact (a power of two): as dividing
+        return clip if self.memo is None else self.memo.put(ident, clip)
 
     def store(self, key: str, clip: np.ndarray) -> int:
         """Write ``clip`` (float32) atomically; gives its length in samples."""
