@@ -123,7 +123,66 @@ def test_rests_and_pauses_are_followed_on_the_grid_but_keep_their_length():
 
 def test_nothing_is_added_at_the_end():
     tl = run(Say("go", src(2)), Hold(5.0, src(3), countdown=NO_COUNTDOWN, chime=None))
-    assert tl.length == to_samples(0.1 + 0.5) + 5 * SR
+    assert tl.length == on_grid(to_samples(0.1 + 0.5)) + 5 * SR  # the hold starts on the grid
+
+
+def _full_hold(line: int = 3) -> Hold:
+    """A hold with everything that sits inside one: chimes, cues, the
+    countdown, breath prompts."""
+    breath = Breath(BreathPattern(4.0, 0.0, 6.0), BreathPrompts("in", None, "out"), voiced=2)
+    cues = (Cue("start", 25.0, "keep it", src(line + 1)),)
+    return Hold(52.0, src(line), chime=BELL, cues=cues, breathe=breath, release="release")
+
+
+def _inside(tl, hold):
+    """Every event of a hold relative to its start (the release and its end chime too)."""
+    return [(e.kind, e.text, e.start - hold.start, e.end - e.start) for e in tl.events
+            if e.kind != "section" and hold.start <= e.start <= hold.end + SR]
+
+
+@pytest.mark.parametrize("before", ["go", "go on now", "a b c d e f g"])
+def test_a_hold_starts_on_the_frame_grid(before):
+    tl = run(Say(before, src(2)), _full_hold())
+    (hold,) = kinds(tl, "hold")
+    would = to_samples(words_s(before) + 0.5)  # end to end, with the gap
+    assert hold.start == on_grid(would) and hold.start % GRID_SAMPLES == 0
+    assert 0 <= hold.start - would < GRID_SAMPLES  # the silence before it grows by < 26 ms
+    assert hold.end - hold.start == to_samples(52.0)  # exactly as asked
+    (spoken,) = [e for e in kinds(tl, "speech") if e.text == before]
+    assert (spoken.start, spoken.end) == (0, to_samples(words_s(before)))  # the line does not move
+
+
+def test_nothing_inside_a_hold_moves_relative_to_its_start():
+    """The same hold after lines of different lengths (so at different places,
+    on and off the grid before): its chimes, cue, countdown words, breath
+    phases and prompts are at the same offsets from its start."""
+    inside = []
+    for before in ["go", "go on now", "a b c d e f g", "a b c d e f g h i j k l m"]:
+        tl = run(Say(before, src(2)), _full_hold())
+        (hold,) = kinds(tl, "hold")
+        inside.append(_inside(tl, hold))
+    assert all(x == inside[0] for x in inside[1:])
+    offsets = {(kind, text): at for kind, text, at, _ in inside[0]}
+    assert offsets[("speech", "keep it")] == 25 * SR  # the cue at its offset
+    assert offsets[("speech", "Three.")] == 49 * SR  # the countdown on its seconds
+    assert offsets[("speech", "One.")] == 51 * SR
+    assert [at for kind, _, at, _ in inside[0] if kind == "sound"] == [0, 52 * SR]  # the chimes
+    prompts = [(text, at) for kind, text, at, _ in inside[0] if text in ("in", "out")]
+    assert prompts == [("in", 0), ("out", 4 * SR), ("in", 10 * SR), ("out", 14 * SR)]
+
+
+def test_holds_in_sides_and_repeats_start_on_the_grid():
+    rep = Repeat(3, (Say("up {n}", src(3)), Hold(10.0, src(4), chime=BELL)), src(2),
+                 rest_s=7.0, announce="set {n}", rest_say="rest")
+    sides = Sides(("left", "right"), (Say("lunge {side}", src(6)), Hold(20.0, src(7))),
+                  src(5), switch="other side")
+    tl = run(rep, sides)
+    holds = kinds(tl, "hold")
+    assert len(holds) == 5
+    assert all(h.start % GRID_SAMPLES == 0 for h in holds)
+    speech_end = {e.end for e in kinds(tl, "speech")}
+    for h in holds:  # each starts < 26 ms after the line before it and its gap
+        assert any(0 <= h.start - (end + to_samples(0.5)) < GRID_SAMPLES for end in speech_end)
 
 
 def test_hold_without_chime_is_only_its_length():

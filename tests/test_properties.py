@@ -141,7 +141,8 @@ def _spoken(text: str | None, gap_s: float, fill: dict) -> int:
 
 def length_of(steps, gap_s: float) -> int:
     """Samples the steps take, by the rules in docs/script-format.md: end to
-    end, what follows a hold, a rest or a pause starting on the frame grid."""
+    end, a hold, and what follows a hold, a rest or a pause, starting on the
+    frame grid."""
     return _after(steps, 0, gap_s, {}, False)[0]
 
 
@@ -163,6 +164,7 @@ def _step_end(step, t: int, gap_s: float, fill: dict) -> tuple[int, bool]:
         return t, False
     if isinstance(step, Hold):
         chime_s = CLIP[step.chime.name][1] if step.chime else 0
+        t = on_grid(t)  # a hold starts on the grid
         return t + to_samples(step.duration_s) + chime_s + _spoken(step.release, gap_s, fill), True
     if isinstance(step, Breathe):
         return t + to_samples(step.cycles * step.breath.pattern.cycle_s), False

@@ -17,12 +17,20 @@ The timing promise kept here (see docs/script-format.md):
   chime exactly D later; cues, countdown words and breath prompts sit inside
   it at their offsets and never lengthen it;
 - a breathing phase's prompt and tone start at the phase's start;
-- what follows a hold (after its end chime and release), a rest or a
-  pause starts on the frame grid (``units.GRID_SAMPLES``, 1152 samples):
-  the silence before it grows by less than 26 ms, so whatever a listener
-  makes of that hold's, rest's or pause's length, what follows is the same
-  audio on the same grid and its encoded pieces are reused (``pieces/``).
-  Nothing inside a hold moves; the timeline says where everything is.
+- a hold starts on the frame grid (``units.GRID_SAMPLES``, 1152 samples),
+  and so does what follows a hold (after its end chime and release), a
+  rest or a pause: the silence before it grows by less than 26 ms. So
+  everything inside a hold (its chimes, cues, countdown words, breath
+  prompts) is the same audio at the same grid phase wherever the hold
+  stands, and whatever a listener makes of a hold's, rest's or pause's
+  length, what follows is the same audio on the same grid: their encoded
+  pieces are reused (``pieces/``). Nothing inside a hold moves relative to
+  its start; the timeline says where everything is. A rest, a pause, a
+  ``sides`` block or a set does not start on the grid: a pause and a rest
+  hold nothing but silence and a ``rest_say`` at their start, which the
+  cutter takes with the sound just before it (or which follows a hold,
+  and so is on the grid already); a set or a side is steps, whose holds
+  start on the grid and whose lines change with ``{n}`` and ``{side}``.
 """
 
 from __future__ import annotations
@@ -221,6 +229,7 @@ class _Planner:
         raise TypeError(f"unknown step {step!r}")  # pragma: no cover - model is closed
 
     def hold(self, t: int, hold: Hold, ctx: _Ctx) -> int:
+        t = on_grid(t)  # its start on the grid: what it holds is at the same phase everywhere
         length = to_samples(hold.duration_s)
         end = t + length
         self.emit("hold", t, end, hold.src)

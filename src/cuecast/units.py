@@ -15,9 +15,10 @@ SAMPLE_RATE = 44100
 """Samples per second of the mix (mono)."""
 
 GRID_SAMPLES = 1152
-"""The frame grid: an MP3 frame's samples. What follows a hold, a rest or
-a pause starts on a multiple of it (``planner``), so the encoded pieces of
-what follows are the same whatever that hold's length (``pieces/``)."""
+"""The frame grid: an MP3 frame's samples. A hold, and what follows a hold,
+a rest or a pause, starts on a multiple of it (``planner``), so the encoded
+pieces of a hold are the same wherever it stands, and those of what
+follows are the same whatever that hold's length (``pieces/``)."""
 
 
 def on_grid(sample: int) -> int:
