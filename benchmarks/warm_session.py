@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -35,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from serve_load import CATALOGUE  # the same catalogue the load benchmark serves
+from serve_load import CATALOGUE, tree_cpu_s  # the catalogue the load benchmark serves
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "scripts" / "lower-back-relief.yaml"
@@ -43,9 +42,9 @@ TARGET_S = 0.5
 
 
 def _cpu() -> float:
-    me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    """This process's CPU, its children's it waited for and those still
+    running (the speech workers the server keeps: ``serve_load.tree_cpu_s``)."""
+    return tree_cpu_s(os.getpid())
 
 
 def measure(folder: Path, holds: list[int]) -> dict[str, object]:
