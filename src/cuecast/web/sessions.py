@@ -31,6 +31,7 @@ from pathlib import Path
 
 from cuecast.encode import PieceOptions
 from cuecast.errors import CuecastError
+from cuecast.memo import SERVER_BYTES, ClipMemo
 from cuecast.pipeline import lines_to_speak, prepare, render
 from cuecast.timeline import Timeline
 from cuecast.voices.workers import KeptWorkers
@@ -67,6 +68,10 @@ class Settings:
     renders_per_minute: int = 30
     plans_per_minute: int = 240
     requests_per_minute: int = 1200
+    clip_memo_bytes: int = SERVER_BYTES
+    """Per-clip work kept in memory across sessions (``cuecast.memo``): the
+    clips loaded, limited and measured for one session of a track serve
+    the next ones."""
     pieces: cf.Executor | None = None
     """Where the MP3 pieces not in the cache are encoded, if not on this
     machine's cores (``serve --cluster``: a Dask client's executor)."""
@@ -100,6 +105,10 @@ class Sessions:
         needing one new line ("68 seconds on each side") speaks it in a
         worker already started, not in a new interpreter."""
         self.speech = SpeechBatch(kept=self.speakers)
+        self.clips = ClipMemo(settings.clip_memo_bytes)
+        """Every session's clips loaded, limited and measured, by content: a
+        session of a track made before reads, limits and measures only its
+        new lines (bounded by bytes, least recently used dropped)."""
 
     def total_s(self, choice: Choice) -> float:
         """The session's length in seconds (planned once per key)."""
@@ -220,7 +229,8 @@ class Sessions:
                 job.progress("speech", 0, 1)
                 self.speech.before(choice.key)
             render(request.script, out, request.options, job.progress, audio_out=job.live.write,
-                   pieces=PieceOptions(executor=self.pieces), kept=self.speakers)
+                   pieces=PieceOptions(executor=self.pieces), kept=self.speakers,
+                   memo=self.clips)
             return self.store.put(choice.key, out)
         finally:
             self.store.discard_work(choice.key)
