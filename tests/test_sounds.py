@@ -157,3 +157,20 @@ def test_a_sound_file_longer_than_the_cap_is_an_input_error(tmp_path, monkeypatc
     with pytest.raises(InputError, match="longer than") as err:
         sounds.load_file(str(path))
     assert "background" in (err.value.hint or "")
+
+
+def test_a_builtin_is_made_once_per_cache_and_read_back_the_same(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path))
+    made = sounds._kept("bell")  # made, and kept in the cache folder
+    (kept,) = (tmp_path / "sounds").glob("bell-*.f32")
+    with monkeypatch.context() as m:
+        m.setitem(sounds._MAKERS, "bell", lambda: pytest.fail("made again"))
+        again = sounds._kept("bell")
+    assert again.dtype == np.float32 and again.tobytes() == made.tobytes()
+    assert made.tobytes() == sounds._bell().tobytes()
+    kept.write_bytes(kept.read_bytes()[:-40] + bytes(40))  # damaged: made again, rewritten
+    assert sounds._kept("bell").tobytes() == made.tobytes()
+    assert sounds._kept("bell").tobytes() == made.tobytes()
+    monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path / "file"))
+    (tmp_path / "file").write_text("not a folder")  # cannot keep it: made each time
+    assert sounds._kept("bell").tobytes() == made.tobytes()
