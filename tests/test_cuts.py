@@ -19,8 +19,9 @@ from cuecast.pieces.cuts import LEAD_IN_FRAMES, TAIL_FRAMES, Cutter, Piece
 class FrameByFrame:
     """The rules read one frame at a time (the Cutter as first written)."""
 
-    def __init__(self, total: int, max_frames: int, min_silent: int) -> None:
+    def __init__(self, total: int, max_frames: int, min_silent: int, min_gap: int = 16) -> None:
         self.total, self.max_frames, self.min_silent = total, max_frames, min_silent
+        self.min_gap = min_gap
         self.slots = -(-total // FRAME_SAMPLES)
         self.buf = np.zeros(0, dtype=np.float32)
         self.buf_start = self.received = self.start = self.next = 0
@@ -62,6 +63,11 @@ class FrameByFrame:
     def _silent(self, k: int) -> bool:
         return 3 <= k <= self.slots - 3 and all(self.zero[k - 2 : k + 2])
 
+    def _onset(self, k: int) -> bool:
+        g = self.min_gap
+        return (k >= max(self.start + g, 3) and not self.zero[k]
+                and all(self.zero[k - g : k]))  # fmt: skip
+
     def _advance(self, final: bool) -> Iterator[Piece]:
         known = self.slots - 2 if final else max(0, len(self.zero) - 1)
         while self.next < known:
@@ -80,6 +86,10 @@ class FrameByFrame:
                 cut = lo + int(np.flatnonzero(around <= around.min())[-1])
                 yield self._sound(self.start, cut)
                 self.start = self.next = cut
+                continue
+            if self._onset(k):
+                yield self._sound(self.start, k)
+                self.start = self.next = k
                 continue
             if k + self.min_silent > known and not final:
                 return
@@ -135,13 +145,15 @@ def pieces_of(cutter, x: np.ndarray, blocks: list[int]) -> list[tuple]:
 
 
 @pytest.mark.parametrize("seed", range(8))
-@pytest.mark.parametrize("rules", [(766, 150), (40, 8), (20, 1)], ids=["default", "small", "tiny"])
+@pytest.mark.parametrize("rules", [(766, 150, 16), (40, 8, 4), (20, 1, 2), (766, 150, 500)],
+                         ids=["default", "small", "tiny", "no-onsets"])
 def test_the_cuts_are_those_of_a_frame_by_frame_reading(seed, rules):
     x = mixed(seed, 200 if rules[0] > 100 else 40)
-    max_frames, min_silent = rules
+    max_frames, min_silent, min_gap = rules
     blocks = [[44100], [7777, 1, 100_000, 1152], [x.size]][seed % 3]
-    want = pieces_of(FrameByFrame(x.size, max_frames, min_silent), x, [44100])
-    got = pieces_of(Cutter(x.size, max_frames=max_frames, min_silent=min_silent), x, blocks)
+    want = pieces_of(FrameByFrame(x.size, max_frames, min_silent, min_gap), x, [44100])
+    got = pieces_of(Cutter(x.size, max_frames=max_frames, min_silent=min_silent,
+                           min_gap=min_gap), x, blocks)  # fmt: skip
     assert [p[:4] for p in got] == [p[:4] for p in want]
     assert got == want
     assert sum(1 for p in got if p[2]) > 0 and sum(1 for p in got if not p[2]) > 1
@@ -187,3 +199,57 @@ def test_silence_is_one_zero_repeated():
     assert as_pcm(s, 1.5, 0.8) is s
     with pytest.raises(ValueError):
         s[0] = 1.0
+
+
+def _hold_mix(line_samples: int, gap_samples: int, seed: int = 1) -> tuple[np.ndarray, int]:
+    """A line (noise of ``line_samples``), its gap, then a hold on the grid:
+    a chime at its start, a word 10 s in, another at 20 s, a chime at 30 s
+    (the same samples whatever the line). The mix, and the hold's first slot."""
+    rng = np.random.default_rng(seed)
+    hold = -(-(line_samples + gap_samples) // FRAME_SAMPLES)
+    at = hold * FRAME_SAMPLES
+    x = np.zeros(at + 40 * 44100, np.float32)
+    x[:line_samples] = np.random.default_rng(line_samples).standard_normal(line_samples) * 0.1
+    chime = (np.sin(np.arange(3 * 44100) * 0.05) * np.exp(-np.arange(3 * 44100) / 30000)) * 0.3
+    word = rng.standard_normal(20_000).astype(np.float32) * 0.1
+    for offset, sound in ((0, chime), (10 * 44100, word), (20 * 44100, word),
+                          (30 * 44100, chime)):  # fmt: skip
+        x[at + offset : at + offset + sound.size] += sound
+    return x, hold
+
+
+@pytest.mark.parametrize("line_s", [1.0, 2.37, 4.001])
+def test_a_piece_starts_at_a_holds_start_after_a_lines_gap(line_s):
+    x, hold = _hold_mix(int(line_s * 44100), 22050)  # a line, its 0.5 s gap
+    pieces = pieces_of(Cutter(x.size), x, [44100])
+    firsts = [p[0] for p in pieces]
+    assert hold in firsts
+    (at,) = [p for p in pieces if p[0] == hold]
+    assert at[2] is False and at[3] == LEAD_IN_FRAMES
+    assert not np.frombuffer(at[4], "<f4")[: LEAD_IN_FRAMES * FRAME_SAMPLES].any()  # lead-in silent
+
+
+def test_the_same_hold_at_the_same_phase_is_the_same_pieces():
+    """Whatever precedes the hold (lines of other lengths, read in blocks of
+    other sizes), its pieces are the same: positions relative to its start,
+    lead-ins and samples. Only the track's last piece (the encoder's flush)
+    differs in where the track ends."""
+    held = []
+    for line_s, blocks in ((1.0, [44100]), (2.37, [7777, 1, 100_000]), (4.001, [1152 * 7])):
+        x, hold = _hold_mix(int(line_s * 44100), 30_000)
+        pieces = pieces_of(Cutter(x.size), x, blocks)
+        inside = [(p[0] - hold, None if p[1] is None else p[1] - hold, p[2], p[3], p[4])
+                  for p in pieces if p[0] >= hold]  # fmt: skip
+        assert len(inside) >= 5  # the chime, the words and the silences between
+        assert inside[0][:4] == (0, inside[0][1], False, LEAD_IN_FRAMES)  # cut at its start
+        held.append(inside)
+    assert held[1] == held[0] and held[2] == held[0]
+
+
+def test_a_gap_shorter_than_min_gap_is_not_cut():
+    x = np.zeros(200 * FRAME_SAMPLES, np.float32)
+    x[: 50 * FRAME_SAMPLES] = 0.1
+    x[60 * FRAME_SAMPLES : 120 * FRAME_SAMPLES] = 0.1  # 10 silent slots: inside one piece
+    x[140 * FRAME_SAMPLES :] = 0.1  # 20 silent slots: a piece from slot 140
+    firsts = [p[0] for p in pieces_of(Cutter(x.size, min_gap=16), x, [44100])]
+    assert firsts == [0, 140]

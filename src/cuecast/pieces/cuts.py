@@ -11,14 +11,27 @@ are digital silence is one of the encoder's two silent frames).
 
 Pieces follow the content, not the clock, so the same sound with the same
 silence around it, started on the grid, is the same piece wherever it
-stands (what ``planner`` puts on the grid after a hold, a rest or a pause):
+stands (``planner`` puts a hold's start, and what follows a hold, a rest
+or a pause, on the grid):
 
 - a run of at least ``MIN_SILENT_FRAMES`` silent frames is a silent piece,
   written as the encoder's silent frames with no encoding at all;
+- a sound that starts after at least ``MIN_GAP_SLOTS`` slots of digital
+  silence starts a piece of its own, at its first slot (an onset): the
+  piece's two lead-in frames are then silence, so the piece is the same
+  whatever came before. A hold starts on the grid after a line and its
+  gap (``planner``), so its start chime, its cues, countdown words and
+  breath prompts are pieces of their own, the same in every hold that
+  holds the same, in every session;
 - the sound between is a sound piece, at most ``MAX_PIECE_FRAMES`` long:
   a longer stretch is cut at its quietest frame in the second half of that
   length (a pause between words; under a bed, the bed alone), counted
   from the stretch's start, so the cuts too follow the content.
+
+Every decision looks at the content near it only (an onset at the slots
+before it, a silent run at its frames, a long stretch from where it
+started), so the same audio at the same grid phase is cut the same way
+wherever it stands, once something before it was cut.
 
 A sound piece of frames ``[first, stop)`` is encoded from the mix samples
 ``1152 (first - 2)`` to ``1152 (stop + 2)``: two frames of what precedes it
@@ -58,14 +71,26 @@ encoding 3 s of audio does (measured on a 10-minute session of lines and
 holds: at 8 frames 143 pieces and 1.90 s of encoder CPU, at 100 61 pieces
 and 1.35 s, at 400 50 pieces and 1.44 s)."""
 
+MIN_GAP_SLOTS = 16
+"""A sound after this many slots (0.42 s) of digital silence starts a piece
+(an onset cut; see above). Shorter silences (between the words of a line,
+after a comma) stay inside a piece; a line's gap (0.5 s unless the script
+says otherwise) and what it precedes, a hold on the grid among them, is
+cut. Each piece costs its lead-in and tail frames and an encoder in its
+batch's ffmpeg, and a file in the cache: ``MIN_SILENT_FRAMES`` was chosen
+when each piece was an ffmpeg of its own (about 20 ms of CPU, as much as
+3 s of audio); in a batch a piece costs far less, and one that is reused
+across holds and listeners costs nothing."""
+
 MAX_PIECE_FRAMES = 766
 """A sound piece is at most 766 frames (20 s): short enough that both
 cores have work on a track of a few minutes and that the pieces in flight
 stay small (3.5 MB of float32 each), long enough that starting the
 encoder (about 20 ms of CPU each) costs little."""
 
-PIECE_FORMAT = 1
-"""Part of every piece's key: bump it when the cutting or encoding changes."""
+PIECE_FORMAT = 2
+"""Part of every piece's key: bump it when the cutting or encoding changes
+(2: onset cuts, ``MIN_GAP_SLOTS``)."""
 
 
 @dataclass(frozen=True)
@@ -125,11 +150,13 @@ class Cutter:
     copied, until no piece needs them: do not change them."""
 
     def __init__(self, total_samples: int, *, max_frames: int = MAX_PIECE_FRAMES,
-                 min_silent: int = MIN_SILENT_FRAMES) -> None:  # fmt: skip
+                 min_silent: int = MIN_SILENT_FRAMES,
+                 min_gap: int = MIN_GAP_SLOTS) -> None:  # fmt: skip
         self.total = total_samples
         self.slots = -(-total_samples // FRAME_SAMPLES)
         self.max_frames = max_frames
         self.min_silent = min_silent
+        self.min_gap = max(LEAD_IN_FRAMES, min_gap)
         self.chunks: deque[tuple[int, np.ndarray]] = deque()
         """The samples kept: ``(track sample of its first, samples)``, in order."""
         self.received = 0
@@ -219,9 +246,9 @@ class Cutter:
 
     def _advance(self, final: bool) -> Iterator[Piece]:
         """Settle what the frames known so far settle: a silent run ends at
-        its first sound frame; a sound stretch ends where ``min_silent``
-        silent frames begin, or is cut at its quietest once it is
-        ``max_frames`` long."""
+        its first sound frame; a sound stretch ends at an onset (``_onset``)
+        or where ``min_silent`` silent frames begin, or is cut at its
+        quietest once it is ``max_frames`` long."""
         known = self._known(final)
         while self.next < known:
             if self.in_silence:
@@ -238,6 +265,13 @@ class Cutter:
             # frames below ``testable`` have their ``min_silent`` frames all known
             end = max(self.next, min(testable, limit))
             run = self._silent_run(self.next, end)
+            onset = self._onset(self.next, min(known, limit))
+            if onset is not None and (run is None or onset < run):
+                # a silent run before the onset would have been found: it
+                # ends two frames before it, so it is testable
+                yield self._sound(self.start, onset)
+                self.start = self.next = onset
+                continue
             if run is not None:
                 if run > self.start:
                     yield self._sound(self.start, run)
@@ -258,6 +292,21 @@ class Cutter:
             else:
                 self.next = known
                 return
+
+    def _onset(self, lo: int, hi: int) -> int | None:
+        """The first frame ``c`` in ``lo..hi-1`` (and at least ``min_gap``
+        after the stretch's start) whose slot has sound after ``min_gap``
+        slots of digital silence: a piece starting there has silence for
+        its lead-in, so it does not depend on what came before."""
+        g = self.min_gap
+        lo = max(lo, self.start + g, 3)
+        if hi <= lo:
+            return None
+        z = self.zero[lo - g : hi]
+        counts = np.concatenate([[0], np.cumsum(z, dtype=np.int64)])
+        before = counts[g : g + hi - lo] - counts[: hi - lo]  # zero slots in c-g..c-1
+        found = np.flatnonzero((before == g) & ~z[g:])
+        return None if not found.size else lo + int(found[0])
 
     def _silent_run(self, lo: int, hi: int) -> int | None:
         """The first frame in ``lo..hi-1`` that starts ``min_silent`` silent
