@@ -14,11 +14,13 @@ where only the bed plays."""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import io
 import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -26,7 +28,8 @@ import pytest
 from cuecast import ffmpeg
 from cuecast.encode import EncodeSettings, encode, encoder_input
 from cuecast.mp3frames import FRAME_SAMPLES, frame_spans, read_info, skip_id3
-from cuecast.pieces import Cutter, PieceStore, write_pieced
+from cuecast.pieces import Cutter, PieceStore, piece_key, write_pieced
+from cuecast.pieces.mp3 import encoder_settings
 from cuecast.pieces.store import MAGIC
 from cuecast.timeline import SAMPLE_RATE
 from tests.audio_check import blocks_of, decode
@@ -186,6 +189,69 @@ def test_a_change_reencodes_only_the_pieces_it_touches(store):
     changed[int(20 * SR) : int(20 * SR) + 100] += 0.1  # inside the 30 s stretch
     _, stats = pieced_mp3(changed, store)
     assert made.encoded >= 4 and stats.encoded == 1 and stats.cached == made.encoded - 1
+
+
+def holds_mix(holds: int) -> np.ndarray:
+    """``holds`` x (a line, different each time, its 0.5 s gap, then a hold on
+    the frame grid: a bell at its start, a word 8 s in, three words on its
+    last seconds, the same samples in every hold)."""
+    t = np.arange(2 * SR) / SR
+    bell = (0.3 * np.sin(2 * np.pi * 880 * t) * np.exp(-2 * t)).astype(np.float32)
+    hold = np.zeros(20 * SR, np.float32)
+    hold[: bell.size] += bell
+    for at_s, seed in ((8.0, 7), (17.0, 8), (18.0, 9), (19.0, 10)):
+        word = speechlike(0.4, seed)
+        hold[int(at_s * SR) : int(at_s * SR) + word.size] += word
+    parts: list[np.ndarray] = []
+    at = 0
+    for i in range(holds):
+        line = np.concatenate([speechlike(1.0 + 0.37 * i, 20 + i), np.zeros(SR // 2, np.float32)])
+        grid = -(-(at + line.size) // FRAME_SAMPLES) * FRAME_SAMPLES
+        parts += [line, np.zeros(grid - at - line.size, np.float32), hold]
+        at = grid + hold.size
+    return np.concatenate([*parts, np.zeros(SR, np.float32)])
+
+
+class SlowPool(cf.ThreadPoolExecutor):
+    """One thread that takes its time over each batch (a busy machine), so the
+    repeated pieces are looked up while the first is still in flight; notes
+    the pieces it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.sizes: list[int] = []
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        self.sizes.append(len(args[0].pieces))
+
+        def slowly():
+            time.sleep(0.2)
+            return fn(*args, **kwargs)
+
+        return super().submit(slowly)
+
+
+def test_a_piece_repeated_in_one_render_is_encoded_once(tmp_path):
+    """The same hold six times (its pieces the same samples at the same grid
+    phase): each distinct piece goes to ffmpeg once, even when its other
+    places are looked up while it is still being encoded; the same bytes."""
+    mix = holds_mix(6)
+    cutter = Cutter(mix.size)
+    _, gain, clip = encoder_input(EncodeSettings("mp3"), "x.mp3")
+    pcm = [ffmpeg.as_pcm(b, gain, clip) for b in blocks_of(mix, SR)]
+    cut = [p for b in pcm for p in cutter.feed(b)] + list(cutter.end())
+    settings = encoder_settings(96, ffmpeg.ffmpeg_exe())
+    keys = [piece_key(p, settings) for p in cut if not p.silent]
+    assert len(set(keys)) < len(keys) - 10  # the holds' pieces repeat
+    with SlowPool() as pool:
+        data, stats = pieced_mp3(mix, PieceStore(tmp_path / "a"), executor=pool)
+    assert sum(pool.sizes) == stats.encoded == len(set(keys))  # each distinct piece once
+    assert stats.repeated > 0  # some were in flight when met again
+    assert stats.encoded + stats.repeated + stats.cached == len(keys)
+    reference, made = pieced_mp3(mix, PieceStore(tmp_path / "b"))
+    assert data == reference
+    decoded_ = decoded(data, tmp_path, "holds.mp3")
+    assert decoded_.size == mix.size
 
 
 def test_a_bed_reuses_the_pieces_before_the_first_change(store):

@@ -5,7 +5,9 @@ joined file (Info frame, frames; no tags: ``encode.py`` adds them) and
 says what it did. ``cuts.py`` says where the pieces are, ``store.py``
 keeps them, ``mp3frames.py`` joins them.
 
-Each sound piece is looked up in the cache by its key; the misses are
+Each sound piece is looked up in the cache by its key (a piece met again
+while its first place in this render is still being encoded waits for
+that one: each distinct piece is encoded once); the misses are
 encoded (and measured) in batches, many pieces to one ffmpeg
 (``batch.py``: a piece's bytes and levels are those of encoding it alone),
 on an executor: by default threads, one per core, each waiting on its
@@ -71,9 +73,12 @@ class Stats:
     silent: int = 0
     cached: int = 0
     encoded: int = 0
+    repeated: int = 0
+    """Sound pieces the same (same key) as one this render encodes at an
+    earlier place, still in flight there: encoded once, joined twice."""
     frames: int = 0
     missing: list[str] = field(default_factory=list)
-    """Keys of the sound pieces not in the cache (``encode=False``)."""
+    """Keys of the sound pieces not in the cache (``encode=False``), each once."""
     sequence: str = ""
     """The sha256 of the pieces in order: the joined file's audio is a
     function of it (and the encoder's)."""
@@ -309,13 +314,22 @@ class _Batcher:
 
 
 @dataclass(frozen=True)
+class _Again:
+    """A piece the same as one encoded for an earlier place of this render:
+    joined from that one's frames once it is made."""
+
+
+_AGAIN = _Again()
+
+
+@dataclass(frozen=True)
 class _Queued:
     """A piece waiting its turn to be joined (its samples are not kept)."""
 
     silent: bool
     frames: int | None
     key: str
-    made: Made | _Slot | None
+    made: Made | _Slot | _Again | None
 
 
 def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: int,
@@ -326,6 +340,11 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
     cutter = Cutter(total)
     queue: deque[_Queued] = deque()
     batcher = _Batcher(executor, kbps, exe, levels is not None) if executor is not None else None
+    waiting: dict[str, int] = {}
+    """Keys this render encodes (or, dry, misses), not yet joined: how many
+    later places wait for the same piece (``_Again``)..."""
+    made_for: dict[str, Made] = {}
+    """... and the frames of those joined that later places still wait for."""
 
     def settle(block: bool) -> None:
         while queue:
@@ -336,6 +355,15 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
                 if made is None:
                     return
                 store.save(head.key, entry(*made))
+                if waiting[head.key]:
+                    made_for[head.key] = made
+                else:
+                    del waiting[head.key]  # a later place finds it in the cache
+            elif isinstance(head.made, _Again):
+                made = made_for[head.key]  # joined before: it came first
+                waiting[head.key] -= 1
+                if not waiting[head.key]:
+                    del waiting[head.key], made_for[head.key]
             else:
                 made = head.made
             frames, measured = made if made is not None else (b"", None)
@@ -363,15 +391,23 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
                 queue.append(_Queued(False, piece.frames, key, lookup(piece, key)))
             settle(block=False)
 
-    def lookup(piece: Piece, key: str) -> Made | _Slot:
+    def lookup(piece: Piece, key: str) -> Made | _Slot | _Again:
+        if key in waiting:  # in flight for an earlier place: not encoded twice
+            stats.repeated += 1
+            if batcher is None:
+                return b"", None
+            waiting[key] += 1
+            return _AGAIN
         cached = _cached(store, key, levels is not None)
         if cached is not None:
             stats.cached += 1
             return cached
         if batcher is None:
             stats.missing.append(key)
+            waiting[key] = 0  # a dry run lists it once, as a render encodes it once
             return b"", None
         stats.encoded += 1
+        waiting[key] = 0
         return batcher.add(piece)
 
     try:
