@@ -67,3 +67,22 @@ def test_nothing_swaps_a_module_class() -> None:
     found = [str(p.relative_to(ROOT)) for p in SRC.rglob("*.py")
              if re.search(r"\.__class__\s*=", p.read_text())]
     assert found == []
+
+
+def test_the_command_line_imports_only_the_rendering_commands_until_asked():
+    """A render pays for importing the command line: the editor's, the
+    server's, publishing's and the voice store's commands are imported
+    only when one of theirs runs or the commands are listed."""
+    import subprocess
+    import sys
+
+    code = ("import sys, cuecast.cli as c; from click.testing import CliRunner;"
+            "later = ['cuecast.cli.edit', 'cuecast.cli.serve', 'cuecast.cli.publish',"
+            " 'cuecast.cli.voices', 'cuecast.cli.voices_get'];"
+            "print(sorted(m for m in later if m in sys.modules));"
+            "out = CliRunner().invoke(c.main, ['--help']).output;"
+            "print(all(f'  {n} ' in out for n in ['edit', 'serve', 'publish', 'voices']));"
+            "print(CliRunner().invoke(c.main, ['voices', 'get', '--help']).exit_code)")  # fmt: skip
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.split("\n")  # fmt: skip
+    assert lines[:3] == ["[]", "True", "0"]

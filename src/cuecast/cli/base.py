@@ -78,10 +78,22 @@ def _signals() -> Iterator[None]:
 
 
 class _Group(click.Group):
-    """Every command (and sub-group) below reports errors the same way."""
+    """Every command (and sub-group) below reports errors the same way.
+    Commands in ``lazy`` (name: a function that imports the module adding
+    them) are imported only when asked for or listed, so a render does not
+    import the editor's, the server's or the voice store's command code."""
 
     command_class = _Command
     group_class = type
+    lazy: dict[str, Callable[[], object]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            self.lazy[cmd_name]()
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         # a group's own callback (``cuecast voices`` lists) fails like a command;
