@@ -153,3 +153,31 @@ def test_a_render_limits_a_repeated_clip_once_and_mixes_the_same(monkeypatch):
         assert mixed(memo, monkeypatch) == plain  # the next render: nothing measured...
     assert calls == []  # ...nor limited
     assert mixed(ClipMemo(max_bytes=0), monkeypatch) == plain  # nothing kept: the same
+
+
+@pytest.mark.e2e
+def test_renders_with_a_memo_are_the_bytes_of_renders_without(tmp_path, monkeypatch):
+    """A real render (espeak-ng, ffmpeg) given a memo writes what one given
+    none writes; the next render given the same memo limits and measures
+    no clip."""
+    from pathlib import Path
+
+    from cuecast.pipeline import Options, render
+
+    monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path / "cache"))
+    script = Path(__file__).parent / "e2e" / "scripts" / "short.yaml"
+    options = Options(engine="pyttsx3", loudness_lufs=-14.0)
+    calls = []
+    real = levelling.limit
+    monkeypatch.setattr(levelling, "limit", lambda x, t: calls.append(t) or real(x, t))
+    render(script, tmp_path / "plain.mp3", options)
+    limited = len(calls)
+    assert limited > 0  # the clips are limited at this loudness
+    memo = ClipMemo()
+    render(script, tmp_path / "a.mp3", options, memo=memo)
+    calls.clear()
+    with mock.patch.object(energies, "clip_energy", side_effect=AssertionError("measured")):
+        render(script, tmp_path / "b.mp3", options, memo=memo)
+    assert calls == []
+    plain = (tmp_path / "plain.mp3").read_bytes()
+    assert (tmp_path / "a.mp3").read_bytes() == plain == (tmp_path / "b.mp3").read_bytes()
