@@ -181,3 +181,22 @@ def test_renders_with_a_memo_are_the_bytes_of_renders_without(tmp_path, monkeypa
     assert calls == []
     plain = (tmp_path / "plain.mp3").read_bytes()
     assert (tmp_path / "a.mp3").read_bytes() == plain == (tmp_path / "b.mp3").read_bytes()
+
+
+def test_the_next_render_with_the_memo_scales_no_clip_energy_again(monkeypatch):
+    """Settling the gain measures each clip limited at each gain tried;
+    sessions of a track try the same gains (whole steps): with the memo
+    the limited measurements are the ones kept, the levelling the same."""
+    calls = []
+    real = levelling.cell_gains
+    monkeypatch.setattr(levelling, "cell_gains", lambda *a: calls.append(a[2]) or real(*a))
+    fresh = level(spread_session(), clip_for, None, target_lufs=-16.0)
+    memo = ClipMemo()
+    first = level(spread_session(), clip_for, None, target_lufs=-16.0, memo=memo)
+    assert calls  # the clips are limited: the meter scaled them
+    calls.clear()
+    again = level(spread_session(), clip_for, None, target_lufs=-16.0, memo=memo)
+    assert calls == []
+    for made in (first, again):
+        assert (made.gain_db, made.before, made.after) == (fresh.gain_db, fresh.before,
+                                                          fresh.after)  # fmt: skip

@@ -61,7 +61,7 @@ from cuecast.loudness.settings import (
     plain_gain_db,
     settle,
 )
-from cuecast.memo import ClipMemo, digest
+from cuecast.memo import ClipMemo, digest, size_of
 from cuecast.timeline import Timeline
 from cuecast.units import db_to_gain
 
@@ -254,7 +254,16 @@ class _Meter:
         plain = self.plain[source]
         if threshold is None or plain.true_peak <= threshold:
             return plain
-        return plain.scaled(cell_gains(plain.cell_peaks, CELL, threshold), threshold)
+        if self.memo is None:
+            return plain.scaled(cell_gains(plain.cell_peaks, CELL, threshold), threshold)
+        # the gains tried are whole steps: sessions of a track try the same
+        # thresholds; the entry holds ``plain``, so no other object has its id
+        key = ("limited energy", id(plain), threshold)
+        kept = self.memo.get(key)
+        if kept is None or kept[0] is not plain:
+            limited = plain.scaled(cell_gains(plain.cell_peaks, CELL, threshold), threshold)
+            kept = self.memo.put(key, (plain, limited), size_of(limited))
+        return kept[1]
 
     def settle(self, target_lufs: float, plain_db: float, start_db: float,
                clip_ceiling_db: float) -> _Settled:
