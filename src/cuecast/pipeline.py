@@ -3,7 +3,9 @@
     script   = load(path, profile, sets)         # script/: YAML -> resolved Script
     timeline = plan(script, speech lengths)      # planner.py: pure; voices/ speak the lines
     levelled = level(timeline, clips)            # loudness/: gain, limited clips, measured
-                                                 #   from the clips (no mix is made)
+                                                 #   from the clips (no mix is made); a
+                                                 #   customised session keeps the gain of
+                                                 #   its script's default session if near
     blocks   = mix(levelled.timeline, clips)     # mix.py: streamed PCM, made once
     encode(blocks, out)                          # encode.py: ffmpeg, tags, atomic
 
@@ -28,7 +30,15 @@ from cuecast.captions import caption_texts
 from cuecast.encode import EncodeSettings, PieceOptions, dry_run, encode, format_for, pieced
 from cuecast.errors import CuecastError, EngineError, InputError
 from cuecast.ffmpeg import ffmpeg_exe
-from cuecast.loudness import CEILING_DBFS, CODEC_CEILING_DBFS, LevelledMix, Loudness, guard, level
+from cuecast.loudness import (
+    CEILING_DBFS,
+    CODEC_CEILING_DBFS,
+    Default,
+    LevelledMix,
+    Loudness,
+    guard,
+    level,
+)
 from cuecast.memo import ClipMemo
 from cuecast.mix import Bed, ClipFor, mix
 from cuecast.pieces import PieceStore, Stats
@@ -110,7 +120,7 @@ def lines_to_speak(path: ScriptSource, options: Options = Options()) -> int:
     """How many distinct lines a render of the script would have to speak
     (those not in the speech cache yet). Never synthesises; milliseconds."""
     script, speaker = _script_and_speaker(path, options)
-    return len(walk(script, speaker.length, _sound_length).unmeasured)
+    return len(_unspoken(path, options, script, speaker))
 
 
 def speak(requests: Iterable[RenderRequest], *,
@@ -127,11 +137,11 @@ def speak(requests: Iterable[RenderRequest], *,
     for request in requests:
         try:
             script, speaker = _script_and_speaker(request.script, request.options, kept)
-            planned = walk(script, speaker.length, _sound_length)
+            unspoken = _unspoken(request.script, request.options, script, speaker)
         except CuecastError:
             failed.append(request)
             continue
-        if not planned.unmeasured:
+        if not unspoken:
             continue
         options = request.options
         # what the speaker is made from (``_script_and_speaker``): one speaker per voice
@@ -139,7 +149,7 @@ def speak(requests: Iterable[RenderRequest], *,
                       options.loudness_lufs, options.recordings, options.jobs,
                       script.language, script.lexicon, script.voice))  # fmt: skip
         _, lines, asked = groups.setdefault(voice, (speaker, [], []))
-        lines.extend(line.utterance for line in planned.lines)
+        lines.extend(unspoken)
         asked.append(request)
     for speaker, lines, asked in groups.values():
         try:
@@ -147,6 +157,18 @@ def speak(requests: Iterable[RenderRequest], *,
         except CuecastError:
             failed.extend(asked)
     return failed
+
+
+def _unspoken(path: ScriptSource, options: Options, script: Script,
+              speaker: Speaker) -> list[Utterance]:  # fmt: skip
+    """The lines a render of ``script`` must speak that are not in the
+    speech cache: the session's own, and its default session's (whose gain
+    it may keep: ``_default_session``), when spoken by the same speaker."""
+    lines = list(walk(script, speaker.length, _sound_length).unmeasured)
+    default = _default_plan(path, options, script, speaker)
+    if default is not None and default[1] is speaker:
+        lines += walk(default[0], speaker.length, _sound_length).unmeasured
+    return list(dict.fromkeys(lines))
 
 
 def _script_and_speaker(path: ScriptSource, options: Options,
@@ -192,7 +214,8 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
     clips, target = _clip_source(prepared.speaker), options.loudness_lufs
     ceiling = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
     energies = _energies(pieces)
-    levelled = _level(timeline, clips, bed, target, ceiling, energies, memo)
+    default = _default_session(path, options, prepared, clips, kept)
+    levelled = _level(timeline, clips, bed, target, ceiling, energies, memo, default)
     correction = None if target is None else guard.Correction(target)
     for take in range(guard.MAX_CORRECTIONS + 1):
         try:
@@ -212,7 +235,7 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
             correction = correction.after(missed.miss)
             if correction.aim_lufs != aim:
                 levelled = _level(timeline, clips, bed, correction.aim_lufs, ceiling,
-                                  energies, memo)  # fmt: skip
+                                  energies, memo, default)  # fmt: skip
     return Result(out_path, written[0], timeline, levelled.before, written[1:],
                   measured if measured is not None else levelled.after)
 
@@ -284,10 +307,10 @@ def missing_pieces(path: str | os.PathLike, options: Options = Options(), *,
     fmt = format_for("", options.fmt or "mp3")
     prepared = prepare(path, options)
     memo = _memo(prepared.speaker, memo)
-    timeline, bed = prepared.timeline, _bed(prepared.script)
-    levelled = _level(timeline, _clip_source(prepared.speaker), bed, options.loudness_lufs,
-                      CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), _energies(pieces),
-                      memo)  # fmt: skip
+    timeline, bed, clips = prepared.timeline, _bed(prepared.script), _clip_source(prepared.speaker)
+    levelled = _level(timeline, clips, bed, options.loudness_lufs,
+                      CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), _energies(pieces), memo,
+                      _default_session(path, options, prepared, clips))  # fmt: skip
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
                               gain_db=levelled.gain_db)
     if not pieced(settings, timeline.length):
@@ -316,16 +339,64 @@ def mix_part(prepared: Prepared, start: int, end: int) -> Iterator[np.ndarray]:
 
 def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None,
            target_lufs: float | None, ceiling_dbfs: float,
-           energies: PieceStore | None = None, memo: ClipMemo | None = None) -> LevelledMix:
+           energies: PieceStore | None = None, memo: ClipMemo | None = None,
+           default: Default | None = None) -> LevelledMix:  # fmt: skip
     """The loudness stage (``loudness/``), to the ceiling of the format;
     each clip's measurement kept in ``energies`` (the piece cache), and in
-    ``memo`` with the clips limited."""
+    ``memo`` with the clips limited; a customised session keeps its
+    ``default`` session's gain when near enough (``levelling.Default``)."""
+    return level(timeline, clips, _mix_of(bed), target_lufs=target_lufs,
+                 ceiling_dbfs=ceiling_dbfs, bed=bed is not None, energies=energies, memo=memo,
+                 default=default)  # fmt: skip
 
+
+def _mix_of(bed: Bed | None) -> Callable[[Timeline, ClipFor], Iterator[np.ndarray]]:
     def mix_of(tl: Timeline, clip_for: ClipFor) -> Iterator[np.ndarray]:
         return mix(tl, clip_for, bed=bed)
 
-    return level(timeline, clips, mix_of, target_lufs=target_lufs, ceiling_dbfs=ceiling_dbfs,
-                 bed=bed is not None, energies=energies, memo=memo)
+    return mix_of
+
+
+def _default_session(path: ScriptSource, options: Options, prepared: Prepared,
+                     clips: ClipFor, kept: KeptWorkers | None = None) -> Default | None:
+    """The script's default session (``Options.default_session``), planned,
+    for a customised session to keep its gain (``levelling.Default``); None
+    when the session is the default one, loudness is left alone, or the
+    script's declared values do not make a session (a var with no value).
+    Its lines are those of the session but for the values changed: they
+    are in the speech cache, but for a default value's own line ("60
+    seconds each side"), spoken now if need be (``lines_to_speak`` counts
+    it and ``speak`` makes it with the session's). Made with the session's
+    own speaker (and clips, measured once) when the voice is the same."""
+    planned = _default_plan(path, options, prepared.script, prepared.speaker, kept)
+    if planned is None:
+        return None
+    script, speaker = planned
+    timeline = _plan(script, speaker, None)
+    bed = _bed(script)
+    return Default(timeline, clips if speaker is prepared.speaker else _clip_source(speaker),
+                   None if bed is None else _mix_of(bed))  # fmt: skip
+
+
+def _default_plan(path: ScriptSource, options: Options, session: Script, speaker: Speaker,
+                  kept: KeptWorkers | None = None) -> tuple[Script, Speaker] | None:
+    """The default session's script and a speaker for it (the session's
+    ``speaker`` when the voice is the same), or None (see ``_default_session``)."""
+    base = options.default_session()
+    if base is None:
+        return None
+    try:
+        script = load(path, allow_outside=options.allow_outside)
+    except InputError:  # the declared values alone do not load: no default session
+        return None
+    if _same_voice(script, session):
+        return script, speaker
+    return _script_and_speaker(path, base, kept)
+
+
+def _same_voice(a: Script, b: Script) -> bool:
+    """What ``make_speaker`` takes from a script is the same in both."""
+    return (a.voice, a.language, a.lexicon) == (b.voice, b.language, b.lexicon)
 
 
 def _memo(speaker: Speaker, memo: ClipMemo | None) -> ClipMemo | None:

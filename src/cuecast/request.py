@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,19 @@ class Options:
     recordings: str | None = None
     """A folder of recorded lines (``voices/recordings.py``); wins over the
     script's ``voice: {recordings: ...}``."""
+
+    def default_session(self) -> Options | None:
+        """The options of the script's default session (its vars' declared
+        values, no profile; everything else as here), whose gain a
+        customised session keeps while within ``loudness.settings.ANCHOR_LU``
+        of its target (``loudness/levelling.py``, rule 6). Made from these options alone,
+        so ``cuecast render`` and the page, given the same values, anchor to
+        the same session (a catalogue's own ``set`` values are values like
+        any other). None when these options ask for the default session
+        already, or leave loudness alone."""
+        if self.loudness_lufs is None or (self.profile is None and not self.sets):
+            return None
+        return replace(self, profile=None, sets={})
 
     def as_dict(self) -> dict[str, Any]:
         """The fields as plain data (dicts, tuples, strings, numbers): what a

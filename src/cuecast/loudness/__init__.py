@@ -10,7 +10,8 @@ Takes a timeline and its clips (and a way to make the mix); gives a
     groups.py        plays that sound together made one
     limiter.py       a clip (or the streamed mix) held under a ceiling, true
                      peak included
-    levelling.py     the levelling: measure once, limit, settle the gain
+    levelling.py     the levelling: measure once, limit, settle the gain (or
+                     keep the default session's, for a customised one)
     energies.py      a clip's measurement kept by its content (a re-render
                      or a changed hold measures no clip again)
     guard.py         the encoded track held to its target: on it, or corrected
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from cuecast.loudness.bs1770 import Reading
 from cuecast.loudness.ffmpeg_meter import measure_loudness, parse_summary
-from cuecast.loudness.levelling import LevelledMix, level, measure
+from cuecast.loudness.levelling import Default, LevelledMix, level, measure
 from cuecast.loudness.settings import (
     CEILING_DBFS,
     CODEC_CEILING_DBFS,
@@ -36,6 +37,7 @@ from cuecast.loudness.settings import (
 )
 
 __all__ = [
-    "CEILING_DBFS", "CODEC_CEILING_DBFS", "TARGET_LUFS", "LevelledMix", "Loudness", "Reading",
+    "CEILING_DBFS", "CODEC_CEILING_DBFS", "TARGET_LUFS", "Default", "LevelledMix", "Loudness",
+    "Reading",
     "level", "measure", "measure_loudness", "parse_summary",
 ]

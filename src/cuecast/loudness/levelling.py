@@ -23,6 +23,12 @@ pass the ceiling), the gain in dB, the limit the mix itself goes through
 5. A mix that cannot be settled within ``MISS_LU`` of its target is a
    ``LoudnessError`` (nothing is written), not a track that misses; the
    encoded track is held to its target by ``guard``.
+6. A customised session (``Default``: its script's default session given)
+   keeps the default session's gain, levelled the same way (plain or its
+   clips limited at the same threshold), while that puts it within
+   ``ANCHOR_LU`` of its target; else it gets its own. A listener's changed
+   hold moves the loudness by a hair, and a gain one step away would make
+   every encoded MP3 piece differ from the default session's.
 
 The mix itself is made once, by the encoder (and a bed alone once before).
 """
@@ -52,6 +58,7 @@ from cuecast.loudness.energies import EnergyStore, energy_of
 from cuecast.loudness.groups import ClipFor, group_source, grouped
 from cuecast.loudness.limiter import cell_gains, limit, limit_stream
 from cuecast.loudness.settings import (
+    ANCHOR_LU,
     CEILING_DBFS,
     MAX_TRUE_PEAK_DBTP,
     Loudness,
@@ -104,10 +111,24 @@ class LevelledMix:
         return blocks if self.mix_limit is None else limit_stream(blocks, self.mix_limit)
 
 
+@dataclass(frozen=True)
+class Default:
+    """The default session of a customised one (its script with the vars'
+    declared values and no profile: ``request.Options.default_session``),
+    planned: the session whose gain a customised session keeps (rule 6)."""
+
+    timeline: Timeline
+    clip_for: ClipFor
+    """Its clips; when it is the session's own clip source, the clips both
+    play are measured once."""
+    mix_of: MixOf | None = None
+    """Makes its mix, when a bed plays under it (None: no bed)."""
+
+
 def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: float | None,
           ceiling_dbfs: float = CEILING_DBFS, bed: bool = False,
-          energies: EnergyStore | None = None,
-          memo: ClipMemo | None = None) -> LevelledMix:  # fmt: skip
+          energies: EnergyStore | None = None, memo: ClipMemo | None = None,
+          default: Default | None = None) -> LevelledMix:  # fmt: skip
     """The levelled mix of ``timeline`` at ``target_lufs`` with no sample
     over ``ceiling_dbfs``; ``bed`` says a bed plays under it (``mix_of``
     then makes the bed alone once, to measure it). ``target_lufs=None``
@@ -116,16 +137,47 @@ def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: 
     (``energies.py``): a clip measured by an earlier render is not
     measured again; the result is the same. ``memo`` keeps clips'
     energies and limited forms in memory (``cuecast.memo``): a clip that
-    plays again, in this render or a later one, is limited once."""
+    plays again, in this render or a later one, is limited once. With
+    ``default`` (the session is a customised one), the default session's
+    gain if it puts this one within ``ANCHOR_LU`` of the target (rule 6)."""
     if target_lufs is None or timeline.length == 0:
         return LevelledMix(timeline, clip_for)
     meter = _Meter(timeline, clip_for, mix_of if bed else None, energies, memo)
+    if default is not None and default.timeline.length:
+        meter.reading(None)  # its clips measured: the default's shared ones are not again
+        shared = meter.plain if default.clip_for is clip_for else None
+        anchor = _Meter(default.timeline, default.clip_for, default.mix_of, energies, memo,
+                        shared)  # fmt: skip
+        try:
+            how: _How | None = _levelled(anchor, target_lufs, ceiling_dbfs)[1]
+        except LoudnessError:
+            how = None  # the default session cannot be levelled: nothing to keep
+        kept = None if how is None else _held(meter, how, target_lufs, ceiling_dbfs)
+        if kept is not None:
+            return kept
+    return _levelled(meter, target_lufs, ceiling_dbfs)[0]
+
+
+@dataclass(frozen=True)
+class _How:
+    """How a mix was levelled: what levelling another the same way needs."""
+
+    gain_db: float
+    limited: bool
+    """Its clips were limited (at ``_limit(ceiling, gain_db)``), grouped."""
+    bed_under_voice: bool = True
+
+
+def _levelled(meter: _Meter, target_lufs: float, ceiling_dbfs: float) -> tuple[LevelledMix, _How]:
+    """Rules 1-5: the mix's own gain, and how it was levelled."""
+    timeline, clip_for, bed = meter.source_timeline, meter.source_clip_for, meter.has_bed
     plain = meter.reading(None)
     before = plain.loudness()
     gain_db = plain_gain_db(plain.integrated_lufs, target_lufs)
     if is_silent(plain.integrated_lufs) or _fits(plain, gain_db, ceiling_dbfs):
         return LevelledMix(timeline, clip_for, gain_db, before, plain.loudness(gain_db),
-                           _limit(ceiling_dbfs, gain_db) if bed else None)  # fmt: skip
+                           _limit(ceiling_dbfs, gain_db) if bed else None), \
+            _How(gain_db, limited=False)  # fmt: skip
     start_db = gain_db + makeup_guess_db(plain.sample_peak_dbfs + gain_db - ceiling_dbfs)
     found = meter.settle(target_lufs, gain_db, start_db, ceiling_dbfs)
     if bed and not _landed(found, target_lufs, ceiling_dbfs):
@@ -133,6 +185,7 @@ def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: 
         other = meter.settle(target_lufs, gain_db, start_db, ceiling_dbfs)
         found = min(found, other, key=lambda f: abs(f.reading.integrated_lufs + f.gain_db
                                                     - target_lufs))  # fmt: skip
+        meter.bed_under_voice = found is not other
     after = found.reading.loudness(found.gain_db)
     if not _landed(found, target_lufs, ceiling_dbfs):
         raise LoudnessError(
@@ -144,7 +197,35 @@ def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: 
         )
     return LevelledMix(meter.timeline, found.clip_for, found.gain_db, before, after,
                        _limit(ceiling_dbfs, found.gain_db) if bed else None,
-                       found.bed_db)  # fmt: skip
+                       found.bed_db), \
+        _How(found.gain_db, limited=True, bed_under_voice=meter.bed_under_voice)  # fmt: skip
+
+
+def _held(meter: _Meter, how: _How, target_lufs: float,
+          ceiling_dbfs: float) -> LevelledMix | None:  # fmt: skip
+    """The mix levelled as ``how`` says (another session's gain, plain or
+    limited at the same threshold), if that puts it within ``ANCHOR_LU``
+    of the target under the ceiling; else None."""
+    plain = meter.reading(None)
+    if is_silent(plain.integrated_lufs):
+        return None
+    before, gain_db, bed = plain.loudness(), how.gain_db, meter.has_bed
+    mix_limit = _limit(ceiling_dbfs, gain_db) if bed else None
+    if not how.limited:
+        if not _fits(plain, gain_db, ceiling_dbfs) \
+                or abs(plain.integrated_lufs + gain_db - target_lufs) > ANCHOR_LU:
+            return None
+        return LevelledMix(meter.source_timeline, meter.source_clip_for, gain_db, before,
+                           plain.loudness(gain_db), mix_limit)  # fmt: skip
+    meter.bed_under_voice = how.bed_under_voice
+    threshold = _limit(ceiling_dbfs, gain_db)
+    found = _Settled(gain_db, limited_source(meter.clip_for, threshold, meter.memo),
+                     meter.reading(threshold), meter.bed_db(threshold))  # fmt: skip
+    meter.bed_under_voice = True
+    if not _landed(found, target_lufs, ceiling_dbfs, ANCHOR_LU):
+        return None
+    return LevelledMix(meter.timeline, found.clip_for, gain_db, before,
+                       found.reading.loudness(gain_db), mix_limit, found.bed_db)
 
 
 def measure(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None = None) -> Reading:
@@ -155,8 +236,9 @@ def measure(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None = None) 
     return _Meter(timeline, clip_for, None).reading(None)
 
 
-def _landed(found: _Settled, target_lufs: float, ceiling_dbfs: float) -> bool:
-    return (abs(found.reading.integrated_lufs + found.gain_db - target_lufs) <= MISS_LU
+def _landed(found: _Settled, target_lufs: float, ceiling_dbfs: float,
+            within_lu: float = MISS_LU) -> bool:  # fmt: skip
+    return (abs(found.reading.integrated_lufs + found.gain_db - target_lufs) <= within_lu
             and _fits(found.reading, found.gain_db, ceiling_dbfs))  # fmt: skip
 
 
@@ -184,8 +266,12 @@ class _Meter:
     clips (and the bed's energies, measured once)."""
 
     def __init__(self, timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None,
-                 energies: EnergyStore | None = None,
-                 memo: ClipMemo | None = None) -> None:  # fmt: skip
+                 energies: EnergyStore | None = None, memo: ClipMemo | None = None,
+                 known: dict[Hashable, ClipEnergy] | None = None) -> None:  # fmt: skip
+        self.source_timeline, self.source_clip_for = timeline, clip_for
+        self.has_bed = mix_of is not None
+        self.known = known or {}
+        """Energies measured already, by source (another meter's, same clips)."""
         self.timeline = grouped(timeline, clip_for)
         self.clip_for = group_source(clip_for)
         self.mix_of = mix_of
@@ -245,9 +331,11 @@ class _Meter:
                 return clip_energy(self.clip_for(source))
             return energy_of(self.clip_for(source), self.energies, self.memo)
 
-        distinct = list(self.starts)
+        distinct = [source for source in self.starts if source not in self.known]
         with ThreadPoolExecutor(max_workers=min(MEASURE_THREADS, os.cpu_count() or 1)) as pool:
-            self.plain = dict(zip(distinct, pool.map(energy, distinct), strict=True))
+            measured = dict(zip(distinct, pool.map(energy, distinct), strict=True))
+        self.plain = {source: self.known[source] if source in self.known else measured[source]
+                      for source in self.starts}  # fmt: skip
 
     def _energy(self, source: Hashable, threshold: float | None) -> ClipEnergy:
         """A clip's energy as made, or as limited."""

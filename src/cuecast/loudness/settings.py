@@ -31,6 +31,16 @@ everything it did not change are reused (``pieces/``). At most 0.025 LU
 off the exact gain, well within ``SETTLE_LU``."""
 
 
+ANCHOR_LU = 0.25
+"""A customised session (other var values, a profile) is levelled with the
+gain of its script's default session while that puts it within this of its
+target (``levelling.Default``): a listener's changed hold moves the
+session's loudness by a hair, and its own gain, one ``GAIN_STEP_DB`` away,
+would make every encoded piece differ. Half the track's tolerance
+(``guard.TOLERANCE_LU``), the same margin ``levelling.MISS_LU`` leaves the
+codec."""
+
+
 def on_gain_step(gain_db: float) -> float:
     """``gain_db`` to the nearest whole ``GAIN_STEP_DB`` (rounded, so
     ``5.95`` stays exactly what it says in the timeline and the tags)."""
