@@ -16,7 +16,7 @@ import pytest
 
 from cuecast.catalogue import load_catalogue
 from cuecast.errors import CuecastError
-from cuecast.pipeline import prepare, render
+from cuecast.pipeline import prepare, render, speak
 from cuecast.web import sessions as sessions_module
 from cuecast.web.jobs import Job
 from cuecast.web.library import Library, serve_options
@@ -175,7 +175,9 @@ def test_a_session_with_every_line_cached_waits_for_no_batch(
     view = library.get("tiny")
     assert view is not None
     choice = library.choose(view, {"hold": "9"})
-    prepare(view.track.script, choice.options)  # every line of these values spoken
+    # every line its render needs spoken: these values' and those of the script's default
+    # session, whose gain it keeps (``Options.default_session``)
+    assert speak([choice.request]) == []
     try:
         job = sessions.start(choice)
         assert isinstance(job, Job) and sessions.speech.waiting() == 0
