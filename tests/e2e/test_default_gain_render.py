@@ -77,10 +77,10 @@ def test_a_changed_hold_keeps_the_default_gain_and_its_pieces(tmp_path: Path) ->
     stats = changed.stats
     assert stats is not None
     sounding = stats.pieces - stats.silent
-    # encoded again at most: the piece with the changed line, and the changed hold's
-    # halfway, ten seconds left and three-two-one-chime (until holds start on the grid)
-    assert stats.encoded <= 4 and stats.cached >= sounding - 4, stats
-    assert stats.cached >= 3  # the intro and first hold, and what follows the changed hold
+    # encoded again: the pieces of the changed line and of what the changed hold holds
+    # (its countdown words at other places); the rest, most of it, is the default's
+    assert stats.cached > stats.encoded and stats.cached >= sounding // 2, stats
+    assert alone.stats.encoded >= 2 * stats.encoded  # its own gain: every sound encoded
     assert out.read_bytes() != (tmp_path / "alone.mp3").read_bytes()
 
     lufs, peak = ebur128(out)
