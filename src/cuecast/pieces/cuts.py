@@ -65,11 +65,13 @@ TAIL_FRAMES = 2
 one more for safety: the frames before the cut depend on them)."""
 
 MIN_SILENT_FRAMES = 150
-"""Silence shorter than this (3.9 s) stays inside a sound piece: cutting
-there makes another piece, and starting an encoder costs about what
-encoding 3 s of audio does (measured on a 10-minute session of lines and
-holds: at 8 frames 143 pieces and 1.90 s of encoder CPU, at 100 61 pieces
-and 1.35 s, at 400 50 pieces and 1.44 s)."""
+"""Silence shorter than this (3.9 s) is not a silent piece of its own: its
+frames are encoded with the sound before it (whose piece ends at the next
+onset, ``MIN_GAP_SLOTS``). A silent piece makes two more pieces of the
+sound around it, and when each piece was an ffmpeg of its own, starting
+an encoder cost about what encoding 3 s of audio does (measured then on a
+10-minute session of lines and holds: at 8 frames 143 pieces and 1.90 s
+of encoder CPU, at 100 61 pieces and 1.35 s, at 400 50 pieces and 1.44 s)."""
 
 MIN_GAP_SLOTS = 16
 """A sound after this many slots (0.42 s) of digital silence starts a piece
