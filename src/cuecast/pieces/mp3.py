@@ -86,16 +86,30 @@ class Stats:
     """The joined track's loudness as a player decodes it (with ``measure``)."""
 
 
+LEVELS = b"K"
+"""An entry's first byte when it holds levels (``b"N"``: none). It names
+how they were measured: ``b"L"`` entries hold levels K-weighted a whole
+piece at once (before ``meter.piece_levels`` went by blocks: the same
+loudness, not the same bits), so their frames serve, their levels are
+measured again (a render's loudness does not depend on which pieces the
+cache had)."""
+OLD_LEVELS = (b"L",)
+
+
 def entry(frames: bytes, levels: FrameLevels | None) -> bytes:
     """A piece as the cache keeps it: its levels (if measured), its frames."""
-    return (b"L" + levels.to_bytes() if levels is not None else b"N") + frames
+    return (LEVELS + levels.to_bytes() if levels is not None else b"N") + frames
 
 
 def from_entry(data: bytes) -> tuple[bytes, FrameLevels | None]:
-    if data[:1] == b"L":
+    tag = data[:1]
+    if tag == LEVELS:
         levels, used = FrameLevels.from_bytes(data[1:])
         return data[1 + used :], levels
-    if data[:1] == b"N":
+    if tag in OLD_LEVELS:
+        _, used = FrameLevels.from_bytes(data[1:])
+        return data[1 + used :], None
+    if tag == b"N":
         return data[1:], None
     raise EncodeError("a cached piece has an unknown layout")
 
