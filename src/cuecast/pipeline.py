@@ -380,8 +380,13 @@ def _default_session(path: ScriptSource, options: Options, prepared: Prepared,
 
 def _default_plan(path: ScriptSource, options: Options, session: Script, speaker: Speaker,
                   kept: KeptWorkers | None = None) -> tuple[Script, Speaker] | None:
-    """The default session's script and a speaker for it (the session's
-    ``speaker`` when the voice is the same), or None (see ``_default_session``)."""
+    """The default session's script and a speaker for it, or None (see
+    ``_default_session``). The session's own ``speaker`` when the voice is
+    the same; a speaker of its own with recorded lines (a recorded
+    speaker matches its synthesised lines to the lines it was asked for:
+    the default's would change the session's), never strict (a default
+    value's line with no recording is spoken, as the default session's
+    own render would, rather than failing the session's)."""
     base = options.default_session()
     if base is None:
         return None
@@ -389,9 +394,10 @@ def _default_plan(path: ScriptSource, options: Options, session: Script, speaker
         script = load(path, allow_outside=options.allow_outside)
     except InputError:  # the declared values alone do not load: no default session
         return None
-    if _same_voice(script, session):
+    recorded = options.recordings or session.voice.recordings or script.voice.recordings
+    if _same_voice(script, session) and not recorded:
         return script, speaker
-    return _script_and_speaker(path, base, kept)
+    return _script_and_speaker(path, replace(base, strict=False), kept)
 
 
 def _same_voice(a: Script, b: Script) -> bool:
