@@ -125,3 +125,30 @@ def test_options_default_session_keeps_everything_but_the_values():
                       loudness_lufs=-19.0, fmt="mp3", bitrate_kbps=64)  # fmt: skip
     assert options.default_session() == Options(voice="v", rate_wpm=150.0, loudness_lufs=-19.0,
                                                 fmt="mp3", bitrate_kbps=64)  # fmt: skip
+
+
+class Hum:
+    """A bed: a quiet 100 Hz hum (-32 dBFS), ducked under the clips."""
+
+    def block(self, start: int, n: int) -> np.ndarray:
+        t = np.arange(start, start + n) / SR
+        return (0.025 * np.sin(2 * np.pi * 100 * t)).astype(np.float32)
+
+
+def test_a_session_over_a_bed_keeps_the_default_sessions_gain_and_mix_limit():
+    from cuecast.mix import Bed, mix
+
+    bed = Bed(Hum(), volume_db=0.0, duck_db=6.0, fade_s=0.2)
+
+    def mix_of(timeline, clip_for):  # type: ignore[no-untyped-def]
+        return mix(timeline, clip_for, bed=bed)
+
+    default = session(*SPEECH)
+    mine = session(*SPEECH[:-1], scaled_to_move(SPEECH, 0.12), gap_s=1.5)
+    anchor = level(default[0], default[1].__getitem__, mix_of, target_lufs=TARGET, bed=True)
+    own = level(mine[0], mine[1].__getitem__, mix_of, target_lufs=TARGET, bed=True)
+    assert own.gain_db != anchor.gain_db  # its own would be another
+    kept = level(mine[0], mine[1].__getitem__, mix_of, target_lufs=TARGET, bed=True,
+                 default=Default(default[0], {**mine[1], **default[1]}.__getitem__, mix_of))
+    assert kept.gain_db == anchor.gain_db and kept.mix_limit == anchor.mix_limit
+    assert kept.after is not None and abs(kept.after.integrated_lufs - TARGET) <= ANCHOR_LU
