@@ -55,6 +55,27 @@ def test_the_digest_names_the_content():
     assert size_of(x) == x.nbytes
 
 
+def test_a_kept_clip_is_hashed_once_a_clip_that_can_change_each_time(monkeypatch):
+    import cuecast.memo as memo_mod
+
+    hashed = []
+    real = memo_mod.digest
+    monkeypatch.setattr(memo_mod, "digest", lambda x: hashed.append(x.size) or real(x))
+    memo = ClipMemo()
+    kept = memo.put("clip", voice_like(SR, 0.5))  # read-only now, its own data
+    assert memo.content_key(kept) == memo.content_key(kept) == real(kept)
+    assert hashed == [SR]
+    loose = voice_like(SR, 0.5)  # writable: it may change between two keys
+    assert memo.content_key(loose) == real(kept)
+    loose[0] += 0.5
+    assert memo.content_key(loose) != real(kept)
+    assert memo.content_key(kept[10:]) == real(kept[10:])  # a view: not remembered
+    assert len(hashed) == 4
+    del kept  # forgotten with the array
+    memo.clear()
+    assert memo._digests == {}
+
+
 def test_a_clip_loaded_again_is_the_same_array_until_its_file_changes(tmp_path):
     memo = ClipMemo()
     cache = Cache(tmp_path, memo=memo)

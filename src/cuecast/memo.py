@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ class ClipMemo:
         self._bytes = 0
         self._hits = 0
         self._misses = 0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a digest forgotten when its array dies may be under it
+        self._digests: dict[int, tuple[weakref.ref, bytes]] = {}
 
     def get(self, key: Hashable) -> Any | None:
         """The value kept under ``key`` (now the most recently used), or None."""
@@ -105,6 +107,29 @@ class ClipMemo:
         if found is not None:
             return found
         return self.put(key, build())
+
+    def content_key(self, samples: np.ndarray) -> bytes:
+        """``digest(samples)``, remembered while the array lives if it cannot
+        change (read-only, its own data: what the memo hands out), so a clip
+        the memo keeps is hashed once, not at every render that keys work
+        on it."""
+        if samples.flags.writeable or samples.base is not None:
+            return digest(samples)
+        with self._lock:
+            found = self._digests.get(id(samples))
+        if found is not None and found[0]() is samples:
+            return found[1]
+        key = digest(samples)
+        ident = id(samples)
+
+        def forget(ref: weakref.ref) -> None:
+            with self._lock:
+                if self._digests.get(ident, (None,))[0] is ref:
+                    del self._digests[ident]
+
+        with self._lock:
+            self._digests[ident] = (weakref.ref(samples, forget), key)
+        return key
 
     def stats(self) -> MemoStats:
         with self._lock:

@@ -55,18 +55,19 @@ def energy_of(clip: np.ndarray, store: EnergyStore | None = None,
     x = np.ascontiguousarray(clip, dtype=np.float32)
     if store is None and memo is None:
         return clip_energy(x)
-    key = energy_key(x)
+    kept_as = None if memo is None else ("clip energy", memo.content_key(x))
     if memo is not None:
-        kept = memo.get(("clip energy", key))
+        kept = memo.get(kept_as)
         if kept is not None:
             return kept
+    key = energy_key(x)
     data = None if store is None else store.load(key)
     found = from_bytes(data) if data is not None else None
     if found is None:
         found = clip_energy(x)
         if store is not None:
             store.save(key, to_bytes(found))
-    return found if memo is None else memo.put(("clip energy", key), found)
+    return found if memo is None else memo.put(kept_as, found)
 
 
 def energy_key(clip: np.ndarray) -> str:

@@ -68,7 +68,7 @@ from cuecast.loudness.settings import (
     plain_gain_db,
     settle,
 )
-from cuecast.memo import ClipMemo, digest, size_of
+from cuecast.memo import ClipMemo, size_of
 from cuecast.timeline import Timeline
 from cuecast.units import db_to_gain
 
@@ -381,7 +381,7 @@ def limited_source(clip_for: ClipFor, threshold: float,
         x = clip_for(source)
         if memo is None:
             return limit(x, threshold)
-        key = ("limited", digest(np.asarray(x, dtype=np.float32)), threshold)
+        key = ("limited", memo.content_key(np.asarray(x, dtype=np.float32)), threshold)
         kept = memo.get(key)
         if kept is not None:
             return kept
