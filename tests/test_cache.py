@@ -103,8 +103,13 @@ def test_info_and_clear() -> None:
         cache.store(f"{i:02d}" + "a" * 62, np.zeros(100, dtype=np.float32))
     count, size, root = cache.info()
     assert (count, size, root) == (3, 3 * (44 + 200), cache.root)
+    from cuecast import sounds
+
+    sounds._kept("beep")  # a built-in kept beside the clips
+    assert list((cache.root / "sounds").glob("beep-*.f32"))
     assert cache.clear() == 3
     assert cache.info()[0] == 0
+    assert not list((cache.root / "sounds").iterdir())
 
 
 def test_a_length_reads_the_header_only(monkeypatch: pytest.MonkeyPatch) -> None:

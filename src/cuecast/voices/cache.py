@@ -168,12 +168,13 @@ class Cache:
         return count, total, self.root
 
     def clear(self) -> int:
-        """Delete every clip (and stray temporary files) and the models
-        rewritten for Piper (``piper-noise/``); gives how many clips."""
+        """Delete every clip (and stray temporary files), the models
+        rewritten for Piper (``piper-noise/``) and the built-in sounds kept
+        (``sounds/``, ``cuecast.sounds``); gives how many clips."""
         removed = 0
         if not self.root.is_dir():
             return 0
-        for path in (self.root / "piper-noise").glob("*"):
+        for path in [*(self.root / "piper-noise").glob("*"), *(self.root / "sounds").glob("*")]:
             self._discard(path)
         for folder in self.root.iterdir():
             if not (folder.is_dir() and len(folder.name) == 2):
