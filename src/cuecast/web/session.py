@@ -24,6 +24,16 @@ from cuecast.web.live import finished_file
 from cuecast.web.pages import page, track_of, web
 from cuecast.web.store import KEY_RE
 
+
+class SessionFile(FileResponse):
+    """A finished session's file, read a mebibyte at a time: Starlette reads
+    a file by 64 KiB, each read a hop to a worker thread, and a 20-minute
+    session (14 MB) took 200 of them per download (about 45 ms of the
+    server's CPU each time, with a hundred listeners downloading)."""
+
+    chunk_size = 1024 * 1024
+
+
 GONE = "This session is not here any more (finished sessions are kept for a while). " \
        "Make it again from its page."
 
@@ -110,9 +120,9 @@ def _file(stored: Path | None, job: Job | None, filename: str | None = None) -> 
         raise HTTPException(409 if job is not None and job.state != "failed" else 404,
                             "This session is still being made." if job is not None
                             and job.state in ("queued", "running") else GONE)
-    return FileResponse(path, media_type="audio/mpeg", filename=filename,
-                        content_disposition_type="attachment" if filename else "inline",
-                        headers={"Cache-Control": "private, max-age=86400"})
+    return SessionFile(path, media_type="audio/mpeg", filename=filename,
+                       content_disposition_type="attachment" if filename else "inline",
+                       headers={"Cache-Control": "private, max-age=86400"})
 
 
 routes = [
