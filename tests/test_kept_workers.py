@@ -99,3 +99,35 @@ def test_no_more_than_most_are_kept_and_none_after_close(tmp_path: Path) -> None
     assert kept.idle() == []
     with pytest.raises(EngineError, match="stopped"):
         Speaker("pyttsx3", cache=Cache(tmp_path), kept=kept).prepare([line("Four.")])
+
+
+def test_sessions_speaking_at_once_each_get_a_worker_and_at_most_most_are_kept(
+        tmp_path: Path) -> None:
+    import threading
+
+    kept = KeptWorkers(1)
+    both = threading.Barrier(3)
+    errors: list[BaseException] = []
+    texts = ["Breathe in.", "Breathe out.", "Rest now."]
+
+    def session(text: str) -> None:
+        try:
+            s = speaker(kept, tmp_path)
+            both.wait(10)
+            s.prepare([line(text)])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=session, args=(t,)) for t in texts]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert errors == []
+        assert 1 <= kept.started <= 3 and len(kept.idle()) == 1  # the others stopped
+        cache = Cache(tmp_path)
+        s = Speaker("pyttsx3", cache=cache)
+        assert all(cache.length(s.job(line(t)).key) for t in texts)
+    finally:
+        kept.close()
