@@ -27,6 +27,7 @@ from cuecast import sounds
 from cuecast.atomic import Batch, check_writable, make_folder
 from cuecast.beds import bed_source
 from cuecast.captions import caption_texts
+from cuecast.diskstore import DiskStore
 from cuecast.encode import EncodeSettings, PieceOptions, dry_run, encode, format_for, pieced
 from cuecast.errors import CuecastError, EngineError, InputError
 from cuecast.ffmpeg import ffmpeg_exe
@@ -41,13 +42,14 @@ from cuecast.loudness import (
 )
 from cuecast.memo import ClipMemo
 from cuecast.mix import Bed, ClipFor, mix
-from cuecast.pieces import PieceStore, Stats
+from cuecast.pieces import Stats
 from cuecast.planner import Plan, walk
 from cuecast.request import Options, RenderRequest, default_output
 from cuecast.script.load import ScriptSource, load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
 from cuecast.timeline import SoundPlay, Source, Timeline, Tone, Utterance
 from cuecast.units import SAMPLE_RATE, clock_text, db_to_gain
+from cuecast.voices.cache import energy_store
 from cuecast.voices.recordings import make_speaker, mark_origins
 from cuecast.voices.speaker import Speaker
 from cuecast.voices.workers import KeptWorkers
@@ -213,7 +215,7 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
     timeline, bed = prepared.timeline, _bed(prepared.script)
     clips, target = _clip_source(prepared.speaker), options.loudness_lufs
     ceiling = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
-    energies = _energies(pieces)
+    energies = _energies(prepared.speaker)
     default = _default_session(path, options, prepared, clips, kept)
     levelled = _level(timeline, clips, bed, target, ceiling, energies, memo, default)
     correction = None if target is None else guard.Correction(target)
@@ -309,7 +311,7 @@ def missing_pieces(path: str | os.PathLike, options: Options = Options(), *,
     memo = _memo(prepared.speaker, memo)
     timeline, bed, clips = prepared.timeline, _bed(prepared.script), _clip_source(prepared.speaker)
     levelled = _level(timeline, clips, bed, options.loudness_lufs,
-                      CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), _energies(pieces), memo,
+                      CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), _energies(prepared.speaker), memo,
                       _default_session(path, options, prepared, clips))  # fmt: skip
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
                               gain_db=levelled.gain_db)
@@ -339,15 +341,18 @@ def mix_part(prepared: Prepared, start: int, end: int) -> Iterator[np.ndarray]:
 
 def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None,
            target_lufs: float | None, ceiling_dbfs: float,
-           energies: PieceStore | None = None, memo: ClipMemo | None = None,
+           energies: DiskStore | None = None, memo: ClipMemo | None = None,
            default: Default | None = None) -> LevelledMix:  # fmt: skip
     """The loudness stage (``loudness/``), to the ceiling of the format;
-    each clip's measurement kept in ``energies`` (the piece cache), and in
+    each clip's measurement kept in ``energies`` (beside the speech), and in
     ``memo`` with the clips limited; a customised session keeps its
     ``default`` session's gain when near enough (``levelling.Default``)."""
-    return level(timeline, clips, _mix_of(bed), target_lufs=target_lufs,
-                 ceiling_dbfs=ceiling_dbfs, bed=bed is not None, energies=energies, memo=memo,
-                 default=default)  # fmt: skip
+    levelled = level(timeline, clips, _mix_of(bed), target_lufs=target_lufs,
+                     ceiling_dbfs=ceiling_dbfs, bed=bed is not None, energies=energies,
+                     memo=memo, default=default)  # fmt: skip
+    if energies is not None:
+        energies.trim_if_grown()
+    return levelled
 
 
 def _mix_of(bed: Bed | None) -> Callable[[Timeline, ClipFor], Iterator[np.ndarray]]:
@@ -416,11 +421,11 @@ def _memo(speaker: Speaker, memo: ClipMemo | None) -> ClipMemo | None:
     return memo
 
 
-def _energies(pieces: PieceOptions | None) -> PieceStore:
-    """Where levelling keeps its clips' measurements: the piece cache
-    (``loudness/energies.py``), so a re-render or a changed hold measures no
-    clip again."""
-    return pieces.store if pieces is not None and pieces.store is not None else PieceStore()
+def _energies(speaker: Speaker) -> DiskStore:
+    """Where levelling keeps its clips' measurements (``loudness/energies.py``):
+    beside the speech clips (``voices.cache.energy_store``), so a render whose
+    speech is cached measures no clip again, whatever became of its pieces."""
+    return energy_store(speaker.cache.root)
 
 
 def _plan(script: Script, speaker: Speaker, progress: Progress | None) -> Timeline:

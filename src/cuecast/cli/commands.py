@@ -183,21 +183,25 @@ def cache_info() -> None:
     """Where the cache is, how many clips and how much space."""
     from cuecast.pieces import PieceStore
     from cuecast.pieces.store import budget_bytes
-    from cuecast.voices.cache import Cache
+    from cuecast.voices.cache import Cache, energy_store
 
     count, size, path = Cache().info()
     click.echo(f"{path}: {count} clips, {size / 1e6:.1f} MB")
+    limit = f"(at most {budget_bytes() / 1e6:.0f} MB: $CUECAST_PIECE_CACHE_MB)"
+    measured, measured_bytes, where = energy_store().info()
+    click.echo(f"{where}: {measured} clip loudness measurements, "
+               f"{measured_bytes / 1e6:.1f} MB {limit}")
     pieces, piece_bytes, root = PieceStore().info()
-    click.echo(f"{root}: {pieces} MP3 pieces, {piece_bytes / 1e6:.1f} MB "
-               f"(at most {budget_bytes() / 1e6:.0f} MB: $CUECAST_PIECE_CACHE_MB)")
+    click.echo(f"{root}: {pieces} MP3 pieces, {piece_bytes / 1e6:.1f} MB {limit}")
 
 
 @cache.command("clear")
 def cache_clear() -> None:
     """Delete every cached clip."""
     from cuecast.pieces import PieceStore
-    from cuecast.voices.cache import Cache
+    from cuecast.voices.cache import Cache, energy_store
 
     removed = Cache().clear()
     click.echo(f"removed {removed} clips")
+    click.echo(f"removed {energy_store().clear()} clip loudness measurements")
     click.echo(f"removed {PieceStore().clear()} MP3 pieces")

@@ -1,12 +1,15 @@
 """Clip energies kept by their clip's content, so levelling measures a clip once.
 
 Takes a clip (float32 samples) and, optionally, a store of bytes by key
-(``EnergyStore``: the piece cache, ``pieces/store.py``, passed in by the
-pipeline); gives its ``bs1770.ClipEnergy``, K-weighted now or kept from
-before. A re-render, or a listener's session that differs in hold lengths
-only, plays the same clips at other places: levelling then adds their kept
-energies up at the new places (``HopEnergies``) and reads no clip through
-the K-weighting or the true-peak filter again; the reading, gain and
+(``EnergyStore``: ``<cache>/energies`` beside the speech clips,
+``voices.cache.energy_store``, passed in by the pipeline: the measurements
+are the speech clips', so a render whose speech is cached measures nothing,
+whatever became of its MP3 pieces); gives its ``bs1770.ClipEnergy``,
+K-weighted now or kept from before. A re-render, or a listener's session
+that differs in hold lengths only, plays the same clips at other places:
+levelling then adds their kept energies up at the new places
+(``HopEnergies``) and reads no clip through the K-weighting or the
+true-peak filter again; the reading, gain and
 limiting are what measuring them afresh gives, to the bit (the arrays are
 kept as they were made).
 
@@ -40,7 +43,7 @@ cells and the cell peaks as little-endian float32."""
 
 
 class EnergyStore(Protocol):
-    """Bytes by key, as ``pieces.store.PieceStore`` keeps them (verified,
+    """Bytes by key, as ``diskstore.DiskStore`` keeps them (verified,
     written atomically); a miss or a bad entry is None."""
 
     def load(self, key: str, /) -> bytes | None: ...  # pragma: no cover - protocol

@@ -18,6 +18,12 @@ Clips are standard WAV files (mono, 16-bit, 44100 Hz, canonical 44-byte
 header) at ``<dir>/<key[:2]>/<key>.wav``, written to a temporary file in the
 same folder and renamed, so renders sharing a cache never see half a clip.
 A file whose header or size is wrong is deleted and counts as a miss.
+
+Beside the clips, ``<dir>/energies/`` keeps each clip's loudness
+measurement (``loudness/energies.py``, keyed by the clip's samples) in a
+``diskstore.DiskStore`` (checked, atomic, trimmed as the MP3 pieces are):
+a render whose speech is cached measures no clip again, even with the
+pieces deleted. ``cuecast cache clear`` empties it.
 """
 
 from __future__ import annotations
@@ -32,12 +38,15 @@ from pathlib import Path
 
 import numpy as np
 
+from cuecast.diskstore import DiskStore
 from cuecast.memo import ClipMemo
 from cuecast.script.model import VoiceSpec
 from cuecast.units import SAMPLE_RATE
 
 CACHE_FORMAT = 1
 HEADER_BYTES = 44
+ENERGIES = "energies"
+"""The folder of the clips' loudness measurements, in the cache's."""
 
 
 def cache_dir() -> Path:
@@ -49,6 +58,12 @@ def cache_dir() -> Path:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "cuecast"
+
+
+def energy_store(root: str | os.PathLike | None = None) -> DiskStore:
+    """The clips' loudness measurements (``loudness/energies.py``) kept in
+    the speech cache ``root`` (default ``cache_dir()``): ``<root>/energies``."""
+    return DiskStore(Path(root if root is not None else cache_dir()) / ENERGIES, ".energy")
 
 
 def cache_key(engine: str, engine_version: str, voice: VoiceSpec, text: str) -> str:

@@ -1,0 +1,75 @@
+"""The clips' loudness measurements live beside the speech cache
+(``<cache>/energies``, ``voices.cache.energy_store``), not among the MP3
+pieces: a render whose speech is cached measures no clip again even when
+its pieces were deleted; ``cuecast cache clear`` empties them; a corrupt
+entry is measured again, not trusted. Counted in calls, not time."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cuecast.cli import main
+from cuecast.loudness import energies
+from cuecast.pipeline import render
+from cuecast.request import Options
+from cuecast.voices.cache import Cache, cache_dir, energy_store
+
+pytestmark = pytest.mark.e2e  # real engine, ffmpeg
+
+SCRIPT = Path(__file__).resolve().parent / "e2e" / "scripts" / "short.yaml"
+
+
+@pytest.fixture
+def measured(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many clips were K-weighted (``energies.clip_energy``)."""
+    calls: Counter[str] = Counter()
+    real = energies.clip_energy
+
+    def measure(clip):  # type: ignore[no-untyped-def]
+        calls["measured"] += 1
+        return real(clip)
+
+    monkeypatch.setattr(energies, "clip_energy", measure)
+    return calls
+
+
+def test_a_render_whose_pieces_were_deleted_measures_no_clip_again(
+        tmp_path: Path, measured: Counter[str]) -> None:
+    options = Options(engine="pyttsx3")
+    first = render(SCRIPT, tmp_path / "a.mp3", options)
+    assert measured["measured"] > 3
+    store = energy_store()
+    assert store.root == cache_dir() / "energies"
+    assert store.info()[0] == measured["measured"]  # one entry a clip, in their own folder
+    shutil.rmtree(cache_dir() / "pieces")  # a "warm" render: speech cached, no pieces
+    measured.clear()
+    second = render(SCRIPT, tmp_path / "b.mp3", options)
+    assert measured["measured"] == 0
+    assert Path(first.path).read_bytes() == Path(second.path).read_bytes()
+
+    damaged = sorted(store.entries())[0][0]
+    damaged.write_bytes(damaged.read_bytes()[:-5] + b"junk!")  # same size, other content
+    shutil.rmtree(cache_dir() / "pieces")
+    third = render(SCRIPT, tmp_path / "c.mp3", options)
+    assert measured["measured"] == 1  # the corrupt one measured again, not trusted
+    assert damaged.is_file()  # and kept anew
+    assert Path(third.path).read_bytes() == Path(first.path).read_bytes()
+
+    kept = store.info()[0]
+    result = CliRunner().invoke(main, ["cache", "clear"])
+    assert result.exit_code == 0, result.output
+    assert f"removed {kept} clip loudness measurements" in result.output
+    assert store.info()[0] == 0 and Cache().info()[0] == 0
+
+
+def test_the_measurements_are_kept_within_the_cache_budget(
+        tmp_path: Path, measured: Counter[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUECAST_PIECE_CACHE_MB", "0")
+    render(SCRIPT, tmp_path / "a.mp3", Options(engine="pyttsx3"))
+    assert measured["measured"] > 3
+    assert energy_store().info()[0] == 0  # trimmed at the end of the levelling
