@@ -45,19 +45,21 @@ def test_a_render_whose_pieces_were_deleted_measures_no_clip_again(
     assert measured["measured"] > 3
     store = energy_store()
     assert store.root == cache_dir() / "energies"
-    assert store.info()[0] == measured["measured"]  # one entry a clip, in their own folder
+    # in their own folder: each clip's by its content, a speech clip's also by its file
+    assert store.info()[0] >= measured["measured"]
+    first_measured = measured["measured"]
     shutil.rmtree(cache_dir() / "pieces")  # a "warm" render: speech cached, no pieces
     measured.clear()
     second = render(SCRIPT, tmp_path / "b.mp3", options)
     assert measured["measured"] == 0
     assert Path(first.path).read_bytes() == Path(second.path).read_bytes()
 
-    damaged = sorted(store.entries())[0][0]
-    damaged.write_bytes(damaged.read_bytes()[:-5] + b"junk!")  # same size, other content
+    for damaged, _, _ in store.entries():  # same size, other content
+        damaged.write_bytes(damaged.read_bytes()[:-5] + b"junk!")
     shutil.rmtree(cache_dir() / "pieces")
     third = render(SCRIPT, tmp_path / "c.mp3", options)
-    assert measured["measured"] == 1  # the corrupt one measured again, not trusted
-    assert damaged.is_file()  # and kept anew
+    assert measured["measured"] == first_measured  # corrupt ones measured again, not trusted
+    assert store.info()[0] >= first_measured  # and kept anew
     assert Path(third.path).read_bytes() == Path(first.path).read_bytes()
 
     kept = store.info()[0]
@@ -73,3 +75,36 @@ def test_the_measurements_are_kept_within_the_cache_budget(
     render(SCRIPT, tmp_path / "a.mp3", Options(engine="pyttsx3"))
     assert measured["measured"] > 3
     assert energy_store().info()[0] == 0  # trimmed at the end of the levelling
+
+
+SPOKEN = """\
+title: Lines
+steps:
+  - say: Lie on your back.
+  - say: Bend your knees.
+  - pause: 2s
+  - say: Breathe out slowly.
+  - say: Done.
+"""
+
+
+def test_a_render_reads_each_clip_once_to_mix_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Grouping takes a clip's length from its file's header and levelling
+    finds its measurement by its file: only the mixer reads a clip, once
+    (before: three times, for its length, its measurement and the mix)."""
+    script = tmp_path / "lines.yaml"
+    script.write_text(SPOKEN)
+    render(script, tmp_path / "warm.mp3", Options(engine="pyttsx3"))  # speech made, measured
+    reads: Counter[str] = Counter()
+    real = Cache.load
+
+    def load(self, key):  # type: ignore[no-untyped-def]
+        reads[key] += 1
+        return real(self, key)
+
+    monkeypatch.setattr(Cache, "load", load)
+    shutil.rmtree(cache_dir() / "pieces")
+    again = render(script, tmp_path / "again.mp3", Options(engine="pyttsx3"))
+    assert len(reads) == 4 and set(reads.values()) == {1}
+    assert Path(again.path).read_bytes() == (tmp_path / "warm.mp3").read_bytes()

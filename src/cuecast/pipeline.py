@@ -40,7 +40,7 @@ from cuecast.loudness import (
     guard,
     level,
 )
-from cuecast.memo import ClipMemo
+from cuecast.memo import ClipMemo, digest
 from cuecast.mix import Bed, ClipFor, mix
 from cuecast.pieces import Stats
 from cuecast.planner import Plan, walk
@@ -462,17 +462,38 @@ def _sound_clip(ref: SoundRef) -> np.ndarray:
     return sounds.builtin(ref.name) if ref.path is None else sounds.load_file(ref.path)
 
 
-def _clip_source(speaker: Speaker) -> Callable[[Source], np.ndarray]:
-    def clip_for(source: Source) -> np.ndarray:
+def _clip_source(speaker: Speaker) -> _ClipSource:
+    return _ClipSource(speaker)
+
+
+class _ClipSource:
+    """The samples of an event's source; also, without reading a speech
+    clip, its length (the file's header: ``groups.clip_length``) and what
+    names its file as it is now (``groups.clip_identity``: levelling finds
+    its measurement by that), so a render reads each clip once, to mix it."""
+
+    def __init__(self, speaker: Speaker) -> None:
+        self.speaker = speaker
+
+    def __call__(self, source: Source) -> np.ndarray:
         if isinstance(source, Utterance):
-            return speaker.clip(source)
+            return self.speaker.clip(source)
         if isinstance(source, SoundPlay):
             return _sound_clip(source.sound) * db_to_gain(source.volume_db)
         if isinstance(source, Tone):
             return sounds.tone(source.shape, source.length)
         raise TypeError(f"nothing to play for {source!r}")  # pragma: no cover
 
-    return clip_for
+    def length(self, source: Source) -> int:
+        n = self.speaker.length(source) if isinstance(source, Utterance) else None
+        return len(self(source)) if n is None else n
+
+    def identity(self, source: Source) -> str | None:
+        if isinstance(source, Utterance):
+            return self.speaker.identity(source)
+        if isinstance(source, (SoundPlay, Tone)):  # made in memory: named by their samples
+            return f"{type(source).__name__} {digest(self(source)).hex()}"
+        return None  # pragma: no cover
 
 
 def _bed(script: Script) -> Bed | None:

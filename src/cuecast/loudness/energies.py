@@ -16,7 +16,9 @@ kept as they were made).
 The key is the SHA-256 of the clip's samples and of what measuring depends
 on: this format, numpy's version and the source of ``bs1770.py`` (a change
 to the meter, even without a version bump, measures every clip again). A
-bad or foreign entry is a miss. Nothing is kept in memory past the
+bad or foreign entry is a miss. A speech clip's energy is also kept under
+its file's identity (``energy_named``), so levelling finds it without
+reading the clip: a render reads each clip once, to mix it. Nothing is kept in memory past the
 levelling (a render's peak memory is the mix's): a server levelling many
 sessions of one track reads them from the store, milliseconds.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -71,6 +74,29 @@ def energy_of(clip: np.ndarray, store: EnergyStore | None = None,
         if store is not None:
             store.save(key, to_bytes(found))
     return found if memo is None else memo.put(kept_as, found)
+
+
+def energy_named(name: str, clip: Callable[[], np.ndarray], store: EnergyStore) -> ClipEnergy:
+    """``energy_of(clip(), store)``, found by ``name`` without calling
+    ``clip``: what names a clip as it is now (a speech clip file's path,
+    size, time and inode, ``voices.cache.Cache.identity``). A render whose
+    clips were measured before then reads none of them to level the mix:
+    only the mixer reads each clip. A miss (or a bad entry) reads the clip,
+    finds or makes its energy by its content, and keeps it under the name."""
+    key = name_key(name)
+    data = store.load(key)
+    found = from_bytes(data) if data is not None else None
+    if found is None:
+        found = energy_of(clip(), store)
+        store.save(key, to_bytes(found))
+    return found
+
+
+def name_key(name: str) -> str:
+    """The key of the energy of the clip ``name`` names (``energy_named``)."""
+    h = hashlib.sha256(b"named clip energy\n" + _meter_version() + b"\n")
+    h.update(name.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
 
 
 def energy_key(clip: np.ndarray) -> str:

@@ -40,7 +40,7 @@ def grouped(timeline: Timeline, clip_for: ClipFor) -> Timeline:
     run_end = -1
     for ev in playing:
         if ev.source not in lengths:
-            lengths[ev.source] = len(clip_for(ev.source))
+            lengths[ev.source] = clip_length(clip_for, ev.source)
         end = ev.start + lengths[ev.source]
         if runs and ev.start < run_end:
             runs[-1].append(ev)
@@ -60,6 +60,30 @@ def grouped(timeline: Timeline, clip_for: ClipFor) -> Timeline:
         events.append(Event("group", start, end, run[0].line, source=group))  # type: ignore[arg-type]
     events.sort(key=lambda e: e.start)
     return replace(timeline, events=tuple(events))
+
+
+def clip_length(clip_for: ClipFor, source: Any) -> int:
+    """Samples in ``source``'s clip: ``clip_for.length(source)`` when the
+    clip source has one (the pipeline's gives a speech clip's length from
+    its file's header: grouping reads no clip), else the clip's length."""
+    length = getattr(clip_for, "length", None)
+    return int(length(source)) if callable(length) else len(clip_for(source))
+
+
+def clip_identity(clip_for: ClipFor, source: Any) -> str | None:
+    """What names ``source``'s clip as it is now without reading it:
+    ``clip_for.identity(source)`` when the clip source has one (the
+    pipeline's: a speech clip file's path, size, time and inode), else None.
+    A ``Group``'s is its members' with their offsets (``group_source``
+    mixes it from them), if each has one."""
+    if isinstance(source, Group):
+        names = [clip_identity(clip_for, s) for _, s in source.members]
+        if any(name is None for name in names):
+            return None
+        return "group\n" + "\n".join(f"{at} {name}" for (at, _), name in
+                                      zip(source.members, names, strict=True))  # fmt: skip
+    identity = getattr(clip_for, "identity", None)
+    return identity(source) if callable(identity) else None
 
 
 def group_source(clip_for: ClipFor) -> ClipFor:

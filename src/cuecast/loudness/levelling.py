@@ -54,8 +54,8 @@ from cuecast.loudness.bs1770 import (
     integrated_lufs,
     measure_blocks,
 )
-from cuecast.loudness.energies import EnergyStore, energy_of
-from cuecast.loudness.groups import ClipFor, group_source, grouped
+from cuecast.loudness.energies import EnergyStore, energy_named, energy_of
+from cuecast.loudness.groups import ClipFor, clip_identity, group_source, grouped
 from cuecast.loudness.limiter import cell_gains, limit, limit_stream
 from cuecast.loudness.settings import (
     ANCHOR_LU,
@@ -329,6 +329,9 @@ class _Meter:
         def energy(source: Hashable) -> ClipEnergy:
             if self.energies is None and self.memo is None:
                 return clip_energy(self.clip_for(source))
+            name = clip_identity(self.source_clip_for, source) if self.memo is None else None
+            if name is not None and self.energies is not None:  # found without reading the clip
+                return energy_named(name, lambda: self.clip_for(source), self.energies)
             return energy_of(self.clip_for(source), self.energies, self.memo)
 
         distinct = [source for source in self.starts if source not in self.known]

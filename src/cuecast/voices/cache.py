@@ -133,6 +133,17 @@ class Cache:
             self._discard(path)
         return n
 
+    def identity(self, key: str) -> str | None:
+        """What names the clip file as it is now (path, size, modification
+        time, inode: a clip rewritten is a new file), from a ``stat``, not a
+        read; None on a miss."""
+        path = self.path(key)
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return f"{path}\n{st.st_size}\n{st.st_mtime_ns}\n{st.st_ino}"
+
     def load(self, key: str) -> np.ndarray | None:
         """The clip as float32 in [-1, 1] (read-only when kept in ``memo``);
         None on a miss."""

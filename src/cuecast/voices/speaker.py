@@ -140,6 +140,11 @@ class Speaker:
         until ``prepare`` has made it (this never synthesises)."""
         return self.cache.length(self.job(utt).key)
 
+    def identity(self, utt: Utterance) -> str | None:
+        """What names the line's clip file as it is now (``Cache.identity``),
+        without reading it; None until ``prepare`` has made it."""
+        return self.cache.identity(self.job(utt).key)
+
     def clip(self, utt: Utterance) -> np.ndarray:
         """The line's clip: float32 in [-1, 1] at ``SAMPLE_RATE``, trimmed."""
         key = self.job(utt).key

@@ -160,6 +160,11 @@ class RecordedSpeaker(Speaker):
             total += n
         return total + (len(recs) - 1) * int(round(PIECE_GAP_S * SAMPLE_RATE))
 
+    def identity(self, utt: Utterance) -> str | None:
+        """None: a line's clip here is not one file's (its pieces joined,
+        its group's gain applied)."""
+        return None
+
     def clip(self, utt: Utterance) -> np.ndarray:
         recorded, synthesised = self.gains()
         return scaled(self._plain_clip(utt), recorded if self.recordings_for(utt) else synthesised)
