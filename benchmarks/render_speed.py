@@ -47,8 +47,10 @@ ROOT = HERE.parent
 SEED = ROOT / "scripts" / "lower-back-relief.yaml"
 sys.path.insert(0, str(HERE))
 
+from installed import as_installed  # noqa: E402
 from sessions import session_yaml  # noqa: E402
 
+import cuecast  # noqa: E402
 import cuecast.pipeline as render_mod  # noqa: E402
 from cuecast.encode import encoder_input  # noqa: E402
 from cuecast.ffmpeg import as_pcm, ffmpeg_exe  # noqa: E402
@@ -469,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(opts.keep) if opts.keep else Path(tempfile.mkdtemp(prefix="cuecast-bench-"))
     root.mkdir(parents=True, exist_ok=True)
     baseline = Path(opts.baseline).resolve() if opts.baseline else None
+    # the timed processes run from bytecode, as an install does (installed.py)
+    as_installed(Path(cuecast.__file__).parent, *([baseline / "src"] if baseline else []))
     rows: list[Row] = []
     skipped: list[str] = []
     try:

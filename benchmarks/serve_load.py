@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from installed import as_installed
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "scripts" / "lower-back-relief.yaml"
@@ -289,6 +290,7 @@ def main() -> int:
                                         else unpack(args.before, folder / "before-tree"))]
     trees.append(("after", unpack(args.after, folder / "after-tree") if args.after
                    else ROOT / "src"))
+    as_installed(*(src for _, src in trees))  # from bytecode, as an install runs (installed.py)
     print(f"cuecast serve on 127.0.0.1, {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}; seed routine, pyttsx3, MP3 96 kbit/s; each listener "
           f"its own X-Forwarded-For and a lunge hold no one asked for before")

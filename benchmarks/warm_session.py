@@ -34,6 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import as_installed
 from serve_load import CATALOGUE, tree_cpu_s  # the catalogue the load benchmark serves
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +106,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="cuecast-warm-session-"))
     trees = [("before", args.baseline / "src")] if args.baseline else []
     trees.append(("after", ROOT / "src"))
+    as_installed(*(src for _, src in trees))  # from bytecode, as an install runs (installed.py)
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; seed routine, "
           f"pyttsx3, MP3 96 kbit/s; {args.sessions} new lunge holds one after another")
     failed = False
