@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,41 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     ``cuecast voices get`` installs) at fresh temporary folders."""
     monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path_factory.mktemp("cuecast-cache")))
     monkeypatch.setenv("CUECAST_VOICES_DIR", str(tmp_path_factory.mktemp("cuecast-voices")))
+
+
+SHARED = ("[0-9a-f][0-9a-f]/*.wav", "sounds/*.f32")
+"""What ``shared_speech`` shares: the speech clips (``voices/cache.py``)
+and the built-in sounds (``sounds.py``), never the pieces or anything else."""
+
+
+def _link_shared(source: Path, dest: Path) -> None:
+    """Hard-link the shared files of one cache folder into another, where
+    missing (the cache writes a file to a temporary name and renames it, so
+    a link never sees a later write)."""
+    for pattern in SHARED:
+        for path in source.glob(pattern):
+            target = dest / path.relative_to(source)
+            if not target.exists():
+                target.parent.mkdir(exist_ok=True)
+                os.link(path, target)
+
+
+@pytest.fixture(scope="session")
+def _speech_pool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("speech-pool")
+
+
+@pytest.fixture
+def shared_speech(_isolated_cache: None, _speech_pool: Path):
+    """For a test that renders with the real engines but is not about the
+    speech cache: its own fresh cache folder (``_isolated_cache``: pieces
+    encoded anew) already holding the speech clips and built-in sounds that
+    earlier ``shared_speech`` tests of this worker made; what it speaks
+    joins them. Tests about cold renders must not use it."""
+    folder = Path(os.environ["CUECAST_CACHE_DIR"])
+    _link_shared(_speech_pool, folder)
+    yield folder
+    _link_shared(folder, _speech_pool)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -25,7 +25,9 @@ from cuecast.loudness.ffmpeg_meter import peak_frames
 from cuecast.pipeline import Options, render
 from tests.teacher import record_lines
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("shared_speech")]
+"""Every test here speaks into this worker's shared speech clips (none is
+about the speech cache); each still encodes all its pieces anew."""
 
 OCEAN = """\
 title: Ocean
@@ -91,13 +93,6 @@ def scripts(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CUECAST_CACHE_DIR", str(tmp_path_factory.mktemp("exact-cache")))
-        yield
-
-
 def file_loudness(path: Path) -> Loudness:
     """EBU R128 of the file as a player decodes it (ffmpeg's ebur128, true peak)."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-map", "0:a"]
@@ -125,21 +120,21 @@ def render_and_measure(script: Path, out: Path, target: float) -> Loudness:
     return measured
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_hour_is_on_target(scripts, tmp_path, fmt, target):
+    """One test per format and target, each the whole hour rendered and every
+    piece encoded. The six are the suite's longest, so they come first in the
+    file: xdist's loadgroup (pyproject.toml) starts them early and spreads
+    them over the workers. The speech is shared (``shared_speech``), so after
+    a worker's first, a render is its mix, encode and measurements only."""
+    render_and_measure(scripts["hour"], tmp_path / f"hour{target:g}.{fmt}", target)
+
+
 @pytest.mark.parametrize(("case", "fmt", "target"), CELLS)
 def test_the_encoded_file_is_on_target(scripts, tmp_path, case, fmt, target):
     render_and_measure(scripts[case], tmp_path / f"{case}.{fmt}", target)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_an_hour_is_on_target_at_both_targets(scripts, tmp_path, fmt):
-    """One test per format (xdist spreads the three): the hour at -16, then at
-    -20 (the speech is cached by then, so the second render is its mix,
-    encode and measurements only)."""
-    for target in TARGETS:
-        out = tmp_path / f"hour{target:g}.{fmt}"
-        render_and_measure(scripts["hour"], out, target)
-        out.unlink()
 
 
 @pytest.fixture
