@@ -101,3 +101,32 @@ def artifacts(output_path: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     print(f"\nbrowser screenshots: {folder}")
     return folder
+
+
+# -- pytest -n 2 (make test): which worker runs what --
+
+SPREAD = {"tests/e2e/test_loudness_exact.py"}
+"""Modules whose tests go to the workers one by one: their longest (the
+hour's six renders) would hold one worker for the others' whole run."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``-n N`` (``--dist load``, the default) by module, in file order:
+    each worker takes the next module when it has nearly run out, so a
+    module's fixtures (its renders, a model, Chromium) are built once, on
+    one worker, while ``SPREAD``'s tests are handed out one by one. Plain
+    ``load`` sent each worker a quarter of its share up front, in file
+    order: the first worker got all of ``tests/e2e`` (all six hour renders
+    among them) and ran it while the other finished everything else."""
+    if config.getvalue("dist") != "load":
+        return None  # --dist loadfile, loadgroup, ... as asked
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module in SPREAD else module
+
+    config.option.loadscopereorder = False  # file order: tests/e2e, the longest, first
+    return ByModule(config, log)
