@@ -274,6 +274,7 @@ def run(command: str, cwd: Path, code: int = 0) -> str:
 # --- the Python API's docs ---------------------------------------------------------------
 
 
+@pytest.mark.e2e  # renders with espeak-ng and ffmpeg (50 s under load): not for test-fast
 def test_api_doc_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
     monkeypatch.chdir(tmp_path)

@@ -56,6 +56,7 @@ def post_as(client: httpx.Client, address: str) -> int:
                        headers={"X-Forwarded-For": address}).status_code
 
 
+@pytest.mark.slow  # starts two servers as processes (18 s under load): not for test-fast
 def test_rate_limits_count_the_address_a_trusted_proxy_reports(catalogue_path: Path,
                                                                tmp_path: Path) -> None:
     with serving(catalogue_path, tmp_path / "store1") as base, \
