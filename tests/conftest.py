@@ -105,9 +105,11 @@ def artifacts(output_path: str) -> Path:
 
 # -- pytest -n 2 (make test): which worker runs what --
 
-SPREAD = {"tests/e2e/test_loudness_exact.py"}
+SPREAD = {"tests/e2e/test_loudness_exact.py", "tests/test_docs.py"}
 """Modules whose tests go to the workers one by one: their longest (the
-hour's six renders) would hold one worker for the others' whole run."""
+hour's six renders; the API docs' examples and the console examples that
+render the seed, 30-100 s each) would hold one worker while the other runs
+out of work, and their module fixtures cost little (a copy of scripts/)."""
 
 
 @pytest.hookimpl(tryfirst=True)
