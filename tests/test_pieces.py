@@ -191,7 +191,7 @@ def test_a_change_reencodes_only_the_pieces_it_touches(store):
     assert made.encoded >= 4 and stats.encoded == 1 and stats.cached == made.encoded - 1
 
 
-def holds_mix(holds: int) -> np.ndarray:
+def holds_mix(holds: int, line_seed: int = 20) -> np.ndarray:
     """``holds`` x (a line, different each time, its 0.5 s gap, then a hold on
     the frame grid: a bell at its start, a word 8 s in, three words on its
     last seconds, the same samples in every hold)."""
@@ -205,7 +205,8 @@ def holds_mix(holds: int) -> np.ndarray:
     parts: list[np.ndarray] = []
     at = 0
     for i in range(holds):
-        line = np.concatenate([speechlike(1.0 + 0.37 * i, 20 + i), np.zeros(SR // 2, np.float32)])
+        voice = speechlike(1.0 + 0.37 * i, line_seed + i)
+        line = np.concatenate([voice, np.zeros(SR // 2, np.float32)])
         grid = -(-(at + line.size) // FRAME_SAMPLES) * FRAME_SAMPLES
         parts += [line, np.zeros(grid - at - line.size, np.float32), hold]
         at = grid + hold.size

@@ -7,7 +7,9 @@ keeps them, ``mp3frames.py`` joins them.
 
 Each sound piece is looked up in the cache by its key (a piece met again
 while its first place in this render is still being encoded waits for
-that one: each distinct piece is encoded once); the misses are
+that one: each distinct piece is encoded once; a piece another render
+of this process is encoding at that moment, ``IN_FLIGHT``, is waited for
+too, not encoded twice); the misses are
 encoded (and measured) in batches, many pieces to one ffmpeg
 (``batch.py``: a piece's bytes and levels are those of encoding it alone),
 on an executor: by default threads, one per core, each waiting on its
@@ -25,6 +27,7 @@ import concurrent.futures as cf
 import hashlib
 import os
 import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -76,6 +79,9 @@ class Stats:
     repeated: int = 0
     """Sound pieces the same (same key) as one this render encodes at an
     earlier place, still in flight there: encoded once, joined twice."""
+    shared: int = 0
+    """Sound pieces another render of this process was encoding when this
+    one met them (``IN_FLIGHT``): taken from that encode, not encoded again."""
     frames: int = 0
     missing: list[str] = field(default_factory=list)
     """Keys of the sound pieces not in the cache (``encode=False``), each once."""
@@ -218,6 +224,8 @@ class _Batch:
         self.jobs: list[PieceJob] = []
         self.samples = 0
         self.future: cf.Future[list[Made]] | None = None
+        self.keys: list[str] = []
+        """Its pieces' keys, in order (``IN_FLIGHT`` lists them once it is out)."""
         self.left = 0
         """Pieces of it not yet joined."""
         self.fds: list[int] = []
@@ -227,6 +235,64 @@ class _Batch:
         fds, self.fds = self.fds, []
         for fd in fds:
             os.close(fd)
+
+
+class InFlight:
+    """The sound pieces being encoded by the renders of this process at this
+    moment, by key: where each one's frames (and levels) will be, so that a
+    render meeting a piece another render is encoding (listeners of the
+    page asking at once for sessions sharing a countdown, a chime, a new
+    line) waits for that encode instead of running another. Thread-safe.
+
+    A piece is listed from when its batch goes to the executor until that
+    batch is done (made, failed or cancelled): a piece still gathering in
+    its render's batch is not listed (waiting for it could wait on a render
+    that waits in turn), and nothing stays listed once done: what lasts is
+    the piece cache. A render taking a piece from another's batch that
+    failed or was cancelled encodes the piece itself.
+
+    Only batches run by ``concurrent.futures`` futures are listed (a thread
+    or process pool, the page's shared executor), under the key and
+    whether the batch measures (a render measuring needs the levels)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pieces: dict[tuple[str, bool], _Slot] = {}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pieces)
+
+    def find(self, key: str, measure: bool) -> _Slot | None:
+        """Where the piece ``key`` is being encoded by a batch that is out,
+        if one is (and measures, when ``measure``)."""
+        with self._lock:
+            found = self._pieces.get((key, True))
+            if found is None and not measure:
+                found = self._pieces.get((key, False))
+            return found
+
+    def add(self, batch: _Batch, measure: bool) -> None:
+        """List the pieces of ``batch`` (just submitted) until it is done."""
+        future = batch.future
+        if not isinstance(future, cf.Future):
+            return
+        mine: list[tuple[str, bool]] = []
+        with self._lock:
+            for index, key in enumerate(batch.keys):
+                name = (key, measure)
+                if name not in self._pieces:
+                    self._pieces[name] = _Slot(batch, index)
+                    mine.append(name)
+
+        def done(_: object) -> None:
+            with self._lock:
+                for name in mine:
+                    slot = self._pieces.get(name)
+                    if slot is not None and slot.batch is batch:
+                        del self._pieces[name]
+
+        future.add_done_callback(done)  # at once if it is done already
 
 
 @dataclass(frozen=True)
@@ -248,8 +314,10 @@ class _Batcher:
     mixer waits (``blocked``): memory stays flat however long the track.
     On a thread pool the samples wait in memory files, not on the heap."""
 
-    def __init__(self, executor: cf.Executor, kbps: int, exe: str, measure: bool) -> None:
+    def __init__(self, executor: cf.Executor, kbps: int, exe: str, measure: bool,
+                 in_flight: InFlight | None = None) -> None:
         self.executor = executor
+        self.in_flight = in_flight
         self.kbps, self.exe, self.measure = kbps, exe, measure
         self.workers = max(1, getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
         self.limit = self.workers + 1
@@ -259,8 +327,9 @@ class _Batcher:
         """Submitted and not yet joined, in order."""
         self.started = False
 
-    def add(self, piece: Piece) -> _Slot:
+    def add(self, piece: Piece, key: str) -> _Slot:
         batch = self.gathering = self.gathering or _Batch()
+        batch.keys.append(key)
         if self.spill:
             fd = spill(piece.pcm)
             batch.fds.append(fd)
@@ -300,6 +369,8 @@ class _Batcher:
         batch.jobs = []  # the job holds the samples now, until it is done
         batch.future = self.executor.submit(encode_batch, job)
         batch.future.add_done_callback(batch.close)
+        if self.in_flight is not None:
+            self.in_flight.add(batch, self.measure)
         self.out.append(batch)
         self.started = True
 
@@ -319,6 +390,16 @@ class _Batcher:
             self.out.remove(batch)
         return made
 
+    def take_shared(self, slot: _Slot, block: bool) -> Made | None:
+        """The piece of ``slot``, in another render's batch, once that batch is
+        done (or ``block``, or this render's batch being gathered is full),
+        else None. Raises if that batch failed or was cancelled."""
+        future = slot.batch.future
+        assert future is not None  # listed once out
+        if not block and not future.done() and not self.blocked():
+            return None
+        return future.result()[slot.index]
+
     def cancel(self) -> None:
         for batch in self.out:
             if batch.future is not None:
@@ -337,13 +418,27 @@ _AGAIN = _Again()
 
 
 @dataclass(frozen=True)
+class _Shared:
+    """A piece another render is encoding (``InFlight``): joined from its
+    frames once made, or encoded here if that encode fails."""
+
+    slot: _Slot
+    piece: Piece
+
+
+IN_FLIGHT = InFlight()
+"""This process's pieces in flight, shared by its renders."""
+
+
+@dataclass(frozen=True)
 class _Queued:
-    """A piece waiting its turn to be joined (its samples are not kept)."""
+    """A piece waiting its turn to be joined (its samples are not kept,
+    but while another render encodes it: ``_Shared``)."""
 
     silent: bool
     frames: int | None
     key: str
-    made: Made | _Slot | _Again | None
+    made: Made | _Slot | _Again | _Shared | None
 
 
 def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: int,
@@ -353,7 +448,8 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
     sequence = hashlib.sha256()
     cutter = Cutter(total)
     queue: deque[_Queued] = deque()
-    batcher = _Batcher(executor, kbps, exe, levels is not None) if executor is not None else None
+    batcher = (_Batcher(executor, kbps, exe, levels is not None, IN_FLIGHT)
+               if executor is not None else None)  # fmt: skip
     waiting: dict[str, int] = {}
     """Keys this render encodes (or, dry, misses), not yet joined: how many
     later places wait for the same piece (``_Again``)..."""
@@ -363,7 +459,24 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
     def settle(block: bool) -> None:
         while queue:
             head = queue[0]
-            if isinstance(head.made, _Slot):
+            if isinstance(head.made, _Shared):
+                assert batcher is not None
+                try:
+                    made = batcher.take_shared(head.made.slot, block)
+                except Exception:  # that render failed or was cancelled: encode it here
+                    stats.shared -= 1
+                    stats.encoded += 1
+                    slot = batcher.add(head.made.piece, head.key)
+                    queue[0] = head = _Queued(False, head.frames, head.key, slot)
+                    continue
+                if made is None:
+                    return
+                store.save(head.key, entry(*made))  # its cache may not be this one
+                if waiting[head.key]:
+                    made_for[head.key] = made
+                else:
+                    del waiting[head.key]
+            elif isinstance(head.made, _Slot):
                 assert batcher is not None
                 made = batcher.take(head.made, block)
                 if made is None:
@@ -405,7 +518,7 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
                 queue.append(_Queued(False, piece.frames, key, lookup(piece, key)))
             settle(block=False)
 
-    def lookup(piece: Piece, key: str) -> Made | _Slot | _Again:
+    def lookup(piece: Piece, key: str) -> Made | _Slot | _Again | _Shared:
         if key in waiting:  # in flight for an earlier place: not encoded twice
             stats.repeated += 1
             if batcher is None:
@@ -420,14 +533,20 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
             stats.missing.append(key)
             waiting[key] = 0  # a dry run lists it once, as a render encodes it once
             return b"", None
-        stats.encoded += 1
         waiting[key] = 0
-        return batcher.add(piece)
+        shared = IN_FLIGHT.find(key, levels is not None)
+        if shared is not None:  # another render is encoding it: not encoded twice
+            stats.shared += 1
+            return _Shared(shared, piece)
+        stats.encoded += 1
+        return batcher.add(piece, key)
 
     try:
         for block in pcm_blocks:
             take(cutter.feed(block))
         take(cutter.end())
+        if batcher is not None:  # nothing more comes: the last batch goes now (listed in flight)
+            batcher.submit()
         settle(block=True)
         stats.sequence = sequence.hexdigest()
     except BaseException:
