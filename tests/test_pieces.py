@@ -214,19 +214,20 @@ def holds_mix(holds: int, line_seed: int = 20) -> np.ndarray:
 
 
 class SlowPool(cf.ThreadPoolExecutor):
-    """One thread that takes its time over each batch (a busy machine), so the
-    repeated pieces are looked up while the first is still in flight; notes
-    the pieces it is given."""
+    """One thread that takes its time over each batch (a busy machine), so
+    pieces are looked up, or gather, while a batch is in flight; notes how
+    many pieces each batch it is given holds."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay_s: float = 0.2) -> None:
         super().__init__(1)
+        self.delay_s = delay_s
         self.sizes: list[int] = []
 
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
         self.sizes.append(len(args[0].pieces))
 
         def slowly():
-            time.sleep(0.2)
+            time.sleep(self.delay_s)
             return fn(*args, **kwargs)
 
         return super().submit(slowly)

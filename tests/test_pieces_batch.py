@@ -5,10 +5,8 @@ error and leaves the cache as it was. Real ffmpeg."""
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import os
 import stat
-import time
 
 import numpy as np
 import pytest
@@ -21,7 +19,7 @@ from cuecast.pieces.batch import BatchJob, PieceJob, can_spill, encode_batch, sp
 from cuecast.pieces.meter import measure_piece
 from cuecast.timeline import SAMPLE_RATE
 from tests.audio_check import blocks_of
-from tests.test_pieces import pieced_mp3, session_mix
+from tests.test_pieces import SlowPool, pieced_mp3, session_mix
 
 pytestmark = pytest.mark.e2e  # real ffmpeg: left out of make test-fast
 
@@ -129,28 +127,10 @@ def test_a_failing_batch_leaves_no_cache_entry(tmp_path, monkeypatch):
     assert sorted(p.name for p, _, _ in store.entries()) == before
 
 
-class Recording(cf.ThreadPoolExecutor):
-    """A thread pool of one that notes the batches it is given and takes its
-    time over each (a busy machine), so that pieces gather meanwhile."""
-
-    def __init__(self) -> None:
-        super().__init__(1)
-        self.sizes: list[int] = []
-
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        self.sizes.append(len(args[0].pieces))
-
-        def slowly():
-            time.sleep(0.3)
-            return fn(*args, **kwargs)
-
-        return super().submit(slowly)
-
-
 def test_pieces_gather_into_batches_and_the_first_goes_alone(tmp_path):
     mix = np.concatenate([session_mix()] * 3)
     reference, made = pieced_mp3(mix, PieceStore(tmp_path / "a"))
-    with Recording() as pool:
+    with SlowPool(0.3) as pool:
         data, stats = pieced_mp3(mix, PieceStore(tmp_path / "b"), executor=pool)
     assert data == reference  # batched however it came, the same bytes
     assert sum(pool.sizes) == stats.encoded == made.encoded
