@@ -267,7 +267,7 @@ def dump(script: Path, work: Path, engine: str) -> tuple[list[str], float]:
 
 def _dump_clips(script: Path, timeline, work: Path, engine: str) -> None:
     prepared = render_mod.prepare(script, render_mod.Options(engine=engine))
-    clip_for = render_mod._clip_source(prepared.speaker)
+    clip_for = render_mod._ClipSource(prepared.speaker)
     index: dict[object, int] = {}
     events = []
     for ev in timeline.events:

@@ -15,7 +15,7 @@ import pytest
 
 from cuecast.encode import EncodeSettings, encode
 from cuecast.mix import mix
-from cuecast.pipeline import Options, _bed, _clip_source, prepare
+from cuecast.pipeline import Options, _bed, _ClipSource, prepare
 from cuecast.timeline import Timeline
 
 pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
@@ -46,13 +46,13 @@ def reference(timeline: Timeline, clip_for) -> np.ndarray:
 
 
 def streamed(prepared, block: int) -> list[np.ndarray]:
-    clip_for = _clip_source(prepared.speaker)
+    clip_for = _ClipSource(prepared.speaker)
     return list(mix(prepared.timeline, clip_for, bed=_bed(prepared.script), block=block))
 
 
 def test_streamed_pcm_is_the_in_memory_mix_at_any_block_size(prepared):
     assert prepared.script.background is None  # the reference has no bed
-    ref = reference(prepared.timeline, _clip_source(prepared.speaker))
+    ref = reference(prepared.timeline, _ClipSource(prepared.speaker))
     assert np.count_nonzero(ref) > 0.2 * len(ref)
     for block in BLOCK_SIZES:
         blocks = streamed(prepared, block)
@@ -62,7 +62,7 @@ def test_streamed_pcm_is_the_in_memory_mix_at_any_block_size(prepared):
 
 @pytest.mark.parametrize("fmt", ["mp3", "wav"])
 def test_encoded_bytes_do_not_depend_on_how_the_mix_is_cut(prepared, tmp_path, fmt):
-    ref = reference(prepared.timeline, _clip_source(prepared.speaker))
+    ref = reference(prepared.timeline, _ClipSource(prepared.speaker))
     settings = EncodeSettings(fmt=fmt, gain_db=4.0)
     ways = {
         "whole": [ref],

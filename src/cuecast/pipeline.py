@@ -213,7 +213,7 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
     prepared = prepare(path, options, progress, kept=kept)  # load, plan, speak
     memo = _memo(prepared.speaker, memo)
     timeline, bed = prepared.timeline, _bed(prepared.script)
-    clips, target = _clip_source(prepared.speaker), options.loudness_lufs
+    clips, target = _ClipSource(prepared.speaker), options.loudness_lufs
     ceiling = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
     energies = _energies(prepared.speaker)
     default = _default_session(path, options, prepared, clips, kept)
@@ -309,7 +309,7 @@ def missing_pieces(path: str | os.PathLike, options: Options = Options(), *,
     fmt = format_for("", options.fmt or "mp3")
     prepared = prepare(path, options)
     memo = _memo(prepared.speaker, memo)
-    timeline, bed, clips = prepared.timeline, _bed(prepared.script), _clip_source(prepared.speaker)
+    timeline, bed, clips = prepared.timeline, _bed(prepared.script), _ClipSource(prepared.speaker)
     levelled = _level(timeline, clips, bed, options.loudness_lufs,
                       CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS), _energies(prepared.speaker), memo,
                       _default_session(path, options, prepared, clips))  # fmt: skip
@@ -335,7 +335,7 @@ def mix_part(prepared: Prepared, start: int, end: int) -> Iterator[np.ndarray]:
     stage (its speech, sounds, breathing and background, ducked): a part
     to hear while writing (``cuecast edit``), without mixing what comes
     before it."""
-    return mix(prepared.timeline, _clip_source(prepared.speaker), bed=_bed(prepared.script),
+    return mix(prepared.timeline, _ClipSource(prepared.speaker), bed=_bed(prepared.script),
                start=start, end=end)
 
 
@@ -379,7 +379,7 @@ def _default_session(path: ScriptSource, options: Options, prepared: Prepared,
     script, speaker = planned
     timeline = _plan(script, speaker, None)
     bed = _bed(script)
-    return Default(timeline, clips if speaker is prepared.speaker else _clip_source(speaker),
+    return Default(timeline, clips if speaker is prepared.speaker else _ClipSource(speaker),
                    None if bed is None else _mix_of(bed))  # fmt: skip
 
 
@@ -460,10 +460,6 @@ def _sound_length(ref: SoundRef) -> tuple[int, int]:
 
 def _sound_clip(ref: SoundRef) -> np.ndarray:
     return sounds.builtin(ref.name) if ref.path is None else sounds.load_file(ref.path)
-
-
-def _clip_source(speaker: Speaker) -> _ClipSource:
-    return _ClipSource(speaker)
 
 
 class _ClipSource:

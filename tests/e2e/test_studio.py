@@ -20,7 +20,7 @@ from cuecast.cli import main
 from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.loudness import Loudness, parse_summary
 from cuecast.mix import mix
-from cuecast.pipeline import Options, _bed, _clip_source, prepare, render
+from cuecast.pipeline import Options, _bed, _ClipSource, prepare, render
 from cuecast.timeline import SAMPLE_RATE as SR
 from tests.audio_check import decode, ffmpeg_chapters
 
@@ -222,7 +222,7 @@ def beds(tmp_path_factory, cache):
 
 def test_loudness_off_keeps_the_mix_levels(beds):
     prepared, wet, _ = beds
-    made = np.concatenate(list(mix(prepared.timeline, _clip_source(prepared.speaker),
+    made = np.concatenate(list(mix(prepared.timeline, _ClipSource(prepared.speaker),
                                    bed=_bed(prepared.script))))  # fmt: skip
     assert len(wet) == len(made)
     assert np.max(np.abs(wet - made)) <= LSB
@@ -305,7 +305,7 @@ def test_numpy_loudness_agrees_with_ffmpeg_on_the_example(cache, with_bed):
     from cuecast.loudness import measure, measure_loudness
 
     prepared = prepare(EXAMPLE, Options(sets=SHORT, engine="pyttsx3"))
-    clips = _clip_source(prepared.speaker)
+    clips = _ClipSource(prepared.speaker)
     bed = _bed(prepared.script) if with_bed else None
 
     def mix_of(tl, clip_for):
