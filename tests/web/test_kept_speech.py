@@ -9,7 +9,6 @@ session with a clear error, and the next session is made."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cuecast.request import RenderRequest
 from cuecast.web.jobs import Job
 from cuecast.web.library import Choice, Library, serve_options
 from cuecast.web.sessions import Sessions, Settings
+from tests.test_kept_workers import gone
 
 pytestmark = pytest.mark.e2e  # real engine, ffmpeg
 
@@ -31,14 +31,6 @@ def made(sessions: Sessions, choice: Choice) -> Job:
     assert isinstance(job, Job)
     job.finished.wait(120)
     return job
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
 
 
 def test_one_kept_worker_speaks_two_sessions_and_stops_with_the_server(
