@@ -232,6 +232,9 @@ def test_rate_limits(make_client) -> None:
     for _ in range(2):
         assert client.post(TRACK, data={"hold": "99"}).status_code == 422
     limited = client.post(TRACK, data={"hold": "3"})
+    if limited.status_code != 429:  # the minute turned: the window weighs the last one's count
+        assert limited.status_code == 303  # by what it still covers, so one more gets in
+        limited = client.post(TRACK, data={"hold": "4"})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     still_serving(client)
 

@@ -2,7 +2,7 @@
 
 An ASGI middleware in front of the app. It reads a request's body itself,
 up to ``max_body_bytes`` (a longer one is answered 413 before the app sees
-it), counts requests per listener address in a moving one-minute window
+it), counts requests per listener address in a sliding one-minute window
 (``limits``: a name -> requests per minute, checked by ``RateLimits.allow``;
 over it is 429 with ``Retry-After``) and adds the security headers to every
 answer: a content security policy that allows only this server's own
@@ -22,8 +22,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -42,22 +42,31 @@ SECURITY_HEADERS = [
 
 
 class RateLimits:
-    """A moving one-minute window per (limit name, listener address), kept by
-    the ``limits`` library in memory. An address's window is forgotten only
-    once its last request is a minute old (the storage's expiry), never to
-    make room for other addresses: a crowd cannot reset a busy listener."""
+    """A sliding one-minute window per (limit name, listener address), kept
+    by the ``limits`` library in memory: this minute's count and the last
+    one's, weighted by how much of the last minute the window still covers
+    (the library's sliding window counter). A window is forgotten only
+    once its counts expire, never to make room for other addresses: a
+    crowd cannot reset a busy listener.
+
+    The library's asyncio storage, checked on the server's event loop:
+    its threaded storage started a timer thread to expire entries after
+    almost every request (0.8 ms of CPU a request, with a hundred
+    listeners polling their status; 0.15 ms this way). The moving window
+    of the asyncio storage is no cheaper: it expires each address's list
+    of times on a worker thread."""
 
     def __init__(self, per_minute: dict[str, int]) -> None:
         self.per_minute = per_minute
         self._items = {name: RateLimitItemPerMinute(n) for name, n in per_minute.items() if n}
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
 
-    def allow(self, name: str, client: str) -> int:
+    async def allow(self, name: str, client: str) -> int:
         """0 if the request may go ahead (and it is counted), else seconds to wait."""
         item = self._items.get(name)
-        if item is None or self._limiter.hit(item, name, client):
+        if item is None or await self._limiter.hit(item, name, client):
             return 0
-        reset_at = self._limiter.get_window_stats(item, name, client).reset_time
+        reset_at = (await self._limiter.get_window_stats(item, name, client)).reset_time
         return max(1, math.ceil(reset_at - time.time()))
 
 
@@ -77,7 +86,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         send = _with_headers(send)
-        wait_s = self.limits.allow("requests", client_of(scope))
+        wait_s = await self.limits.allow("requests", client_of(scope))
         if wait_s:
             await _plain(send, 429, "Too many requests; please wait a moment.", wait_s)
             return

@@ -55,8 +55,9 @@ def track_of(request: Request) -> TrackView:
     return view
 
 
-def rate_limited(request: Request, name: str, *, as_json: bool = False) -> Response | None:
-    wait_s = web(request).limits.allow(name, client_of(request.scope))
+async def rate_limited(request: Request, name: str, *,
+                       as_json: bool = False) -> Response | None:  # fmt: skip
+    wait_s = await web(request).limits.allow(name, client_of(request.scope))
     if not wait_s:
         return None
     message = "Too many requests; please wait a moment and try again."

@@ -60,7 +60,7 @@ async def show(request: Request) -> Response:
     fitted: Fitted | None = None
     try:
         if length_text:
-            limited = rate_limited(request, "plans")
+            limited = await rate_limited(request, "plans")
             if limited is not None:
                 return limited
             fitted = await run_in_threadpool(_fit, sessions, view,
@@ -82,7 +82,7 @@ async def show(request: Request) -> Response:
 
 async def make(request: Request) -> Response:
     view = track_of(request)
-    limited = rate_limited(request, "renders")
+    limited = await rate_limited(request, "renders")
     if limited is not None:
         return limited
     form = await _form_fields(request)
@@ -106,7 +106,7 @@ async def make(request: Request) -> Response:
 async def length(request: Request) -> Response:
     """The plan of these values: total, picture, description, chapters."""
     view = track_of(request)
-    limited = rate_limited(request, "plans", as_json=True)
+    limited = await rate_limited(request, "plans", as_json=True)
     if limited is not None:
         return limited
     if len(request.query_params) > MAX_FIELDS:
@@ -124,7 +124,7 @@ async def length(request: Request) -> Response:
 async def fit(request: Request) -> Response:
     """Values that make the session as long as asked (or the nearest)."""
     view = track_of(request)
-    limited = rate_limited(request, "plans", as_json=True)
+    limited = await rate_limited(request, "plans", as_json=True)
     if limited is not None:
         return limited
     query = request.query_params
@@ -214,7 +214,7 @@ async def voice_sample(request: Request) -> Response:
     voice = request.path_params["voice"]
     if voice not in view.voices:
         raise HTTPException(404, "This session offers no such voice.")
-    limited = rate_limited(request, "plans")
+    limited = await rate_limited(request, "plans")
     if limited is not None:
         return limited
     path = await run_in_threadpool(samples.sample_file, cache_dir() / "samples", voice,
