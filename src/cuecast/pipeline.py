@@ -34,7 +34,9 @@ from cuecast.ffmpeg import ffmpeg_exe
 from cuecast.loudness import (
     CEILING_DBFS,
     CODEC_CEILING_DBFS,
+    Anchor,
     Default,
+    KeptAnchors,
     LevelledMix,
     Loudness,
     guard,
@@ -63,6 +65,49 @@ class Prepared:
     script: Script
     timeline: Timeline
     speaker: Speaker
+
+
+@dataclass
+class Loaded:
+    """A request read once (``load_request``: its script loaded and its speaker
+    made) for the steps a server takes one after another: count its new
+    lines (``lines_to_speak``), speak them with others' (``speak``), render
+    (``render``). ``anchors`` and ``default_key``: the server's kept
+    default sessions' levelling (``loudness.KeptAnchors``) and the key of
+    this one's (a fingerprint of the script, its files and the options of
+    its default session): with the anchor kept, the default session is
+    neither loaded, spoken nor levelled again."""
+
+    request: RenderRequest
+    script: Script
+    speaker: Speaker
+    kept: KeptWorkers | None = None
+    anchors: KeptAnchors | None = None
+    default_key: str = ""
+    _default: tuple[Script, Speaker] | None | bool = False
+    """The default session's script and speaker once looked for (False: not yet)."""
+
+    def anchor(self, target_lufs: float | None, ceiling_dbfs: float) -> Anchor | None:
+        """The default session's anchor kept for this target and ceiling."""
+        if self.anchors is None or not self.default_key or target_lufs is None:
+            return None
+        return self.anchors.get(self.default_key, target_lufs, ceiling_dbfs)
+
+    def default_plan(self) -> tuple[Script, Speaker] | None:
+        """``_default_plan``, once."""
+        if self._default is False:
+            request = self.request
+            self._default = _default_plan(request.script, request.options, self.script,
+                                          self.speaker, self.kept)  # fmt: skip
+        return self._default  # type: ignore[return-value]
+
+
+def load_request(request: RenderRequest, *, kept: KeptWorkers | None = None,
+                 anchors: KeptAnchors | None = None, default_key: str = "") -> Loaded:
+    """The request read once (``Loaded``); ``InputError`` as ``render``
+    gives. ``kept``: as ``prepare``'s."""
+    script, speaker = _script_and_speaker(request.script, request.options, kept)
+    return Loaded(request, script, speaker, kept, anchors, default_key)
 
 
 @dataclass(frozen=True, repr=False)
@@ -99,12 +144,15 @@ class Result:
 
 
 def prepare(path: ScriptSource, options: Options = Options(),
-            progress: Progress | None = None, *, kept: KeptWorkers | None = None) -> Prepared:
+            progress: Progress | None = None, *, kept: KeptWorkers | None = None,
+            loaded: Loaded | None = None) -> Prepared:  # fmt: skip
     """Load, voice and plan a script (a path or a ``ScriptMapping``).
     Warnings are on the timeline; with ``strict`` they are an ``InputError``.
     ``kept``: speech worker processes kept between renders (a server's),
-    else the lines not cached are spoken by workers started for them."""
-    script, speaker = _script_and_speaker(path, options, kept)
+    else the lines not cached are spoken by workers started for them.
+    ``loaded``: this script and options read already (``load_request``)."""
+    script, speaker = (loaded.script, loaded.speaker) if loaded is not None \
+        else _script_and_speaker(path, options, kept)
     timeline = _plan(script, speaker, progress)
     timeline = replace(mark_origins(timeline, speaker), voice=speaker.describe())
     if options.strict and timeline.warnings:
@@ -118,30 +166,39 @@ def prepare(path: ScriptSource, options: Options = Options(),
     return Prepared(script, timeline, speaker)
 
 
-def lines_to_speak(path: ScriptSource, options: Options = Options()) -> int:
+def lines_to_speak(path: ScriptSource, options: Options = Options(), *,
+                   loaded: Loaded | None = None) -> int:  # fmt: skip
     """How many distinct lines a render of the script would have to speak
-    (those not in the speech cache yet). Never synthesises; milliseconds."""
+    (those not in the speech cache yet). Never synthesises; milliseconds.
+    ``loaded``: this path and options read already (``load_request``)."""
+    if loaded is not None:
+        return len(_unspoken(path, options, loaded.script, loaded.speaker, loaded))
     script, speaker = _script_and_speaker(path, options)
     return len(_unspoken(path, options, script, speaker))
 
 
-def speak(requests: Iterable[RenderRequest], *,
-          kept: KeptWorkers | None = None) -> list[RenderRequest]:
+def speak(requests: Iterable[RenderRequest | Loaded], *,
+          kept: KeptWorkers | None = None) -> list[RenderRequest | Loaded]:
     """Make the speech of several renders in one go: every distinct line
     they need that is not in the speech cache, on one set of engine
     workers per voice (a server with many sessions waiting, each needing a
     line or two, starts the engine's workers once instead of per session).
     Gives the requests whose speech could not be made (a script that does
     not load, an engine that fails): their own render reports why.
-    ``kept``: as ``prepare``'s."""
-    groups: dict[str, tuple[Speaker, list[Utterance], list[RenderRequest]]] = {}
-    failed: list[RenderRequest] = []
-    for request in requests:
+    ``kept``: as ``prepare``'s. A ``Loaded`` request is not read again."""
+    groups: dict[str, tuple[Speaker, list[Utterance], list[RenderRequest | Loaded]]] = {}
+    failed: list[RenderRequest | Loaded] = []
+    for asked_for in requests:
+        request = asked_for.request if isinstance(asked_for, Loaded) else asked_for
         try:
-            script, speaker = _script_and_speaker(request.script, request.options, kept)
-            unspoken = _unspoken(request.script, request.options, script, speaker)
+            if isinstance(asked_for, Loaded):
+                script, speaker = asked_for.script, asked_for.speaker
+            else:
+                script, speaker = _script_and_speaker(request.script, request.options, kept)
+            unspoken = _unspoken(request.script, request.options, script, speaker,
+                                 asked_for if isinstance(asked_for, Loaded) else None)
         except CuecastError:
-            failed.append(request)
+            failed.append(asked_for)
             continue
         if not unspoken:
             continue
@@ -152,7 +209,7 @@ def speak(requests: Iterable[RenderRequest], *,
                       script.language, script.lexicon, script.voice))  # fmt: skip
         _, lines, asked = groups.setdefault(voice, (speaker, [], []))
         lines.extend(unspoken)
-        asked.append(request)
+        asked.append(asked_for)
     for speaker, lines, asked in groups.values():
         try:
             speaker.prepare(lines)
@@ -162,12 +219,16 @@ def speak(requests: Iterable[RenderRequest], *,
 
 
 def _unspoken(path: ScriptSource, options: Options, script: Script,
-              speaker: Speaker) -> list[Utterance]:  # fmt: skip
+              speaker: Speaker, loaded: Loaded | None = None) -> list[Utterance]:  # fmt: skip
     """The lines a render of ``script`` must speak that are not in the
     speech cache: the session's own, and its default session's (whose gain
-    it may keep: ``_default_session``), when spoken by the same speaker."""
+    it may keep: ``_default_session``), when spoken by the same speaker
+    and its anchor is not kept (``Loaded``)."""
     lines = list(walk(script, speaker.length, _sound_length).unmeasured)
-    default = _default_plan(path, options, script, speaker)
+    if loaded is not None and loaded.anchor(options.loudness_lufs, _ceiling(options)):
+        return list(dict.fromkeys(lines))
+    default = _default_plan(path, options, script, speaker) if loaded is None \
+        else loaded.default_plan()
     if default is not None and default[1] is speaker:
         lines += walk(default[0], speaker.length, _sound_length).unmeasured
     return list(dict.fromkeys(lines))
@@ -197,7 +258,7 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
            options: Options = Options(), progress: Progress | None = None, *,
            audio_out: Callable[[bytes], None] | None = None,
            pieces: PieceOptions | None = None, kept: KeptWorkers | None = None,
-           memo: ClipMemo | None = None) -> Result:
+           memo: ClipMemo | None = None, loaded: Loaded | None = None) -> Result:
     """Render a script to an audio file with its timeline (and captions) beside it.
     ``audio_out``: the MP3 encoder's audio frames as they are made (``encode``).
     An MP3 is made of pieces, each encoded once and cached: when every piece
@@ -208,16 +269,19 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
     (``prepare``). ``memo`` (``cuecast.memo.ClipMemo``) keeps the clips
     loaded, limited and measured: a server keeps one across renders so
     that its sessions of a track do that work once, and a clip that plays
-    again in a render is limited once (none: nothing is kept)."""
+    again in a render is limited once (none: nothing is kept). ``loaded``:
+    this path and options read already (``load_request``), and the default
+    session's levelling kept, if it is (``Loaded``)."""
     fmt, out_path = _output(path, out, options.fmt)
-    prepared = prepare(path, options, progress, kept=kept)  # load, plan, speak
+    prepared = prepare(path, options, progress, kept=kept, loaded=loaded)  # load, plan, speak
     memo = _memo(prepared.speaker, memo)
     timeline, bed = prepared.timeline, _bed(prepared.script)
     clips, target = _ClipSource(prepared.speaker), options.loudness_lufs
     ceiling = CODEC_CEILING_DBFS.get(fmt, CEILING_DBFS)
     energies = _energies(prepared.speaker)
-    default = _default_session(path, options, prepared, clips, kept)
+    default = _default_session(path, options, prepared, clips, kept, loaded, ceiling)
     levelled = _level(timeline, clips, bed, target, ceiling, energies, memo, default)
+    _keep_anchor(loaded, levelled, target, ceiling)
     correction = None if target is None else guard.Correction(target)
     for take in range(guard.MAX_CORRECTIONS + 1):
         try:
@@ -236,8 +300,12 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
             aim = correction.aim_lufs
             correction = correction.after(missed.miss)
             if correction.aim_lufs != aim:
+                if loaded is not None:  # the default's anchor at the new aim, if kept
+                    default = _default_session(path, options, prepared, clips, kept, loaded,
+                                               ceiling, correction.aim_lufs)  # fmt: skip
                 levelled = _level(timeline, clips, bed, correction.aim_lufs, ceiling,
                                   energies, memo, default)  # fmt: skip
+                _keep_anchor(loaded, levelled, correction.aim_lufs, ceiling)
     return Result(out_path, written[0], timeline, levelled.before, written[1:],
                   measured if measured is not None else levelled.after)
 
@@ -342,7 +410,7 @@ def mix_part(prepared: Prepared, start: int, end: int) -> Iterator[np.ndarray]:
 def _level(timeline: Timeline, clips: ClipFor, bed: Bed | None,
            target_lufs: float | None, ceiling_dbfs: float,
            energies: DiskStore | None = None, memo: ClipMemo | None = None,
-           default: Default | None = None) -> LevelledMix:  # fmt: skip
+           default: Default | Anchor | None = None) -> LevelledMix:  # fmt: skip
     """The loudness stage (``loudness/``), to the ceiling of the format;
     each clip's measurement kept in ``energies`` (beside the speech), and in
     ``memo`` with the clips limited; a customised session keeps its
@@ -362,8 +430,25 @@ def _mix_of(bed: Bed | None) -> Callable[[Timeline, ClipFor], Iterator[np.ndarra
     return mix_of
 
 
+def _ceiling(options: Options) -> float:
+    """The sample ceiling of the format ``options`` ask for (a server's
+    renders name no file: the option, else MP3)."""
+    return CODEC_CEILING_DBFS.get(options.fmt or "mp3", CEILING_DBFS)
+
+
+def _keep_anchor(loaded: Loaded | None, levelled: LevelledMix, target_lufs: float | None,
+                 ceiling_dbfs: float) -> None:  # fmt: skip
+    """Keep the default session's anchor the levelling found (``Loaded.anchors``)."""
+    if loaded is None or loaded.anchors is None or not loaded.default_key \
+            or levelled.anchor is None or target_lufs is None:
+        return
+    loaded.anchors.put(loaded.default_key, target_lufs, ceiling_dbfs, levelled.anchor)
+
+
 def _default_session(path: ScriptSource, options: Options, prepared: Prepared,
-                     clips: ClipFor, kept: KeptWorkers | None = None) -> Default | None:
+                     clips: ClipFor, kept: KeptWorkers | None = None,
+                     loaded: Loaded | None = None, ceiling_dbfs: float = CEILING_DBFS,
+                     target_lufs: float | None = None) -> Default | Anchor | None:
     """The script's default session (``Options.default_session``), planned,
     for a customised session to keep its gain (``levelling.Default``); None
     when the session is the default one, loudness is left alone, or the
@@ -372,8 +457,18 @@ def _default_session(path: ScriptSource, options: Options, prepared: Prepared,
     are in the speech cache, but for a default value's own line ("60
     seconds each side"), spoken now if need be (``lines_to_speak`` counts
     it and ``speak`` makes it with the session's). Made with the session's
-    own speaker (and clips, measured once) when the voice is the same."""
-    planned = _default_plan(path, options, prepared.script, prepared.speaker, kept)
+    own speaker (and clips, measured once) when the voice is the same.
+    With ``loaded``, its anchor at ``target_lufs`` (default: the option's)
+    and ``ceiling_dbfs`` if kept, else the default session read once."""
+    if loaded is not None:
+        target = options.loudness_lufs if target_lufs is None else target_lufs
+        if options.default_session() is not None:
+            anchor = loaded.anchor(target, ceiling_dbfs)
+            if anchor is not None:
+                return anchor
+        planned = loaded.default_plan()
+    else:
+        planned = _default_plan(path, options, prepared.script, prepared.speaker, kept)
     if planned is None:
         return None
     script, speaker = planned

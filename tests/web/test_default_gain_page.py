@@ -1,17 +1,23 @@
 """The listener's page levels a customised session as ``cuecast render``
 does: with the gain of the script's default session (its declared values,
 not the catalogue's) while near enough, so its download is the command
-line's file byte for byte, for a hold whose own gain is another step."""
+line's file byte for byte, for a hold whose own gain is another step. The
+server keeps how the default session was levelled: a later session reads
+its script once and neither loads, plans nor levels the default session,
+and still gives the command line's bytes."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from cuecast import pipeline
 from cuecast.catalogue import load_catalogue
 from cuecast.cli.base import main
+from cuecast.loudness import Anchor, levelling
 from cuecast.web.jobs import Job
 from cuecast.web.library import Library
 from cuecast.web.sessions import Sessions, Settings
@@ -29,7 +35,8 @@ tracks:
 """
 
 
-def test_the_page_gives_the_command_lines_bytes_for_a_changed_hold(tmp_path: Path) -> None:
+def test_the_page_gives_the_command_lines_bytes_for_a_changed_hold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     anchored = script(tmp_path)  # declares 40 s; the catalogue's own default is 10 s,
     # whose own gain is another step: anchored to it, the page would give other bytes
     (tmp_path / "catalogue.yaml").write_text(CATALOGUE)
@@ -37,16 +44,42 @@ def test_the_page_gives_the_command_lines_bytes_for_a_changed_hold(tmp_path: Pat
     sessions = Sessions(library, Settings(store_dir=tmp_path / "store", workers=1))
     view = library.get("anchored-40s")
     assert view is not None
+    calls: Counter[str] = Counter()
+    real_load, real_default, real_level = pipeline.load, pipeline._default_plan, levelling.level
+
+    def load(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["script loaded"] += 1
+        return real_load(*args, **kwargs)
+
+    def default_plan(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["default session loaded"] += 1
+        return real_default(*args, **kwargs)
+
+    def level(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["anchor kept" if isinstance(kwargs.get("default"), Anchor) else "levelled"] += 1
+        return real_level(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "load", load)
+    monkeypatch.setattr(pipeline, "_default_plan", default_plan)
+    monkeypatch.setattr(pipeline, "level", level)
+    stored, counted = {}, []
     try:
-        job = sessions.start(library.choose(view, {"hold": CHANGED.removesuffix("s")}))
-        assert isinstance(job, Job)
-        job.finished.wait(180)
-        assert job.state == "done", job.error
-        stored = sessions.finished(job.key)
+        for hold in (CHANGED, "12s"):
+            calls.clear()
+            job = sessions.start(library.choose(view, {"hold": hold.removesuffix("s")}))
+            assert isinstance(job, Job)
+            job.finished.wait(180)
+            assert job.state == "done", job.error
+            stored[hold] = sessions.finished(job.key)
+            counted.append(dict(calls))
     finally:
         sessions.close()
-    out = tmp_path / "cli.mp3"
-    done = CliRunner().invoke(main, ["render", str(anchored), "--engine", "pyttsx3", "--bitrate",
-                                     "64", "--set", f"hold={CHANGED}", "-o", str(out)])  # fmt: skip
-    assert done.exit_code == 0, done.output
-    assert stored is not None and stored.read_bytes() == out.read_bytes()
+    assert counted[0] == {"script loaded": 2, "default session loaded": 1, "levelled": 1}
+    assert counted[1] == {"script loaded": 1, "anchor kept": 1}  # read once, the default not
+    for hold, path in stored.items():
+        out = tmp_path / f"cli-{hold}.mp3"
+        done = CliRunner().invoke(main, ["render", str(anchored), "--engine", "pyttsx3",
+                                         "--bitrate", "64", "--set", f"hold={hold}", "-o",
+                                         str(out)])  # fmt: skip
+        assert done.exit_code == 0, done.output
+        assert path is not None and path.read_bytes() == out.read_bytes(), hold

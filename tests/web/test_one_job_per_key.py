@@ -32,7 +32,7 @@ def test_an_ended_job_in_one_queue_never_hides_a_running_one_in_the_other(
         catalogue_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sessions, library = make_sessions(catalogue_path, tmp_path / "store")
     lanes = iter([1, 99, 1])  # new lines: assembly, then render, then assembly
-    monkeypatch.setattr(Sessions, "_new_lines", lambda self, choice: next(lanes))
+    monkeypatch.setattr(Sessions, "_new_lines", lambda self, choice, loaded=None: next(lanes))
     release = threading.Event()
     calls: list[str] = []
 
@@ -75,7 +75,7 @@ def test_two_requests_at_once_for_one_key_share_one_job_and_get_renders_bytes(
     ``cuecast render`` writes for those values."""
     sessions, library = make_sessions(catalogue_path, tmp_path / "store")
     routed = iter([1, 99])  # new lines: assembly, render
-    monkeypatch.setattr(Sessions, "_new_lines", lambda self, choice: next(routed))
+    monkeypatch.setattr(Sessions, "_new_lines", lambda self, choice, loaded=None: next(routed))
     renders: list[str] = []
     real = sessions_module.render
 

@@ -181,7 +181,7 @@ def test_queue_full_is_503_with_retry_after(make_client, monkeypatch) -> None:
         return real(*args, **kwargs)
 
     monkeypatch.setattr(sessions_module, "render", slow_render)
-    monkeypatch.setattr(sessions_module, "lines_to_speak", lambda *a: 99)  # all real work
+    monkeypatch.setattr(sessions_module, "lines_to_speak", lambda *a, **k: 99)  # all real work
     client = make_client(queue_bound=1)
     first = client.post(TRACK, data={"hold": "4"}, follow_redirects=False)
     assert first.status_code == 303
@@ -209,7 +209,7 @@ def test_sessions_needing_no_new_speech_pass_a_full_render_queue(make_client,
         release.wait(30)
         return real(*args, **kwargs)
 
-    def new_lines(path, options):
+    def new_lines(path, options, **kwargs):
         return 99 if options.sets.get("hold") in new_speech else 1
 
     monkeypatch.setattr(sessions_module, "render", slow_render)

@@ -28,7 +28,14 @@ from __future__ import annotations
 
 from cuecast.loudness.bs1770 import Reading
 from cuecast.loudness.ffmpeg_meter import measure_loudness, parse_summary
-from cuecast.loudness.levelling import Default, LevelledMix, level, measure
+from cuecast.loudness.levelling import (
+    Anchor,
+    Default,
+    KeptAnchors,
+    LevelledMix,
+    level,
+    measure,
+)
 from cuecast.loudness.settings import (
     CEILING_DBFS,
     CODEC_CEILING_DBFS,
@@ -37,7 +44,8 @@ from cuecast.loudness.settings import (
 )
 
 __all__ = [
-    "CEILING_DBFS", "CODEC_CEILING_DBFS", "TARGET_LUFS", "Default", "LevelledMix", "Loudness",
+    "CEILING_DBFS", "CODEC_CEILING_DBFS", "TARGET_LUFS", "Anchor", "Default", "KeptAnchors",
+    "LevelledMix", "Loudness",
     "Reading",
     "level", "measure", "measure_loudness", "parse_summary",
 ]

@@ -28,7 +28,11 @@ pass the ceiling), the gain in dB, the limit the mix itself goes through
    clips limited at the same threshold), while that puts it within
    ``ANCHOR_LU`` of its target; else it gets its own. A listener's changed
    hold moves the loudness by a hair, and a gain one step away would make
-   every encoded MP3 piece differ from the default session's.
+   every encoded MP3 piece differ from the default session's. What a
+   customised session keeps of its default is an ``Anchor`` (its gain,
+   and whether its clips were limited): a server keeps it per default
+   session (``KeptAnchors``), so its listeners' sessions do not level the
+   default session again.
 
 The mix itself is made once, by the encoder (and a bed alone once before).
 """
@@ -36,9 +40,11 @@ The mix itself is made once, by the encoder (and a bed alone once before).
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -105,6 +111,10 @@ class LevelledMix:
     bed_db: float = 0.0
     """What the bed is lowered by (dB, <= 0): the loudness the limiting took
     from the clips, so the bed stays as far under the voice as asked."""
+    anchor: Anchor | None = None
+    """How the default session was levelled, for a customised session
+    (rule 6; None when there is none, or it could not be levelled): kept
+    by a server (``KeptAnchors``), it is the next session's ``default``."""
 
     def finished(self, blocks: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
         """The mix's blocks as they must reach the encoder (before the gain)."""
@@ -128,7 +138,7 @@ class Default:
 def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: float | None,
           ceiling_dbfs: float = CEILING_DBFS, bed: bool = False,
           energies: EnergyStore | None = None, memo: ClipMemo | None = None,
-          default: Default | None = None) -> LevelledMix:  # fmt: skip
+          default: Default | Anchor | None = None) -> LevelledMix:  # fmt: skip
     """The levelled mix of ``timeline`` at ``target_lufs`` with no sample
     over ``ceiling_dbfs``; ``bed`` says a bed plays under it (``mix_of``
     then makes the bed alone once, to measure it). ``target_lufs=None``
@@ -139,28 +149,31 @@ def level(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf, *, target_lufs: 
     energies and limited forms in memory (``cuecast.memo``): a clip that
     plays again, in this render or a later one, is limited once. With
     ``default`` (the session is a customised one), the default session's
-    gain if it puts this one within ``ANCHOR_LU`` of the target (rule 6)."""
+    gain if it puts this one within ``ANCHOR_LU`` of the target (rule 6);
+    ``default`` may be that session's ``Anchor`` kept from an earlier
+    render at the same target and ceiling (the result's ``anchor``)."""
     if target_lufs is None or timeline.length == 0:
         return LevelledMix(timeline, clip_for)
     meter = _Meter(timeline, clip_for, mix_of if bed else None, energies, memo)
-    if default is not None and default.timeline.length:
+    how = default if isinstance(default, Anchor) else None
+    if isinstance(default, Default) and default.timeline.length:
         meter.reading(None)  # its clips measured: the default's shared ones are not again
         shared = meter.plain if default.clip_for is clip_for else None
         anchor = _Meter(default.timeline, default.clip_for, default.mix_of, energies, memo,
                         shared)  # fmt: skip
         try:
-            how: _How | None = _levelled(anchor, target_lufs, ceiling_dbfs)[1]
+            how = _levelled(anchor, target_lufs, ceiling_dbfs)[1]
         except LoudnessError:
             how = None  # the default session cannot be levelled: nothing to keep
-        kept = None if how is None else _held(meter, how, target_lufs, ceiling_dbfs)
-        if kept is not None:
-            return kept
-    return _levelled(meter, target_lufs, ceiling_dbfs)[0]
+    kept = None if how is None else _held(meter, how, target_lufs, ceiling_dbfs)
+    levelled = kept if kept is not None else _levelled(meter, target_lufs, ceiling_dbfs)[0]
+    return levelled if how is None else replace(levelled, anchor=how)
 
 
 @dataclass(frozen=True)
-class _How:
-    """How a mix was levelled: what levelling another the same way needs."""
+class Anchor:
+    """How a mix was levelled: what levelling another the same way needs
+    (a customised session, its default session's: rule 6)."""
 
     gain_db: float
     limited: bool
@@ -168,7 +181,42 @@ class _How:
     bed_under_voice: bool = True
 
 
-def _levelled(meter: _Meter, target_lufs: float, ceiling_dbfs: float) -> tuple[LevelledMix, _How]:
+ANCHORS_KEPT = 256
+"""Default sessions' anchors a server keeps (a few dozen bytes each)."""
+
+
+class KeptAnchors:
+    """The ``Anchor`` of each default session levelled, kept across renders
+    (a server's; thread-safe, the least recently used dropped past
+    ``most``): by a key its caller gives the default session (what names
+    its inputs: the script, the files it reads, the options, the
+    versions), the target and the ceiling."""
+
+    def __init__(self, most: int = ANCHORS_KEPT) -> None:
+        self.most = max(1, most)
+        self._kept: OrderedDict[tuple[str, float, float], Anchor] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, target_lufs: float, ceiling_dbfs: float) -> Anchor | None:
+        with self._lock:
+            anchor = self._kept.get((key, target_lufs, ceiling_dbfs))
+            if anchor is not None:
+                self._kept.move_to_end((key, target_lufs, ceiling_dbfs))
+            return anchor
+
+    def put(self, key: str, target_lufs: float, ceiling_dbfs: float, anchor: Anchor) -> None:
+        with self._lock:
+            self._kept[(key, target_lufs, ceiling_dbfs)] = anchor
+            self._kept.move_to_end((key, target_lufs, ceiling_dbfs))
+            while len(self._kept) > self.most:
+                self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._kept)
+
+
+def _levelled(meter: _Meter, target_lufs: float, ceiling_dbfs: float) -> tuple[LevelledMix, Anchor]:
     """Rules 1-5: the mix's own gain, and how it was levelled."""
     timeline, clip_for, bed = meter.source_timeline, meter.source_clip_for, meter.has_bed
     plain = meter.reading(None)
@@ -177,7 +225,7 @@ def _levelled(meter: _Meter, target_lufs: float, ceiling_dbfs: float) -> tuple[L
     if is_silent(plain.integrated_lufs) or _fits(plain, gain_db, ceiling_dbfs):
         return LevelledMix(timeline, clip_for, gain_db, before, plain.loudness(gain_db),
                            _limit(ceiling_dbfs, gain_db) if bed else None), \
-            _How(gain_db, limited=False)  # fmt: skip
+            Anchor(gain_db, limited=False)  # fmt: skip
     start_db = gain_db + makeup_guess_db(plain.sample_peak_dbfs + gain_db - ceiling_dbfs)
     found = meter.settle(target_lufs, gain_db, start_db, ceiling_dbfs)
     if bed and not _landed(found, target_lufs, ceiling_dbfs):
@@ -198,10 +246,10 @@ def _levelled(meter: _Meter, target_lufs: float, ceiling_dbfs: float) -> tuple[L
     return LevelledMix(meter.timeline, found.clip_for, found.gain_db, before, after,
                        _limit(ceiling_dbfs, found.gain_db) if bed else None,
                        found.bed_db), \
-        _How(found.gain_db, limited=True, bed_under_voice=meter.bed_under_voice)  # fmt: skip
+        Anchor(found.gain_db, limited=True, bed_under_voice=meter.bed_under_voice)  # fmt: skip
 
 
-def _held(meter: _Meter, how: _How, target_lufs: float,
+def _held(meter: _Meter, how: Anchor, target_lufs: float,
           ceiling_dbfs: float) -> LevelledMix | None:  # fmt: skip
     """The mix levelled as ``how`` says (another session's gain, plain or
     limited at the same threshold), if that puts it within ``ANCHOR_LU``

@@ -108,6 +108,9 @@ class Choice:
     key: str
     voice: str = ""
     """The voice chosen ("" when the track offers none)."""
+    default_key: str = ""
+    """What names the script's default session (``default_key``), whose
+    levelling a customised session keeps (``loudness.KeptAnchors``)."""
 
     @property
     def options(self) -> Options:
@@ -148,7 +151,9 @@ class Library:
         infos = _described(view, profile, sets)
         options = serve_options(self.catalogue, view.track, profile, sets, voice)
         request = RenderRequest(str(view.track.script), options)
-        return Choice(view, profile, values, request, session_key(view, infos, options), voice)
+        script = file_digest(view.track.script)
+        return Choice(view, profile, values, request, session_key(view, infos, options, script),
+                      voice, default_key(view, options, script))  # fmt: skip
 
 
 def serve_options(catalogue: Catalogue, track: Track, profile: str,
@@ -173,15 +178,32 @@ def serve_options(catalogue: Catalogue, track: Track, profile: str,
     return parse_options(settings, check_voice=False)
 
 
-def session_key(view: TrackView, infos: tuple[VarInfo, ...], options: Options) -> str:
+def session_key(view: TrackView, infos: tuple[VarInfo, ...], options: Options,
+                script: str | None = None) -> str:  # fmt: skip
     """128 bits of the hash (``fingerprint.digest``) of the script's content
-    (read now), the other files it reads and the versions (``view.inputs``,
-    its fingerprint taken at start-up), the resolved values and the options."""
+    (``script``: its digest, else read now), the other files it reads and
+    the versions (``view.inputs``, its fingerprint taken at start-up), the
+    resolved values and the options."""
     values = {i.name: (i.kind, i.seconds if i.kind == "duration" else
                        i.number if i.kind == "number" else i.value) for i in infos}
     opts = {k: v for k, v in options.as_dict().items() if k not in ("profile", "sets", "jobs")}
-    return digest({"v": 2, "track": view.id, "script": file_digest(view.track.script),
+    script = script or file_digest(view.track.script)
+    return digest({"v": 2, "track": view.id, "script": script,
                    "inputs": view.inputs, "values": values, "options": opts})[:32]
+
+
+def default_key(view: TrackView, options: Options, script: str) -> str:
+    """What names the default session of a session with these options
+    (``Options.default_session``: the script's declared values, no
+    profile): the hash of the script's content (``script``, its digest),
+    the other files it reads and the versions (``view.inputs``) and that
+    session's options; "" when the session is the default one."""
+    default = options.default_session()
+    if default is None:
+        return ""
+    opts = {k: v for k, v in default.as_dict().items() if k != "jobs"}
+    return digest({"v": 1, "default of": view.id, "script": script, "inputs": view.inputs,
+                   "options": opts})[:32]
 
 
 def _value_text(f: Field, raw: str) -> str:

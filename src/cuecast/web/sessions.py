@@ -31,8 +31,9 @@ from pathlib import Path
 
 from cuecast.encode import PieceOptions
 from cuecast.errors import CuecastError
+from cuecast.loudness import KeptAnchors
 from cuecast.memo import SERVER_BYTES, ClipMemo
-from cuecast.pipeline import lines_to_speak, prepare, render
+from cuecast.pipeline import Loaded, lines_to_speak, load_request, prepare, render
 from cuecast.timeline import Timeline
 from cuecast.voices.workers import KeptWorkers
 from cuecast.web.jobs import Job, JobQueue, QueueFull
@@ -109,6 +110,10 @@ class Sessions:
         """Every session's clips loaded, limited and measured, by content: a
         session of a track made before reads, limits and measures only its
         new lines (bounded by bytes, least recently used dropped)."""
+        self.anchors = KeptAnchors()
+        """How each track's default session was levelled (``Choice.default_key``):
+        a customised session keeps its gain (``loudness/levelling.py``, rule 6)
+        without loading, planning and measuring the default session again."""
 
     def total_s(self, choice: Choice) -> float:
         """The session's length in seconds (planned once per key)."""
@@ -152,7 +157,8 @@ class Sessions:
         stored = self.store.get(choice.key)
         if stored is not None:
             return stored
-        new = self._new_lines(choice)
+        loaded = self._loaded(choice)
+        new = self._new_lines(choice, loaded)
         small = new is not None and new <= FEW_LINES
         batched = small and bool(new)  # nothing to speak: no batch to wait for
         lane = self.assembly if small else self.queue
@@ -164,10 +170,10 @@ class Sessions:
             if stored is not None:
                 return stored
             if batched:  # its few new lines are spoken with those of the others waiting
-                self.speech.add(choice.key, choice.request)
+                self.speech.add(choice.key, loaded or choice.request)
             try:
                 return lane.submit(choice.key, lambda: self.store.work_dir(choice.key),
-                                   lambda job: self._render(job, choice, batched))
+                                   lambda job: self._render(job, choice, batched, loaded))
             except QueueFull:
                 self.speech.discard(choice.key)
                 raise
@@ -212,16 +218,29 @@ class Sessions:
         if self.settings.on_close is not None:
             self.settings.on_close()  # the cluster's client
 
-    def _new_lines(self, choice: Choice) -> int | None:
-        """Lines the session needs spoken that are not in the speech cache
-        (None if its script does not load: its render, in the render queue,
-        reports why)."""
+    def _loaded(self, choice: Choice) -> Loaded | None:
+        """The request read once (``pipeline.load_request``): its count of
+        new lines, its speech, its render and its default session's
+        levelling read it no more. None if its script does not load: its
+        render, in the render queue, reports why."""
         try:
-            return lines_to_speak(choice.request.script, choice.request.options)
+            return load_request(choice.request, kept=self.speakers, anchors=self.anchors,
+                                default_key=choice.default_key)  # fmt: skip
         except CuecastError:
             return None
 
-    def _render(self, job: Job, choice: Choice, batched: bool = False) -> Path:
+    def _new_lines(self, choice: Choice, loaded: Loaded | None = None) -> int | None:
+        """Lines the session needs spoken that are not in the speech cache
+        (None if its script does not load)."""
+        if loaded is None:
+            return None
+        try:
+            return lines_to_speak(choice.request.script, choice.request.options, loaded=loaded)
+        except CuecastError:
+            return None
+
+    def _render(self, job: Job, choice: Choice, batched: bool = False,
+                loaded: Loaded | None = None) -> Path:  # fmt: skip
         out = job.work_dir / "session.mp3"
         request = choice.request
         try:
@@ -230,7 +249,7 @@ class Sessions:
                 self.speech.before(choice.key)
             render(request.script, out, request.options, job.progress, audio_out=job.live.write,
                    pieces=PieceOptions(executor=self.pieces), kept=self.speakers,
-                   memo=self.clips)
+                   memo=self.clips, loaded=loaded)
             return self.store.put(choice.key, out)
         finally:
             self.store.discard_work(choice.key)

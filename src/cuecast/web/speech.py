@@ -21,7 +21,7 @@ import logging
 import threading
 from collections import OrderedDict
 
-from cuecast.pipeline import speak
+from cuecast.pipeline import Loaded, speak
 from cuecast.request import RenderRequest
 from cuecast.voices.workers import KeptWorkers
 
@@ -37,14 +37,15 @@ class SpeechBatch:
         self.most = max(1, most)
         self.kept = kept
         """The server's speech workers, kept between batches."""
-        self._waiting: OrderedDict[str, RenderRequest] = OrderedDict()
+        self._waiting: OrderedDict[str, RenderRequest | Loaded] = OrderedDict()
         self._lock = threading.Lock()
         self._speaking = threading.Lock()
         self.batches = 0
         """Batches spoken (for tests and the benchmark)."""
 
-    def add(self, key: str, request: RenderRequest) -> None:
-        """Note a session whose lines are to be spoken before it renders."""
+    def add(self, key: str, request: RenderRequest | Loaded) -> None:
+        """Note a session whose lines are to be spoken before it renders
+        (``Loaded``: read already, not read again)."""
         with self._lock:
             self._waiting[key] = request
 
