@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import httpx
@@ -29,17 +29,21 @@ TRACK = "/t/tiny"
 
 
 @contextmanager
-def serving(catalogue: Path, store: Path, *args: str,
-            env: dict[str, str] | None = None) -> Iterator[str]:
-    """``cuecast serve`` on 127.0.0.1 (any free port); its base URL."""
-    process = subprocess.Popen([str(BIN / "cuecast"), "serve", str(catalogue), "--port", "0",
-                                "--store", str(store), *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True,
-                               env={**os.environ, **(env or {})})
+def serving(catalogue: Path, store: Path, *args: str, env: dict[str, str] | None = None,
+            stderr: Path | None = None) -> Iterator[str]:
+    """``cuecast serve`` on 127.0.0.1 (any free port); its base URL. Its
+    stderr goes to the file ``stderr`` if given (read it after the block)."""
+    with open(stderr, "w") if stderr else nullcontext(subprocess.PIPE) as err:
+        process = subprocess.Popen([str(BIN / "cuecast"), "serve", str(catalogue), "--port",
+                                    "0", "--store", str(store), *args], stdout=subprocess.PIPE,
+                                   stderr=err, text=True, start_new_session=True,
+                                   env={**os.environ, **(env or {})})
     try:
         line = process.stdout.readline() if process.stdout else ""
         found = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert found, f"no URL: {line!r} {process.stderr.read() if process.stderr else ''}"
+        if not found:
+            said = process.stderr.read() if process.stderr else ""
+            raise AssertionError(f"no URL: {line!r} {said}")
         yield found.group(0)
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -113,7 +113,17 @@ class LiveAudio:
             self._leave()
 
     async def follow_async(self, *, timeout_s: float = 3600.0) -> AsyncIterator[bytes]:
-        """``follow`` for a reader on an event loop, holding no thread while it waits."""
+        """``follow`` for a reader on an event loop, holding no thread while it waits.
+
+        It gives the loop a turn after every chunk, even when more bytes are
+        waiting: a listener who opens a long session late gets megabytes at
+        once, and without these turns the server would write them all in one
+        step of the loop. When that listener closes the connection, the
+        server learns it only in the loop's next turn (uvicorn's
+        ``connection_lost``; the response then stops), so every chunk up to
+        then went to a closed socket, each logged by asyncio as
+        "socket.send() raised exception." (tests/web/test_live_drop.py).
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         offset = 0
@@ -128,6 +138,7 @@ class LiveAudio:
                 if chunk:
                     offset += len(chunk)
                     yield chunk
+                    await asyncio.sleep(0)  # the loop's turn: see follow_async's docstring
                     continue
                 if closed:
                     return
