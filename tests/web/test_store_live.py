@@ -32,12 +32,53 @@ def test_store_keeps_the_recently_used_within_the_budget(tmp_path: Path) -> None
     store = Store(tmp_path / "store", budget_bytes=250)
     for key in KEYS[:2]:
         store.put(key, made(tmp_path, 100))
-    assert store.get(KEYS[0]) is not None  # now the most recently used
+    assert store.use(KEYS[0]) is not None  # now the most recently used
     store.put(KEYS[2], made(tmp_path, 100))
     assert store.keys() == [KEYS[0], KEYS[2]] and store.used_bytes() == 200
     assert store.get(KEYS[1]) is None and not (tmp_path / "store/files" / f"{KEYS[1]}.mp3").exists()
     reopened = Store(tmp_path / "store", budget_bytes=250)  # the order survives a restart
     assert reopened.keys() == [KEYS[0], KEYS[2]]
+
+
+def test_looking_a_file_up_writes_nothing_and_a_use_rewrites_its_time_once_a_minute(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "store", budget_bytes=1000)
+    for key in KEYS[:2]:
+        store.put(key, made(tmp_path, 100))
+    files = [tmp_path / "store/files" / f"{key}.mp3" for key in KEYS[:2]]
+    for i, path in enumerate(files):
+        os.utime(path, (1_000_000 + i, 1_000_000 + i))  # long ago, in order
+    assert store.get(KEYS[0]) == files[0]
+    assert files[0].stat().st_mtime == 1_000_000 and store.keys() == KEYS[:2]  # as it was
+    now = time.monotonic()
+    clock = iter([now + 61, now + 62, now + 122])  # the uses' times
+    monkeypatch.setattr("cuecast.web.store.time.monotonic", lambda: next(clock))
+    assert store.use(KEYS[0]) == files[0]
+    assert files[0].stat().st_mtime > 1_000_001 and store.keys() == [KEYS[1], KEYS[0]]
+    os.utime(files[0], (1_000_002, 1_000_002))
+    assert store.use(KEYS[0]) == files[0]  # a second later: its time is not written again
+    assert files[0].stat().st_mtime == 1_000_002
+    assert store.use(KEYS[0]) == files[0]  # a minute after the first: it is
+    assert files[0].stat().st_mtime > 1_000_002
+    files[1].unlink()  # deleted by hand: gone from the store too
+    assert store.get(KEYS[1]) is None and store.keys() == [KEYS[0]]
+
+
+def test_a_finished_sessions_status_page_and_polls_leave_its_file_alone(client: Any,
+                                                                        tmp_path: Path) -> None:
+    """Listeners poll the status once a second: reading it writes nothing;
+    the download is a use (the file's place in the store's order)."""
+    store = client.app.state.web.sessions.store
+    path = store.put(KEYS[0], made(tmp_path, 2000))
+    store.put(KEYS[1], made(tmp_path, 10))
+    os.utime(path, (1_000_000, 1_000_000))
+    session = f"/t/tiny/s/{KEYS[0]}"
+    for _ in range(3):
+        assert client.get(f"{session}/status").json()["state"] == "done"
+    assert client.get(session).status_code == 200
+    assert path.stat().st_mtime == 1_000_000 and store.keys() == KEYS[:2]
+    assert client.get(f"{session}/download").content == b"x" * 2000
+    assert store.keys() == [KEYS[1], KEYS[0]]  # now the most recently used
 
 
 def test_store_never_builds_a_path_from_a_foreign_key(tmp_path: Path) -> None:

@@ -38,13 +38,16 @@ GONE = "This session is not here any more (finished sessions are kept for a whil
        "Make it again from its page."
 
 
-def _lookup(request: Request) -> tuple[Path | None, Job | None]:
+def _lookup(request: Request, *, use: bool = False) -> tuple[Path | None, Job | None]:
+    """The session's stored file and its job. ``use``: the file's bytes are
+    to be sent (its place in the store's order); the page and its status
+    polls only look, and write nothing."""
     key = request.path_params["key"]
     if not KEY_RE.match(key):
         raise HTTPException(404, GONE)
     sessions = web(request).sessions
     job = sessions.job(key)
-    stored = sessions.finished(key)
+    stored = sessions.finished(key, use=use)
     if stored is None and job is None:
         raise HTTPException(404, GONE)
     return stored, job
@@ -78,7 +81,7 @@ async def status(request: Request) -> Response:
 
 async def live(request: Request) -> Response:
     track_of(request)
-    stored, job = _lookup(request)
+    stored, job = _lookup(request, use=True)
     if stored is not None or job is None or job.state == "done":
         return _file(stored, job)
     if job.state == "failed":
@@ -89,13 +92,13 @@ async def live(request: Request) -> Response:
 
 async def audio(request: Request) -> Response:
     track_of(request)
-    stored, job = _lookup(request)
+    stored, job = _lookup(request, use=True)
     return _file(stored, job)
 
 
 async def download(request: Request) -> Response:
     view = track_of(request)
-    stored, job = _lookup(request)
+    stored, job = _lookup(request, use=True)
     name = f"{view.id}-{request.path_params['key'][:8]}.mp3"
     return _file(stored, job, filename=name)
 

@@ -147,14 +147,17 @@ class Sessions:
         with self._plans_lock:
             return self._plans.get(choice.key)
 
-    def finished(self, key: str) -> Path | None:
-        return self.store.get(key)
+    def finished(self, key: str, *, use: bool = False) -> Path | None:
+        """The stored file of ``key``, or None. ``use``: its bytes are about
+        to be sent (it becomes the store's most recently used); without it a
+        look that writes nothing (a status poll)."""
+        return self.store.use(key) if use else self.store.get(key)
 
     def start(self, choice: Choice) -> Job | Path:
         """The stored file for the choice, or its job (new or running).
         ``QueueFull`` when too many are waiting. Reads the speech cache to
         choose the queue: call it off the event loop."""
-        stored = self.store.get(choice.key)
+        stored = self.store.use(choice.key)  # asked for again: wanted
         if stored is not None:
             return stored
         loaded = self._loaded(choice)
@@ -166,7 +169,7 @@ class Sessions:
             running = self._active(choice.key)
             if running is not None:
                 return running
-            stored = self.store.get(choice.key)  # a job that ended since the first look
+            stored = self.store.use(choice.key)  # a job that ended since the first look
             if stored is not None:
                 return stored
             if batched:  # its few new lines are spoken with those of the others waiting

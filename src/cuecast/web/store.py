@@ -9,6 +9,14 @@ in ``ROOT/work/KEY/`` and its file is moved in when complete, so a file in
 recently used are deleted (a reader that already opened one keeps its
 bytes: the kernel frees them on close). Keys come from the index, never
 from a URL: a path is only ever built from a key the store made itself.
+
+"Used" means the file's bytes were sent or its session was asked for
+again (``use``); looking a key up (``get``: a session's page and the
+status it polls every second) changes nothing, on disk or in the order.
+The order is kept in memory, and on disk as the files' modification
+times, so that it survives a restart; a use rewrites a file's time at
+most once every ``TOUCH_EVERY_S`` (a player's range requests come many a
+minute), so after a restart the order is right to within that.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -24,6 +33,9 @@ KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 """A session key: 128 bits of a sha256, in hex."""
 
 SUFFIX = ".mp3"
+
+TOUCH_EVERY_S = 60.0
+"""A used file's modification time is rewritten at most this often."""
 
 
 class Store:
@@ -36,6 +48,8 @@ class Store:
         self.work = self.root / "work"
         self._lock = threading.Lock()
         self._index: OrderedDict[str, int] = OrderedDict()
+        self._touched: dict[str, float] = {}
+        """When each file's modification time was last set (monotonic seconds)."""
         self.files.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.work, ignore_errors=True)  # a killed server's half-made renders
         self.work.mkdir(parents=True, exist_ok=True)
@@ -54,17 +68,36 @@ class Store:
             self._index[key] = size
 
     def get(self, key: str) -> Path | None:
-        """The finished file for ``key`` (now the most recently used), or None."""
+        """The finished file for ``key``, or None; a look that writes nothing
+        and leaves the order as it is."""
+        with self._lock:
+            if key not in self._index:
+                return None
+            path = self._path(key)
+        if not path.is_file():  # deleted behind the store's back
+            self._forget(key)
+            return None
+        return path
+
+    def use(self, key: str) -> Path | None:
+        """``get``, and the file is now the most recently used (its time on
+        disk rewritten if it was set ``TOUCH_EVERY_S`` ago or more)."""
         with self._lock:
             if key not in self._index:
                 return None
             self._index.move_to_end(key)
+            now = time.monotonic()
+            touch = now - self._touched.get(key, -TOUCH_EVERY_S) >= TOUCH_EVERY_S
+            if touch:
+                self._touched[key] = now
             path = self._path(key)
         try:
-            os.utime(path)  # the order survives a restart
+            if touch:
+                os.utime(path)  # the order survives a restart
+            elif not path.is_file():
+                raise FileNotFoundError(path)
         except OSError:
-            with self._lock:
-                self._index.pop(key, None)
+            self._forget(key)
             return None
         return path
 
@@ -85,6 +118,7 @@ class Store:
         with self._lock:
             self._index[key] = size
             self._index.move_to_end(key)
+            self._touched[key] = time.monotonic()  # moved in just now: its time is now
             evicted = self._over_budget(keep=key)
         for old in evicted:
             _unlink(self._path(old))
@@ -111,8 +145,14 @@ class Store:
             if key == keep:
                 continue
             total -= self._index.pop(key)
+            self._touched.pop(key, None)
             evicted.append(key)
         return evicted
+
+    def _forget(self, key: str) -> None:
+        with self._lock:
+            self._index.pop(key, None)
+            self._touched.pop(key, None)
 
     def _path(self, key: str) -> Path:
         return self.files / f"{key}{SUFFIX}"
