@@ -9,9 +9,19 @@ gain and clipping (``ffmpeg.as_pcm``), the piece cutter's look at every
 slot (``pieces/cuts.py``), so a session's silence costs next to nothing
 between the mix and the joined MP3. A silent block cannot be written to:
 copy it first (``np.array``), as for any block one did not make.
+
+A stream of the mix (``Stream``) may also give a ``Stretch`` in place of
+some of its blocks: samples not made yet, named by what makes them, so
+that what reads the stream and knows what those samples give (the MP3
+pieces they are cut into: ``pieces/stretches.py``) need not make them.
+``flat`` makes every stretch, for what needs the samples.
 """
 
 from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,3 +39,38 @@ def is_silence(block: np.ndarray) -> bool:
     return (isinstance(block, np.ndarray) and block.ndim == 1 and block.size > 1
             and block.strides[0] == 0 and block.dtype == np.float32
             and not block.flags.writeable and bool(block[0] == 0))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Samples ``[start, stop)`` of a stream, not made yet. ``recipe`` names
+    what makes them: two stretches with the same recipe are the same
+    samples (whose recipe covers everything they are made from: what
+    sounds in them, where from their start, and every step after the
+    mix). ``blocks()`` makes them, in blocks, once."""
+
+    start: int
+    stop: int
+    recipe: str
+    blocks: Callable[[], Iterator[np.ndarray]]
+
+    def through(self, step: str, fn: Callable[[np.ndarray], np.ndarray]) -> Stretch:
+        """The stretch with ``fn`` applied to each block (a change of each
+        sample alone, whatever the blocks' sizes); ``step`` names ``fn`` and
+        its settings in the recipe."""
+        made = self.blocks
+        recipe = hashlib.sha256(f"{self.recipe}\n{step}".encode()).hexdigest()
+        return Stretch(self.start, self.stop, recipe, lambda: (fn(b) for b in made()))
+
+
+Stream = Iterable["np.ndarray | Stretch"]
+"""The mix as blocks, some of it perhaps as ``Stretch``es."""
+
+
+def flat(stream: Stream) -> Iterator[np.ndarray]:
+    """The stream's blocks, every stretch made."""
+    for item in stream:
+        if isinstance(item, Stretch):
+            yield from item.blocks()
+        else:
+            yield item

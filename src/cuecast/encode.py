@@ -44,18 +44,20 @@ from __future__ import annotations
 import io
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from cuecast import limits, tags
 from cuecast.atomic import TempFile, clean_stale_temps, os_error_text
+from cuecast.blocks import Stream, Stretch, flat
 from cuecast.errors import EncodeError, InputError
 from cuecast.ffmpeg import FfmpegRun, as_pcm, encoder_args, stream
 from cuecast.loudness import Loudness, parse_summary
 from cuecast.pieces import PieceStore, Stats, write_pieced
 from cuecast.pieces.mp3 import MIN_PIECED_SAMPLES
+from cuecast.pieces.stretches import Recipes
 from cuecast.script.model import Meta
 from cuecast.timeline import Chapter
 
@@ -114,7 +116,7 @@ def format_for(path: str, fmt: str | None) -> str:
 
 
 def encode(
-    blocks: Iterable[np.ndarray],
+    blocks: Stream,
     out_path: str,
     settings: EncodeSettings,
     *,
@@ -138,7 +140,9 @@ def encode(
     exactly (it ends with them), for a listener who plays the session while
     it is made (``web/live.py``). MP3 is made of pieces (``pieced``;
     ``pieces`` says where they are kept and who encodes them): then
-    ``audio_out`` is called as the pieces are joined, in order."""
+    ``audio_out`` is called as the pieces are joined, in order, and a
+    ``blocks.Stretch`` of ``blocks`` whose pieces are known by its recipe
+    is not mixed (``pieces/stretches.py``); other formats mix every one."""
     fmt = _check_settings(settings)
     cover = tags.read_cover(meta.cover) if meta is not None and meta.cover else None
     chapters = _clean_chapters(chapters, total_samples)
@@ -154,7 +158,7 @@ def encode(
             measured = _encode_pieces(blocks, tmp.path, settings, total_samples, out_path,
                                       pieces, audio_out)
         else:
-            text = _encode_whole(blocks, tmp.path, settings, total_samples, out_path,
+            text = _encode_whole(flat(blocks), tmp.path, settings, total_samples, out_path,
                                  chapters_file, audio_out)
             measured = parse_summary(text) if settings.measure else None
         if measured is not None and accept is not None:
@@ -176,6 +180,9 @@ class PieceOptions:
     executor: object | None = None
     """A ``concurrent.futures.Executor`` (a process pool, Dask's)."""
     stats: Stats | None = None
+    recipes: Recipes | None = None
+    """What stretches of the mix were cut into (default: this process's,
+    ``pieces.stretches.RECIPES``, and the records beside the pieces)."""
 
 
 def pieced(settings: EncodeSettings, total_samples: int) -> bool:
@@ -202,7 +209,7 @@ def _encode_whole(blocks: Iterable[np.ndarray], path: str, settings: EncodeSetti
     return text
 
 
-def _encode_pieces(blocks: Iterable[np.ndarray], path: str, settings: EncodeSettings,
+def _encode_pieces(blocks: Stream, path: str, settings: EncodeSettings,
                    total_samples: int, out_path: str, options: PieceOptions | None,
                    audio_out: Callable[[bytes], None] | None = None) -> Loudness | None:
     """The MP3 of pieces (``pieces/``); with ``settings.measure`` its
@@ -211,12 +218,13 @@ def _encode_pieces(blocks: Iterable[np.ndarray], path: str, settings: EncodeSett
     options = options or PieceOptions()
     _, gain_lin, clip = encoder_input(settings, path)
     kbps = settings.bitrate_kbps or DEFAULT_KBPS["mp3"]
-    pcm = (as_pcm(block, gain_lin, clip) for block in blocks)
+    pcm = _as_pcm(blocks, gain_lin, clip)
     try:
         with open(path, "wb") as f:
             stats = write_pieced(pcm, f, kbps=kbps, total_samples=total_samples,
                                  store=options.store, executor=options.executor,  # type: ignore[arg-type]
-                                 audio_out=audio_out, measure=settings.measure)
+                                 audio_out=audio_out, measure=settings.measure,
+                                 recipes=options.recipes)
     except ValueError as exc:
         raise EncodeError(f"encoding {out_path}: {exc}") from exc
     except OSError as exc:
@@ -225,13 +233,24 @@ def _encode_pieces(blocks: Iterable[np.ndarray], path: str, settings: EncodeSett
     return stats.loudness
 
 
-def dry_run(blocks: Iterable[np.ndarray], settings: EncodeSettings, total_samples: int,
+def _as_pcm(blocks: Stream, gain_lin: float, clip: float) -> Iterator[np.ndarray | Stretch]:
+    """The stream as the encoder gets it (``ffmpeg.as_pcm``), its stretches
+    named with the gain and clip level too."""
+    step = f"as_pcm {gain_lin!r} {clip!r}"
+    for block in blocks:
+        if isinstance(block, Stretch):
+            yield block.through(step, lambda b: as_pcm(b, gain_lin, clip))
+        else:
+            yield as_pcm(block, gain_lin, clip)
+
+
+def dry_run(blocks: Stream, settings: EncodeSettings, total_samples: int,
             store: PieceStore | None = None) -> Stats:
     """The pieces an MP3 of ``blocks`` is made of, looked up in the cache,
     nothing encoded or written (``pipeline.missing_pieces``)."""
     _, gain_lin, clip = encoder_input(settings, "dry-run.mp3")
     kbps = settings.bitrate_kbps or DEFAULT_KBPS["mp3"]
-    pcm = (as_pcm(block, gain_lin, clip) for block in blocks)
+    pcm = _as_pcm(blocks, gain_lin, clip)
     try:
         return write_pieced(pcm, io.BytesIO(), kbps=kbps, total_samples=total_samples,
                             store=store, encode_missing=False)

@@ -10,6 +10,8 @@ memory stays flat however long the session is.
 from __future__ import annotations
 
 import bisect
+import functools
+import hashlib
 import itertools
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Hashable, Iterator
@@ -19,7 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
-from cuecast.blocks import silence
+from cuecast.blocks import Stretch, silence
 from cuecast.timeline import Event, Source, Timeline
 from cuecast.units import SAMPLE_RATE, db_to_gain
 
@@ -68,38 +70,145 @@ def mix(
     same values (to hear a part of it: an event's clip ends with its event,
     so only the events still sounding at ``start`` are looked at)."""
     end = timeline.length if end is None else min(end, timeline.length)
-    playing = [e for e in timeline.events if e.source is not None and e.end > start]
-    clips = _Clips(clip_for, playing)
-    duck = _Ducker(timeline, bed) if bed is not None else None
-    active: list[tuple[int, np.ndarray, Event]] = []
-    nxt = 0
+    mixer = _Mixer(timeline, clip_for, bed, start)
     try:
+        yield from mixer.blocks(start, end, block)
+    finally:
+        mixer.close()
+
+
+Names = Callable[[Source], "str | None"]
+"""What names an event's clip as the mixer gets it (None: nothing does)."""
+
+
+def stretches(timeline: Timeline, clip_for: ClipFor, names: Names, *, grid: int, lead: int,
+              trail: int, block: int = BLOCK) -> Iterator[np.ndarray | Stretch]:
+    """The track as ``mix`` makes it (no bed), each stretch of sound given
+    as a ``blocks.Stretch``, mixed only if its blocks are asked for (and
+    before the next item is): the plays whose sound is at least
+    ``lead + trail + 2`` slots of ``grid`` samples away from any other,
+    from ``lead`` slots before the slot their first starts in to ``trail``
+    slots after the one their last ends in. Its recipe names its length
+    and each of its plays, in the timeline's order (the order the mixer
+    adds them in), by where it starts from the stretch's start and
+    ``names``: the stretch's samples are a function of that alone. Plays
+    that ``names`` cannot name, and stretches that do not fit in the
+    track, are mixed as blocks."""
+    mixer = _Mixer(timeline, clip_for, None, 0)
+    try:
+        at = 0
+        for lo, hi, recipe in _windows(timeline, names, grid, lead, trail):
+            if lo > at:
+                yield from mixer.blocks(at, lo, block)
+            yield Stretch(lo, hi, recipe, functools.partial(mixer.blocks, lo, hi, block))
+            mixer.skip(hi)  # unless mixed: its plays passed over, their clips not loaded
+            at = hi
+        yield from mixer.blocks(at, timeline.length, block)
+    finally:
+        mixer.close()
+
+
+def _windows(timeline: Timeline, names: Names, grid: int, lead: int,
+             trail: int) -> Iterator[tuple[int, int, str]]:  # fmt: skip
+    """``(start, stop, recipe)`` of each stretch ``stretches`` gives."""
+    playing = [e for e in timeline.events if e.source is not None]
+    if any(b.start < a.start for a, b in itertools.pairwise(playing)):
+        return  # the mixer adds plays in the order they start: keep to what it does
+    quiet = (lead + trail + 2) * grid
+    runs: list[list[Event]] = []
+    end = -quiet
+    for ev in playing:
+        if runs and ev.start - end < quiet:
+            runs[-1].append(ev)
+            end = max(end, ev.end)
+        else:
+            runs.append([ev])
+            end = ev.end
+    for run in runs:
+        lo = (run[0].start // grid - lead) * grid
+        hi = (-(-max(e.end for e in run) // grid) + trail) * grid
+        if lo < 0 or hi > timeline.length:
+            continue
+        h = hashlib.sha256(f"stretch\n{hi - lo}\n".encode())
+        for ev in run:
+            name = names(ev.source)
+            if name is None:
+                break
+            h.update(f"{ev.start - lo}\n{len(name)}\n{name}\n".encode())
+        else:
+            yield lo, hi, h.hexdigest()
+
+
+class _Mixer:
+    """Mixes the track's samples range by range, in order, keeping the
+    clips that still sound (or will soon: ``_Clips``) between ranges."""
+
+    def __init__(self, timeline: Timeline, clip_for: ClipFor, bed: Bed | None,
+                 start: int) -> None:  # fmt: skip
+        self.playing = [e for e in timeline.events if e.source is not None and e.end > start]
+        self.clips = _Clips(clip_for, self.playing)
+        self.duck = _Ducker(timeline, bed) if bed is not None else None
+        self.active: list[tuple[int, np.ndarray, Event]] = []
+        self.nxt = 0
+        self.at = start
+        """Where what was mixed or skipped ends."""
+
+    def blocks(self, start: int, end: int, block: int) -> Iterator[np.ndarray]:
+        """Samples [start, end) in blocks (``start`` at or after the end of
+        the range mixed or skipped before)."""
+        if start < self.at:
+            raise ValueError(f"samples from {start} asked for after those to {self.at}")
+        self.at = max(self.at, end)
+        playing, clips = self.playing, self.clips
+        clips.horizon = bisect.bisect_left(playing, end, key=lambda e: e.start)
         for b0 in range(start, end, block):
             b1 = min(b0 + block, end)
             out: np.ndarray | None = None
-            while nxt < len(playing) and playing[nxt].start < b1:
-                ev = playing[nxt]
-                active.append((ev.start, clips.take(ev.source), ev))
-                nxt += 1
+            while self.nxt < len(playing) and playing[self.nxt].start < b1:
+                ev = playing[self.nxt]
+                self.active.append((ev.start, clips.take(ev.source), ev))
+                self.nxt += 1
             still: list[tuple[int, np.ndarray, Event]] = []
-            for start, clip, ev in active:
-                lo, hi = max(b0, start), min(b1, start + len(clip))
+            for at, clip, ev in self.active:
+                lo, hi = max(b0, at), min(b1, at + len(clip))
                 if hi > lo:
                     if out is None:
                         out = np.zeros(b1 - b0, dtype=np.float32)
-                    out[lo - b0 : hi - b0] += clip[lo - start : hi - start]
-                if start + len(clip) > b1:
-                    still.append((start, clip, ev))
+                    out[lo - b0 : hi - b0] += clip[lo - at : hi - at]
+                if at + len(clip) > b1:
+                    still.append((at, clip, ev))
                 else:
                     clips.done(ev.source, b1)
-            active = still
-            if duck is not None:
+            self.active = still
+            if self.duck is not None:
                 if out is None:
                     out = np.zeros(b1 - b0, dtype=np.float32)
-                out += duck.block(b0, b1 - b0)
+                out += self.duck.block(b0, b1 - b0)
             yield out if out is not None else silence(b1 - b0)
-    finally:
-        clips.close()
+
+    def skip(self, to: int) -> None:
+        """Pass over what sounds before sample ``to`` and is not mixed: the
+        plays that end by then, unloaded (one still sounding after it is
+        taken, to be mixed from there)."""
+        self.at = max(self.at, to)
+        playing, clips = self.playing, self.clips
+        while self.nxt < len(playing) and playing[self.nxt].start < to:
+            ev = playing[self.nxt]
+            if ev.end > to:
+                self.active.append((ev.start, clips.take(ev.source), ev))
+            else:
+                clips.skip(ev.source)
+            self.nxt += 1
+        still = []
+        for at, clip, ev in self.active:
+            if at + len(clip) > to:
+                still.append((at, clip, ev))
+            else:
+                clips.done(ev.source, to)
+        self.active = still
+
+    def close(self) -> None:
+        self.clips.close()
 
 
 KEEP_AHEAD = 300 * SAMPLE_RATE
@@ -132,6 +241,14 @@ class _Clips:
         self.loaded: dict[Hashable, np.ndarray] = {}
         self.pending: dict[Hashable, Future[np.ndarray]] = {}
         self.ahead: ThreadPoolExecutor | None = None
+        self.horizon = len(self.order)
+        """Only the events before this one are fetched ahead (those of the
+        range being mixed: what follows may be passed over)."""
+
+    def skip(self, source: Source) -> None:
+        """An event of ``source`` is passed over, not mixed."""
+        self.starts[source].popleft()
+        self.taken += 1
 
     def take(self, source: Source) -> np.ndarray:
         self.starts[source].popleft()
@@ -162,7 +279,7 @@ class _Clips:
     def _prefetch(self) -> None:
         """Start making the next ``PREFETCH`` clips not loaded or under way."""
         wanted: list[Source] = []
-        for source in self.order[self.taken :]:
+        for source in self.order[self.taken : self.horizon]:
             if len(wanted) + len(self.pending) >= PREFETCH:
                 break
             if source not in self.loaded and source not in self.pending and source not in wanted:

@@ -26,6 +26,7 @@ import numpy as np
 from cuecast import sounds
 from cuecast.atomic import Batch, check_writable, make_folder
 from cuecast.beds import bed_source
+from cuecast.blocks import Stream, Stretch
 from cuecast.captions import caption_texts
 from cuecast.diskstore import DiskStore
 from cuecast.encode import EncodeSettings, PieceOptions, dry_run, encode, format_for, pieced
@@ -42,9 +43,11 @@ from cuecast.loudness import (
     guard,
     level,
 )
+from cuecast.loudness.groups import clip_identity
 from cuecast.memo import ClipMemo, digest
-from cuecast.mix import Bed, ClipFor, mix
+from cuecast.mix import Bed, ClipFor, Names, mix, stretches
 from cuecast.pieces import Stats
+from cuecast.pieces.stretches import GRID, LEAD_SLOTS, TRAIL_SLOTS
 from cuecast.planner import Plan, walk
 from cuecast.request import Options, RenderRequest, default_output
 from cuecast.script.load import ScriptSource, load
@@ -288,7 +291,7 @@ def render(path: ScriptSource, out: str | os.PathLike | None = None,
             written, measured = _encode_levelled(levelled, bed, out_path, fmt, options, prepared,
                                                  progress, target, correction,
                                                  audio_out if take == 0 else None,
-                                                 pieces)  # fmt: skip
+                                                 pieces, clips)  # fmt: skip
             break
         except guard.Missed as missed:  # the codec moved it: correct (``guard.Correction``)
             # a listener following ``audio_out`` has had the first take whole (the
@@ -314,18 +317,27 @@ def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt:
                      options: Options, prepared: Prepared, progress: Progress | None,
                      target: float | None, correction: guard.Correction | None,
                      audio_out: Callable[[bytes], None] | None = None,
-                     pieces: PieceOptions | None = None,
+                     pieces: PieceOptions | None = None, clips: _ClipSource | None = None,
                      ) -> tuple[tuple[str, ...], Loudness | None]:
     """Mix ``levelled`` into the encoder, with the correction's dips; with a
     target, the encoded stream is measured and ``guard.Missed`` raised
-    (nothing written) if it missed."""
+    (nothing written) if it missed. An MP3 of pieces gets the stretches
+    of sound ``clips`` can name as ``blocks.Stretch``es (``mix.stretches``:
+    one whose pieces are known by its recipe is not mixed)."""
     bed = _levelled_bed(bed, levelled)
-    blocks = levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed))
-    if correction is not None:
-        blocks = correction.dips.apply(blocks)
-    blocks = _counted(blocks, prepared.timeline.length, progress)
     settings = EncodeSettings(fmt=fmt, bitrate_kbps=options.bitrate_kbps,
                               gain_db=levelled.gain_db, measure=target is not None)
+    blocks: Stream
+    if (clips is not None and bed is None and levelled.mix_limit is None
+            and (correction is None or not correction.dips)
+            and pieced(settings, prepared.timeline.length)):  # fmt: skip
+        blocks = stretches(levelled.timeline, levelled.clip_for, _names(levelled, clips),
+                           grid=GRID, lead=LEAD_SLOTS, trail=TRAIL_SLOTS)  # fmt: skip
+    else:
+        blocks = levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed))
+        if correction is not None:
+            blocks = correction.dips.apply(blocks)
+    blocks = _counted(blocks, prepared.timeline.length, progress)
     accept = None if target is None else guard.accept(target)
     return _encode(blocks, out_path, settings, prepared, options.captions, accept, audio_out,
                    pieces)
@@ -343,7 +355,7 @@ def _output(path: ScriptSource, out: str | os.PathLike | None,
     return fmt, out_path
 
 
-def _encode(blocks: Iterable[np.ndarray], out_path: str, settings: EncodeSettings,
+def _encode(blocks: Stream, out_path: str, settings: EncodeSettings,
             prepared: Prepared, captions: Sequence[str],
             accept: Callable[[Loudness, str], None] | None = None,
             audio_out: Callable[[bytes], None] | None = None,
@@ -594,14 +606,31 @@ def _bed(script: Script) -> Bed | None:
     return Bed(bed_source(bg.sound), bg.volume_db, bg.duck_db, bg.fade_s)
 
 
-def _counted(stream: Iterable[np.ndarray], total: int,
-             progress: Progress | None) -> Iterator[np.ndarray]:
+def _counted(stream: Stream, total: int,
+             progress: Progress | None) -> Iterator[np.ndarray | Stretch]:
     done = 0
     for block in stream:
         yield block
-        done += len(block)
+        done += block.stop - block.start if isinstance(block, Stretch) else len(block)
         if progress is not None:
             progress("audio", done, total)
+
+
+def _names(levelled: LevelledMix, clips: _ClipSource) -> Names:
+    """What names each play's clip as ``levelled.clip_for`` gives it: the
+    clip's own name (``groups.clip_identity``: a speech clip file's, a
+    made sound's digest, a group's members') and the threshold it is
+    limited to. Each named once a render."""
+    limit = levelled.clip_limit
+    named: dict[Source, str | None] = {}
+
+    def name(source: Source) -> str | None:
+        if source not in named:
+            own = clip_identity(clips, source)
+            named[source] = own if own is None or limit is None else f"limited {limit!r}\n{own}"
+        return named[source]
+
+    return name
 
 
 def _with_meta(script: Script, overrides: Mapping[str, str]) -> Script:

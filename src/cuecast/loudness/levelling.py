@@ -115,6 +115,10 @@ class LevelledMix:
     """How the default session was levelled, for a customised session
     (rule 6; None when there is none, or it could not be levelled): kept
     by a server (``KeptAnchors``), it is the next session's ``default``."""
+    clip_limit: float | None = None
+    """The threshold ``clip_for`` limits every clip to (``limited_source``,
+    its plays grouped: ``groups``), or None: the clips as made. What names
+    a clip as mixed: its own name and this."""
 
     def finished(self, blocks: Iterable[np.ndarray]) -> Iterable[np.ndarray]:
         """The mix's blocks as they must reach the encoder (before the gain)."""
@@ -245,7 +249,7 @@ def _levelled(meter: _Meter, target_lufs: float, ceiling_dbfs: float) -> tuple[L
         )
     return LevelledMix(meter.timeline, found.clip_for, found.gain_db, before, after,
                        _limit(ceiling_dbfs, found.gain_db) if bed else None,
-                       found.bed_db), \
+                       found.bed_db, clip_limit=found.threshold), \
         Anchor(found.gain_db, limited=True, bed_under_voice=meter.bed_under_voice)  # fmt: skip
 
 
@@ -268,12 +272,13 @@ def _held(meter: _Meter, how: Anchor, target_lufs: float,
     meter.bed_under_voice = how.bed_under_voice
     threshold = _limit(ceiling_dbfs, gain_db)
     found = _Settled(gain_db, limited_source(meter.clip_for, threshold, meter.memo),
-                     meter.reading(threshold), meter.bed_db(threshold))  # fmt: skip
+                     meter.reading(threshold), meter.bed_db(threshold), threshold)  # fmt: skip
     meter.bed_under_voice = True
     if not _landed(found, target_lufs, ceiling_dbfs, ANCHOR_LU):
         return None
     return LevelledMix(meter.timeline, found.clip_for, gain_db, before,
-                       found.reading.loudness(gain_db), mix_limit, found.bed_db)
+                       found.reading.loudness(gain_db), mix_limit, found.bed_db,
+                       clip_limit=threshold)
 
 
 def measure(timeline: Timeline, clip_for: ClipFor, mix_of: MixOf | None = None) -> Reading:
@@ -307,6 +312,8 @@ class _Settled:
     """The limited mix at 0 dB gain."""
     bed_db: float
     """The bed lowered by what the limiting took from the clips."""
+    threshold: float
+    """What ``clip_for`` limits the clips to."""
 
 
 class _Meter:
@@ -416,8 +423,7 @@ class _Meter:
         gain_db = settle(loudness_at, target_lufs, plain_db, start_db)
         threshold = _limit(clip_ceiling_db, gain_db)
         return _Settled(gain_db, limited_source(self.clip_for, threshold, self.memo),
-                        readings[gain_db],
-                        self.bed_db(threshold))  # fmt: skip
+                        readings[gain_db], self.bed_db(threshold), threshold)  # fmt: skip
 
 
 def limited_source(clip_for: ClipFor, threshold: float,

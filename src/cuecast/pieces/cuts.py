@@ -33,6 +33,14 @@ before it, a silent run at its frames, a long stretch from where it
 started), so the same audio at the same grid phase is cut the same way
 wherever it stands, once something before it was cut.
 
+So a stretch of sound with long silences around it is cut the same way
+wherever it stands: the cutter comes to it in a silence (``synced``) and
+leaves it in one, and what it settles in between depends only on the
+stretch's samples (and on where the silence before began, which only the
+silent piece's first frame says). ``Cuts`` records what it settled there;
+``Cutter.replay`` settles the same at another place without the samples
+(``stretches.py`` keeps the records by what makes a stretch's samples).
+
 A sound piece of frames ``[first, stop)`` is encoded from the mix samples
 ``1152 (first - 2)`` to ``1152 (stop + 2)``: two frames of what precedes it
 as a lead-in, whose frames are then dropped (the encoder's state at the
@@ -54,7 +62,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cuecast.blocks import is_silence
+from cuecast.blocks import is_silence, silence
 from cuecast.mp3frames import FRAME_SAMPLES
 
 LEAD_IN_FRAMES = 2
@@ -141,6 +149,30 @@ def piece_key(piece: Piece, settings: Sequence[str]) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class Cuts:
+    """What the cutter settled over a stretch of whole slots that it came to
+    and left in a silence (``Cutter.synced`` at both ends), frames counted
+    from the stretch's first slot: so it settles the same wherever a
+    stretch with the same samples stands (``Cutter.replay``)."""
+
+    slots: int
+    """The stretch's length in slots."""
+    zero: bytes
+    """Its slots' zero flags, ``np.packbits``."""
+    opens: int
+    """Where the silence it came in ends (the silent piece then settled,
+    begun before the stretch, ends there)."""
+    pieces: tuple[tuple[int, int, bool, int], ...]
+    """The pieces settled after that one: ``(first, stop, silent, keep_first)``."""
+    rest: int
+    """Where the silence it leaves in began."""
+
+    def sound(self) -> int:
+        """How many of its pieces are sound pieces."""
+        return sum(1 for p in self.pieces if not p[2])
+
+
 class Cutter:
     """Feed the mix with ``feed`` and ``end``; each gives the pieces settled.
 
@@ -200,6 +232,64 @@ class Cutter:
             self.start, self.in_silence = self.next, False
         yield self._sound(self.start, None)
         self.done = True
+
+    # -- stretches settled elsewhere ------------------------------------------
+
+    def synced(self, at: int) -> bool:
+        """Whether the cutter stands at sample ``at`` (a slot's start, all
+        before it fed and nothing after) in a silence it has looked at up
+        to there, away from the track's first and last frames (which the
+        encoder's start and flush make its own): what it settles from here
+        depends only on the samples from ``at`` on (see the docstring)."""
+        a, part = divmod(at, FRAME_SAMPLES)
+        return (not part and self.in_silence and not self.done and self.received == at
+                and self.classified == a and not self.tail.size and self.next == a - 1
+                and a >= 4 and a <= self.slots - 3)  # fmt: skip
+
+    def recorded(self, at: int, settled: Sequence[Piece]) -> Cuts | None:
+        """What was settled (``settled``) while the slots from sample ``at``
+        to what is fed now were fed, the cutter ``synced`` at both ends; None
+        if there is nothing to replay there (no sound, or not synced now)."""
+        a, z = at // FRAME_SAMPLES, self.classified
+        if not settled or not self.synced(self.received) or self.start < a:
+            return None
+        first, *rest = settled
+        if not first.silent or first.stop is None or first.stop < a - 1:
+            return None
+        if rest and rest[-1].stop != self.start:
+            return None  # pragma: no cover - the cutter's own invariant
+        pieces = tuple((p.first - a, p.stop - a, p.silent, p.keep_first) for p in rest
+                       if p.stop is not None)  # fmt: skip
+        if len(pieces) != len(rest):
+            return None  # pragma: no cover - the last piece is settled at ``end`` only
+        zero = np.packbits(self.zero[a:z]).tobytes()
+        return Cuts(z - a, zero, first.stop - a, pieces, self.start - a)
+
+    def can_replay(self, at: int, cuts: Cuts) -> bool:
+        """Whether ``replay`` can settle ``cuts`` from sample ``at``: synced
+        there, and synced at the stretch's end were it fed."""
+        return self.synced(at) and at // FRAME_SAMPLES + cuts.slots <= self.slots - 3
+
+    def replay(self, at: int, cuts: Cuts) -> list[Piece]:
+        """The pieces feeding the stretch from sample ``at`` would settle,
+        the cutter ``synced`` there, as ``cuts`` recorded them where the
+        same samples stood: the sound pieces without samples (their keys
+        are the record's). The cutter is then where feeding them leaves it."""
+        a = at // FRAME_SAMPLES
+        z = a + cuts.slots
+        if not self.can_replay(at, cuts):
+            raise ValueError(f"cannot replay a stretch at sample {at}")
+        out = [Piece(self.start, a + cuts.opens, True)]
+        out += [Piece(a + first, a + stop, silent, keep_first=keep)
+                for first, stop, silent, keep in cuts.pieces]  # fmt: skip
+        flags = np.unpackbits(np.frombuffer(cuts.zero, dtype=np.uint8), count=cuts.slots)
+        self.zero[a:z] = flags.astype(bool)
+        self.classified = z
+        self.received = z * FRAME_SAMPLES
+        self.start, self.next, self.in_silence = a + cuts.rest, z - 1, True
+        lead = (LEAD_IN_FRAMES + 1) * FRAME_SAMPLES  # what a piece after it reads: zeros
+        self.chunks = deque([(self.received - lead, silence(lead))])
+        return out
 
     # -- classifying frames ---------------------------------------------------
 

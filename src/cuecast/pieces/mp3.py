@@ -37,6 +37,7 @@ from typing import BinaryIO
 import numpy as np
 
 from cuecast import ffmpeg
+from cuecast.blocks import Stretch
 from cuecast.errors import EncodeError
 from cuecast.loudness.settings import Loudness
 from cuecast.mp3frames import FRAME_SAMPLES, Joiner, Template
@@ -44,6 +45,7 @@ from cuecast.pieces.batch import BatchJob, Made, PieceJob, can_spill, encode_bat
 from cuecast.pieces.cuts import Cutter, Piece, piece_key
 from cuecast.pieces.meter import FrameLevels, track_loudness
 from cuecast.pieces.store import PieceStore
+from cuecast.pieces.stretches import RECIPES, Recipes, Record, record_key
 from cuecast.units import SAMPLE_RATE
 
 MIN_PIECED_SAMPLES = 16 * FRAME_SAMPLES
@@ -82,6 +84,9 @@ class Stats:
     shared: int = 0
     """Sound pieces another render of this process was encoding when this
     one met them (``IN_FLIGHT``): taken from that encode, not encoded again."""
+    replayed: int = 0
+    """Sound pieces found by their stretch's recipe (``stretches.py``): not
+    mixed, cut nor hashed (counted among ``cached`` or ``repeated`` too)."""
     frames: int = 0
     missing: list[str] = field(default_factory=list)
     """Keys of the sound pieces not in the cache (``encode=False``), each once."""
@@ -159,7 +164,7 @@ def local_executor(workers: int | None = None) -> Iterator[cf.Executor]:
 
 
 def write_pieced(
-    pcm_blocks: Iterable[np.ndarray],
+    pcm_blocks: Iterable[np.ndarray | Stretch],
     f: BinaryIO,
     *,
     kbps: int,
@@ -170,9 +175,13 @@ def write_pieced(
     audio_out: Callable[[bytes], None] | None = None,
     encode_missing: bool = True,
     measure: bool = False,
+    recipes: Recipes | None = None,
 ) -> Stats:
     """Write the MP3 of ``pcm_blocks`` (float32, gain applied and clipped,
     ``total_samples`` in all) to ``f``: Info frame and frames, no tags.
+    Some of it may come as ``blocks.Stretch``es, named by their recipe:
+    one whose pieces ``recipes`` (default ``stretches.RECIPES``, and the
+    records in ``store``) knows is not mixed (``stretches.py``).
     ``audio_out`` gets the audio frames too, in order, as they are joined.
     With ``encode_missing`` False nothing is encoded: the pieces not in the
     cache are listed in ``Stats.missing`` and, if there are any, what was
@@ -185,13 +194,14 @@ def write_pieced(
     settings = encoder_settings(kbps, exe)
     joiner = Joiner(f, template(kbps, exe, store), audio_out)
     levels: list[FrameLevels] | None = [] if measure else None
+    recipes = RECIPES if recipes is None else recipes
     if executor is None and encode_missing:
         with local_executor(workers) as ex:
             stats = _join(pcm_blocks, joiner, kbps, total_samples, store, ex, settings, exe,
-                          levels)  # fmt: skip
+                          levels, recipes)  # fmt: skip
     else:
         stats = _join(pcm_blocks, joiner, kbps, total_samples, store, executor, settings, exe,
-                      levels)  # fmt: skip
+                      levels, recipes)  # fmt: skip
     if stats.missing:
         return stats
     joiner.finish(total_samples)
@@ -441,9 +451,9 @@ class _Queued:
     made: Made | _Slot | _Again | _Shared | None
 
 
-def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: int,
+def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int, total: int,
           store: PieceStore, executor: cf.Executor | None, settings: list[str],
-          exe: str, levels: list[FrameLevels] | None) -> Stats:
+          exe: str, levels: list[FrameLevels] | None, recipes: Recipes) -> Stats:
     stats = Stats()
     sequence = hashlib.sha256()
     cutter = Cutter(total)
@@ -505,7 +515,8 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
             if batcher is not None:
                 batcher.poke()
 
-    def take(pieces: Iterable[Piece]) -> None:
+    def take(pieces: Iterable[Piece], keys: list[str] | None = None) -> None:
+        """Queue the pieces settled (their keys, sound pieces', to ``keys``)."""
         for piece in pieces:
             stats.pieces += 1
             if piece.silent:
@@ -516,16 +527,74 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
                 key = piece_key(piece, settings)
                 sequence.update(f"{key}\n".encode())
                 queue.append(_Queued(False, piece.frames, key, lookup(piece, key)))
+                if keys is not None:
+                    keys.append(key)
             settle(block=False)
 
-    def lookup(piece: Piece, key: str) -> Made | _Slot | _Again | _Shared:
+    def stretch(item: Stretch) -> None:
+        """A stretch replayed from its record, else mixed, cut and recorded."""
+        if not cutter.synced(item.start):
+            for block in item.blocks():
+                take(cutter.feed(block))
+            return
+        key = record_key(item.recipe, settings, cutter)
+        record = recipes.find(key, store)
+        if record is not None and replay(item, record):
+            return
+        settled: list[Piece] = []
+        keys: list[str] = []
+        for block in item.blocks():
+            pieces = list(cutter.feed(block))
+            settled += pieces
+            take(pieces, keys)
+        cuts = cutter.recorded(item.start, settled) if cutter.received == item.stop else None
+        if cuts is not None:
+            recipes.keep(key, Record(cuts, tuple(keys)), store)
+
+    def replay(item: Stretch, record: Record) -> bool:
+        """Queue the record's pieces if each is at hand (cached, or encoded
+        by this render; a dry run lists those that are not): not otherwise."""
+        if record.cuts.slots * FRAME_SAMPLES != item.stop - item.start \
+                or not cutter.can_replay(item.start, record.cuts):
+            return False
+        found = [known(key) for key in record.keys]
+        if batcher is not None and any(f is None for f in found):
+            return False
+        keys = iter(zip(record.keys, found, strict=True))
+        for piece in cutter.replay(item.start, record.cuts):
+            stats.pieces += 1
+            if piece.silent:
+                stats.silent += 1
+                sequence.update(f"silence {piece.frames}\n".encode())
+                queue.append(_Queued(True, piece.frames, "", None))
+                continue
+            key, made = next(keys)
+            stats.replayed += 1
+            sequence.update(f"{key}\n".encode())
+            queue.append(_Queued(False, piece.frames, key, lookup(piece, key, made)))
+        settle(block=False)
+        return True
+
+    def known(key: str) -> Made | _Again | None:
+        """A piece at hand without its samples: this render's (in flight) or
+        cached; None if it is neither."""
+        if key in waiting:
+            return _AGAIN
+        return _cached(store, key, levels is not None)
+
+    def lookup(piece: Piece, key: str,
+               found: Made | _Again | None = None) -> Made | _Slot | _Again | _Shared:
+        """Where the piece's frames come from (``found``: ``known``'s answer,
+        for a piece replayed without its samples)."""
         if key in waiting:  # in flight for an earlier place: not encoded twice
             stats.repeated += 1
             if batcher is None:
                 return b"", None
             waiting[key] += 1
             return _AGAIN
-        cached = _cached(store, key, levels is not None)
+        if isinstance(found, _Again):  # pragma: no cover - nothing is joined between
+            raise AssertionError(f"piece {key} was in flight and is not")
+        cached = found if found is not None else _cached(store, key, levels is not None)
         if cached is not None:
             stats.cached += 1
             return cached
@@ -543,7 +612,10 @@ def _join(pcm_blocks: Iterable[np.ndarray], joiner: Joiner, kbps: int, total: in
 
     try:
         for block in pcm_blocks:
-            take(cutter.feed(block))
+            if isinstance(block, Stretch):
+                stretch(block)
+            else:
+                take(cutter.feed(block))
         take(cutter.end())
         if batcher is not None:  # nothing more comes: the last batch goes now (listed in flight)
             batcher.submit()
