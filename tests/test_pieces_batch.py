@@ -1,7 +1,8 @@
-"""pieces/batch.py: many pieces encoded and measured by one ffmpeg give
-each piece exactly the bytes and levels of encoding it alone and decoding
-that alone, whatever else is in the batch; a failing batch is a clear
-error and leaves the cache as it was. Real ffmpeg."""
+"""pieces/batch.py: many pieces encoded by one ffmpeg, then decoded and
+measured, give each piece exactly the bytes and levels of encoding it
+alone and decoding that alone, whatever else is in the batch; libmpg123
+decodes as ffmpeg does; a failing batch is a clear error and leaves the
+cache as it was. Real ffmpeg."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from cuecast import ffmpeg
 from cuecast.errors import EncodeError
 from cuecast.mp3frames import frame_spans
-from cuecast.pieces import Cutter, PieceStore
+from cuecast.pieces import Cutter, PieceStore, meter
 from cuecast.pieces.batch import BatchJob, PieceJob, can_spill, encode_batch, spill
 from cuecast.pieces.meter import measure_piece
 from cuecast.timeline import SAMPLE_RATE
@@ -152,9 +153,9 @@ def test_no_memory_files_left_is_a_clear_error(pieces, monkeypatch):
         spill(b"\0" * 8)
 
 
-def test_a_failure_while_measuring_is_not_hidden_by_the_mapping(pieces, monkeypatch):
+def test_a_failure_while_measuring_is_not_hidden(pieces, monkeypatch):
     """An exception from the measuring (a bug) reaches the caller as it is,
-    not as the memory mapping's BufferError ("exported pointers exist")."""
+    not as the memory files' cleanup's."""
     import cuecast.pieces.batch as batch
 
     def failing(samples, first, kept):
@@ -164,3 +165,42 @@ def test_a_failure_while_measuring_is_not_hidden_by_the_mapping(pieces, monkeypa
     monkeypatch.setattr(batch, "piece_levels", failing)
     with pytest.raises(ValueError, match="measuring failed"):
         encode_batch(BatchJob(tuple(pieces[:1]), 96, measure=True))
+
+
+def ffmpeg_decoded(encoded: bytes) -> np.ndarray:
+    proc = ffmpeg.run(ffmpeg.decode_mp3_args(), input_bytes=encoded, exe=ffmpeg.ffmpeg_exe())
+    assert proc.returncode == 0
+    return np.frombuffer(proc.stdout, dtype="<f4")
+
+
+def test_libmpg123_decodes_a_piece_as_ffmpeg_does(pieces):
+    """``meter.decode`` (libmpg123 in this process) gives every sample
+    ffmpeg's decoder gives, the decoder's delay and the padding too, each
+    within 4e-6 of full scale; the levels within 1e-5 of the loudest frame's."""
+    exe = ffmpeg.ffmpeg_exe()
+    for piece in pieces:
+        proc = ffmpeg.run(ffmpeg.mp3_piece_args(96), input_bytes=piece.pcm, exe=exe)
+        ours, theirs = meter.decode(proc.stdout, exe), ffmpeg_decoded(proc.stdout)
+        assert ours.dtype == np.float32 and ours.size == theirs.size
+        assert np.max(np.abs(theirs)) > 0.05  # sound, and the two agree on it
+        assert np.max(np.abs(ours - theirs)) < 4e-6
+        kept = len(list(frame_spans(proc.stdout))) - piece.keep_first
+        a = meter.piece_levels(ours, piece.keep_first, kept)
+        b = meter.piece_levels(theirs, piece.keep_first, kept)
+        assert np.max(np.abs(a.energy - b.energy)) < 1e-5 * b.energy.max()
+        assert np.max(np.abs(a.peak - b.peak)) < 1e-5
+
+
+def test_without_libsndfile_mp3_ffmpeg_decodes(pieces, alone, monkeypatch):
+    """Where soundfile's libsndfile cannot decode MP3, ffmpeg decodes the
+    pieces (a process each): the same bytes, levels within 1e-5."""
+    monkeypatch.setattr(meter, "_soundfile", lambda: None)
+    made = encode_batch(BatchJob(tuple(pieces[:2]), 96, measure=True))
+    for (frames, levels), (ref_frames, ref_levels) in zip(made, alone, strict=False):
+        assert frames == ref_frames and levels is not None
+        assert np.max(np.abs(levels.energy - ref_levels.energy)) < 1e-5 * ref_levels.energy.max()
+
+
+def test_a_piece_that_does_not_decode_is_a_clear_error():
+    with pytest.raises(EncodeError, match="decoding a piece of the mp3 to measure it"):
+        meter.decode(b"\xff\xfb not an mp3 at all" * 4, ffmpeg.ffmpeg_exe())

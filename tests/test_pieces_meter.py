@@ -72,11 +72,15 @@ def test_an_entry_keeps_levels_and_frames():
         from_entry(b"?frames")
 
 
-def test_an_entry_measured_at_once_is_measured_again(tmp_path):
-    """An entry of the meter before (``b"L"``): its frames serve a render
+@pytest.mark.parametrize("tag", [b"L", b"K"])
+def test_an_entry_of_an_older_meter_is_measured_again(tmp_path, tag):
+    """An entry of the meters before (``b"L"``: K-weighted at once; ``b"K"``:
+    decoded by ffmpeg, K-weighted in float32): its frames serve a render
     that does not measure; one that does encodes and measures it again."""
     levels = FrameLevels(np.arange(3.0), np.zeros(3, dtype=np.float32))
     store = PieceStore(tmp_path / "pieces")
-    store.save("k" * 64, b"L" + levels.to_bytes() + b"frames")
+    store.save("k" * 64, tag + levels.to_bytes() + b"frames")
     assert _cached(store, "k" * 64, measured=False) == (b"frames", None)
     assert _cached(store, "k" * 64, measured=True) is None
+    store.save("m" * 64, LEVELS + levels.to_bytes() + b"frames")
+    assert _cached(store, "m" * 64, measured=True) is not None

@@ -152,51 +152,28 @@ def mp3_template_args(kbps: int, out: str) -> list[str]:
             "-f", "mp3", "-y", out]  # fmt: skip
 
 
-LOOPBACK_SHIFT = SAMPLE_RATE
-"""Samples the encoder's input timestamps are moved on by in a batch that
-decodes what it encodes: the encoder gives its first packet the time
-``-1105`` (its delay) and ffmpeg's loopback decoder drops what decodes
-before zero; moved past it, every sample comes out (the bytes are not
-touched: an MP3 stream carries no timestamps)."""
-
-
-def mp3_batch_args(kbps: int, inputs: Sequence[str], outputs: Sequence[str],
-                   decoded: Sequence[str] | None = None) -> list[str]:
+def mp3_batch_args(kbps: int, inputs: Sequence[str], outputs: Sequence[str]) -> list[str]:
     """Several pieces in one ffmpeg, each encoded as ``mp3_piece_args``
     encodes it alone: the raw float32 file ``inputs[i]`` through a
     libmp3lame of its own into ``outputs[i]`` (the same bytes: an output's
-    encoder sees only its input). With ``decoded``, each encode is also
-    decoded as ``decode_mp3_args`` decodes it, every sample from the first
-    to the padding (a loopback decoder per output: ``-dec``, ffmpeg 7.1),
-    to float32 in ``decoded[i]``."""
-    if len(inputs) != len(outputs) or (decoded is not None and len(decoded) != len(inputs)):
-        raise ValueError("a batch needs one output (and one decoded file) per input")
+    encoder sees only its input)."""
+    if len(inputs) != len(outputs):
+        raise ValueError("a batch needs one output per input")
     one = mp3_piece_args(kbps)
     at = one.index("-map")
     source, codec = one[: at - 1], one[at:-1]  # without "pipe:0" / "pipe:1"
     args = ["-y"]
     for path in inputs:
         args += [*source, path]
-    shift = ["-af", f"asetpts=PTS+{LOOPBACK_SHIFT}"] if decoded is not None else []
     for i, path in enumerate(outputs):
-        args += ["-map", f"{i}:a", *shift, *codec[2:], path]
-    if decoded is None:
-        return args
-    for i in range(len(outputs)):
-        args += ["-flags2", "+skip_manual", "-dec", f"{i}:0"]  # keep the padding too
-    # in blocks of 64k samples, not the decoder's frames of 1152: fewer hand-overs
-    # between ffmpeg's threads on the way out (7 % less CPU; the same samples)
-    chain = "asetnsamples=n=65536:p=0"
-    graph = ";".join(f"[dec:{i}]{chain}[piece{i}]" for i in range(len(outputs)))
-    args += ["-filter_complex", graph]
-    for i, path in enumerate(decoded):
-        args += ["-map", f"[piece{i}]", "-ac", "1", *PCM_OUTPUT[:-1], path]
+        args += ["-map", f"{i}:a", *codec[2:], path]
     return args
 
 
 def decode_mp3_args() -> list[str]:
     """MP3 frames on stdin decoded to float32 mono on stdout, every sample
-    the decoder gives (no Info frame: the delay is not skipped)."""
+    the decoder gives (no Info frame: the delay is not skipped): how a
+    piece is measured where libsndfile cannot decode MP3 (``pieces.meter``)."""
     return ["-f", "mp3", "-i", "pipe:0", "-map", "0:a", "-ac", "1", *PCM_OUTPUT]
 
 

@@ -122,8 +122,11 @@ def _fft_size(n: int) -> int:
 
 
 @functools.lru_cache(maxsize=16)
-def _ir_spectrum(nfft: int) -> np.ndarray:
-    return np.fft.rfft(kweight_ir(), nfft)
+def ir_spectrum(nfft: int) -> np.ndarray:
+    """The K-weighting's spectrum at FFT size ``nfft`` (complex128, read-only)."""
+    spectrum = np.fft.rfft(kweight_ir(), nfft)
+    spectrum.setflags(write=False)
+    return spectrum
 
 
 def kweight(clip: np.ndarray) -> np.ndarray:
@@ -136,7 +139,7 @@ def kweight(clip: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.float32)
     step, tail = FFT_SAMPLES - IR_SAMPLES + 1, IR_SAMPLES - 1
     rows = -(-x.size // step)
-    spectrum = _ir_spectrum(FFT_SAMPLES).astype(np.complex64)
+    spectrum = ir_spectrum(FFT_SAMPLES).astype(np.complex64)
     out = np.zeros(rows * step + tail, dtype=np.float32)
     for at in range(0, rows, CHUNK_ROWS):
         n = min(CHUNK_ROWS, rows - at)
@@ -162,7 +165,7 @@ class _OverlapSave:
         x = np.concatenate([self.history, np.asarray(block, dtype=np.float64)])
         self.history = x[x.size - (IR_SAMPLES - 1) :]
         nfft = _fft_size(x.size)
-        y = np.fft.irfft(np.fft.rfft(x, nfft) * _ir_spectrum(nfft), nfft)
+        y = np.fft.irfft(np.fft.rfft(x, nfft) * ir_spectrum(nfft), nfft)
         return y[IR_SAMPLES - 1 : x.size]
 
 

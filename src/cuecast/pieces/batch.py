@@ -5,24 +5,23 @@ settings: plain data, so a process pool or Dask can run it); gives each
 piece's kept frames and, if asked, its levels (``meter.FrameLevels``).
 
 Starting ffmpeg costs about 20 ms of CPU, as much as encoding a few
-seconds of speech; encoding each piece, then decoding it to measure it,
-by a process of its own cost more than the encoding (measured on the
-60-minute benchmark: 177 pieces, 354 processes, about half of a warm
-render's CPU). One ffmpeg run per batch does it all: input ``i`` is
-encoded by a libmp3lame of its own into output ``i`` and decoded again by
-a loopback decoder of its own (``ffmpeg.mp3_batch_args``), so a piece's
-bytes and levels are exactly those of encoding it alone and decoding
-that alone (``meter.measure_piece``), whatever else is in its batch:
-the cache keys and entries do not depend on how pieces were batched.
-
-The samples go in, and the encodes and decodings come out, through
-memory files (Linux ``memfd``: nothing is left behind however the process
-ends), or a temporary folder where there are none.
+seconds of speech; encoding each piece by a process of its own cost more
+than the encoding (measured on the 60-minute benchmark: 177 pieces, 354
+processes with their decoding, about half of a warm render's CPU). One
+ffmpeg run per batch encodes them all: input ``i`` is encoded by a
+libmp3lame of its own into output ``i`` (``ffmpeg.mp3_batch_args``), so a
+piece's bytes are exactly those of encoding it alone, whatever else is in
+its batch: the cache keys and entries do not depend on how pieces were
+batched. Measured, each encode is then decoded in this worker
+(``meter.decode``: libmpg123, the same samples as decoding it alone,
+``meter.measure_piece``) and K-weighted (``meter.piece_levels``). Until
+2026-12 ffmpeg's loopback decoder (``-dec``) decoded them in the same run:
+its threads handed each 1152-sample frame to each other (365,748 futex
+calls for the seed's 42,686 frames), ten times libmpg123's CPU.
 """
 
 from __future__ import annotations
 
-import mmap
 import os
 import subprocess
 import tempfile
@@ -30,12 +29,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
-
 from cuecast import ffmpeg
 from cuecast.errors import EncodeError
 from cuecast.mp3frames import frame_spans
-from cuecast.pieces.meter import FrameLevels, piece_levels
+from cuecast.pieces.meter import FrameLevels, decode, piece_levels
 
 WHAT = "encoding pieces of the mp3"
 
@@ -121,8 +118,7 @@ def _encode(job: BatchJob, exe: str) -> list[Made]:
         inputs = [f"/dev/fd/{p.pcm_fd}" if p.pcm_fd is not None else files.new(f"in{i}", p.pcm)
                   for i, p in enumerate(job.pieces)]  # fmt: skip
         outputs = [files.new(f"out{i}") for i in range(n)]
-        decoded = [files.new(f"dec{i}") for i in range(n)] if job.measure else None
-        args = ffmpeg.mp3_batch_args(job.kbps, inputs, outputs, decoded)
+        args = ffmpeg.mp3_batch_args(job.kbps, inputs, outputs)
         spilled = [p.pcm_fd for p in job.pieces if p.pcm_fd is not None]
         _run(args, exe, [*files.fds, *spilled])
         made = []
@@ -130,9 +126,8 @@ def _encode(job: BatchJob, exe: str) -> list[Made]:
             data = files.read(outputs[i])
             lo, hi, first, kept = _kept(data, piece)
             levels = None
-            if decoded is not None:
-                with files.mapped(decoded[i]) as samples:
-                    levels = piece_levels(np.frombuffer(samples, dtype="<f4"), first, kept)
+            if job.measure:  # the whole encode, its lead-in too, decoded as it is joined
+                levels = piece_levels(decode(data, exe, outputs[i]), first, kept)
             made.append((data[lo:hi], levels))
         return made
 
@@ -184,26 +179,6 @@ class _MemoryFiles:
             at += len(part)
         return b"".join(parts) if len(parts) != 1 else parts[0]
 
-    @contextmanager
-    def mapped(self, path: str) -> Iterator[memoryview]:
-        """A file's bytes without copying them (nor growing the heap)."""
-        fd = int(path.rsplit("/", 1)[1])
-        size = os.fstat(fd).st_size
-        if size == 0:
-            yield memoryview(b"")
-            return
-        m = mmap.mmap(fd, size, access=mmap.ACCESS_READ)
-        try:
-            yield memoryview(m)
-        finally:
-            try:
-                m.close()
-            except BufferError:
-                # an array over it is still alive (an exception on its way
-                # out holds it): the mapping closes when that array goes,
-                # and the exception is the one the caller sees
-                pass
-
     def close(self) -> None:
         for fd in self.fds:
             os.close(fd)
@@ -226,11 +201,6 @@ class _FolderFiles:
     def read(self, path: str) -> bytes:
         with open(path, "rb") as f:
             return f.read()
-
-    @contextmanager
-    def mapped(self, path: str) -> Iterator[memoryview]:
-        with memoryview(self.read(path)) as view:
-            yield view
 
     def close(self) -> None:
         self._dir.cleanup()

@@ -97,14 +97,15 @@ class Stats:
     """The joined track's loudness as a player decodes it (with ``measure``)."""
 
 
-LEVELS = b"K"
+LEVELS = b"M"
 """An entry's first byte when it holds levels (``b"N"``: none). It names
 how they were measured: ``b"L"`` entries hold levels K-weighted a whole
-piece at once (before ``meter.piece_levels`` went by blocks: the same
-loudness, not the same bits), so their frames serve, their levels are
-measured again (a render's loudness does not depend on which pieces the
-cache had)."""
-OLD_LEVELS = (b"L",)
+piece at once, ``b"K"`` ones levels of a piece decoded by ffmpeg and
+K-weighted in float32 blocks (before ``meter.decode`` and
+``meter.piece_levels`` in double precision: the same loudness, not the
+same bits), so their frames serve, their levels are measured again (a
+render's loudness does not depend on which pieces the cache had)."""
+OLD_LEVELS = (b"L", b"K")
 
 
 def entry(frames: bytes, levels: FrameLevels | None) -> bytes:
