@@ -23,6 +23,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from cuecast.cli.listening import listen
 from tests.audio import decode
 from tests.web.test_browser import serve
 
@@ -247,3 +248,61 @@ def test_every_page_passes_the_accessibility_audit(page, served, artifacts) -> N
     page.keyboard.press("Tab")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"  # the focus is visible
+
+
+@pytest.fixture
+def busy(catalogue_path: Path, tmp_path: Path,
+         monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The small catalogue served (uvicorn, in this process) with room for
+    one session of real work, taken by a session whose render waits: the
+    next session asked for is answered 503 (as in test_pages'
+    test_queue_full_is_503_with_retry_after). The server's URL."""
+    import threading
+
+    import httpx
+    import uvicorn
+
+    from cuecast.catalogue import load_catalogue
+    from cuecast.web import Settings, create_app
+    from cuecast.web import sessions as sessions_module
+
+    release = threading.Event()
+
+    def waiting_render(*args: object, **kwargs: object) -> object:
+        release.wait(60)
+        raise RuntimeError("the test is over")  # its job fails: nothing rendered for nothing
+
+    monkeypatch.setattr(sessions_module, "render", waiting_render)
+    monkeypatch.setattr(sessions_module, "lines_to_speak", lambda *a, **k: 99)  # all real work
+    app = create_app(load_catalogue(catalogue_path),
+                     Settings(store_dir=tmp_path / "store", workers=1, queue_bound=1), warm=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    sock = listen("127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    try:
+        wait_until(lambda: server.started, 30)
+        first = httpx.post(url + "t/tiny", data={"hold": "4"}, timeout=60)
+        assert first.status_code == 303  # the one session the queue has room for
+        yield url
+    finally:
+        release.set()
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+
+
+def test_the_busy_page_passes_the_accessibility_audit(page, busy, artifacts) -> None:
+    """The 503 page a listener gets when the render queue is full, in Chromium."""
+    page.goto(busy + "t/tiny")
+    page.get_by_label("Stretch hold").fill("6")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Make my session").click()
+    assert answer.value.status == 503 and int(answer.value.headers["retry-after"]) >= 1
+    expect(page.get_by_role("heading", level=1)).to_have_text("Busy right now")
+    # axe found nothing here; its title, which axe only checks is there, said
+    # only the series: a screen reader's first words after the button now say why
+    expect(page).to_have_title("Busy right now · Tiny Stretch · Test Series")
+    page.screenshot(path=artifacts / "busy.png", full_page=True)
+    audit(page)
