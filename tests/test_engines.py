@@ -78,6 +78,60 @@ def test_hibari_lists_its_voices_and_refuses_one_not_fetched(
     assert {v.name: v.installed for v in engine.voices()}["fable"]
 
 
+@needs_hibari
+@pytest.mark.parametrize("env", [
+    {"HIBARI_HOME": "/somewhere/hibari-home"},
+    {"XDG_CACHE_HOME": "/somewhere/xdg"},
+    {},
+])  # fmt: skip
+def test_hibari_is_found_without_importing_it_where_hibari_finds_itself(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cuecast reads hibari's catalogue and finds its models without
+    importing hibari (its package imports scipy's FFT), where hibari itself
+    finds them: the same catalogue, the same fetched-voice folder, the same
+    model paths."""
+    import hibari.voices as theirs
+
+    for name in ("HIBARI_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CUECAST_VOICES_DIR", str(tmp_path / "cuecast"))
+    assert hibari.hibari_cache_dir() == theirs.cache_dir()
+    assert hibari.catalogue() == theirs.VOICES
+    fable = Path(theirs.cache_dir()) / theirs.VOICES["fable"]["file"]
+    if not env:  # under the temporary home: a voice hibari fetched itself
+        fable.parent.mkdir(parents=True)
+        fable.write_bytes(b"model")
+    for name in theirs.VOICES:
+        try:
+            path: str | None = theirs.voice_path(name, download_missing=False)
+        except FileNotFoundError:
+            path = None
+        assert hibari.model_path(name) == path, name
+
+
+@needs_hibari
+def test_a_render_whose_lines_are_cached_does_not_import_hibari() -> None:
+    """Choosing ``best``, resolving the voice and naming the engine's
+    version (what a warm render asks of hibari) import none of it."""
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from cuecast.voices.registry import best_engine, get_engine\n"
+            "from cuecast.script.model import VoiceSpec\n"
+            "assert best_engine('en') == 'hibari'\n"
+            "engine = get_engine('hibari')\n"
+            "engine.resolve(VoiceSpec(), 'en-US'); engine.version(); engine.voices()\n"
+            "print(sorted(m for m in sys.modules\n"
+            "             if m.split('.')[0] in ('hibari', 'scipy')))\n")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_best_is_measured_per_language(monkeypatch: pytest.MonkeyPatch) -> None:
     """The order in BEST_ORDER, each engine only when installed with a voice."""
     expected_en = (

@@ -32,7 +32,9 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import json
 import os
+import sys
 import threading
 from typing import Any
 
@@ -67,27 +69,58 @@ def available() -> bool:
 
 
 def catalogue() -> dict[str, dict[str, Any]]:
-    """hibari's voices (its ``voices.json``: language, gender, file, sha256)."""
-    if not available():
+    """hibari's voices (its ``assets/voices.json``, as ``hibari.voices.VOICES``
+    reads it: language, gender, file, sha256), read without importing
+    hibari: its package imports numpy's and scipy's FFT (0.15-0.35 s of
+    CPU), which a render whose lines are cached never needs."""
+    folder = _package_dir()
+    if folder is None or not available():
         return {}
-    from hibari.voices import VOICES
+    with open(os.path.join(folder, "assets", "voices.json"), encoding="utf-8") as f:
+        return dict(json.load(f))
 
-    return dict(VOICES)
+
+def _package_dir() -> str | None:
+    """The folder of the installed hibari package (found, not imported)."""
+    spec = importlib.util.find_spec("hibari")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    return locations[0] if locations else None
+
+
+def hibari_cache_dir() -> str:
+    """hibari's own folder for the voices it fetches, as
+    ``hibari.voices.cache_dir`` says it (``tests/test_engines.py`` checks they
+    agree): ``$HIBARI_HOME``, else the user cache's ``hibari``."""
+    home = os.environ.get("HIBARI_HOME")
+    if home:
+        return home
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(os.path.expanduser("~"), "AppData",
+                                                              "Local")  # fmt: skip
+    elif sys.platform == "darwin":
+        base = os.path.join(os.path.expanduser("~"), "Library", "Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "hibari")
 
 
 def model_path(name: str) -> str | None:
     """The voice's model file when it is installed (in the package, cuecast's
-    voice folder or hibari's), else None (never downloads)."""
-    from hibari.voices import voice_path
-
-    info = catalogue().get(name, {})
-    fetched = None if info.get("bundled") else store.hibari_model(str(info.get("file", "")))
+    voice folder or hibari's), else None (never downloads; what
+    ``hibari.voices.voice_path(name, download_missing=False)`` finds, after
+    cuecast's folder, without importing hibari)."""
+    info = catalogue().get(name)
+    folder = _package_dir()
+    if info is None or folder is None:
+        return None
+    file = str(info.get("file", ""))
+    if info.get("bundled"):
+        return os.path.join(folder, "assets", file)
+    fetched = store.hibari_model(file)
     if fetched is not None:
         return str(fetched)
-    try:
-        return str(voice_path(name, download_missing=False))
-    except (FileNotFoundError, ValueError):
-        return None
+    own = os.path.join(hibari_cache_dir(), file)
+    return own if os.path.exists(own) else None
 
 
 class HibariEngine:
