@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -44,23 +44,39 @@ def is_silence(block: np.ndarray) -> bool:
 @dataclass(frozen=True)
 class Stretch:
     """Samples ``[start, stop)`` of a stream, not made yet. ``recipe`` names
-    what makes them: two stretches with the same recipe are the same
-    samples (whose recipe covers everything they are made from: what
-    sounds in them, where from their start, and every step after the
-    mix). ``blocks()`` makes them, in blocks, once."""
+    what makes them and what precedes them from ``head_start`` (two
+    stretches with the same recipe are the same samples there), or is None
+    (nothing names them). ``blocks()`` makes them, in blocks, once;
+    ``head()`` makes the samples ``[head_start, start)`` before them, for
+    what reads the stream and did not make those (the stretch before was
+    not made); ``next_head`` is where the stretch after it begins its own
+    head (``stop`` if none)."""
 
     start: int
     stop: int
-    recipe: str
+    recipe: str | None
     blocks: Callable[[], Iterator[np.ndarray]]
+    head_start: int = -1
+    """-1: ``start`` (no head)."""
+    head: Callable[[], Iterator[np.ndarray]] | None = None
+    next_head: int = -1
+    """-1: ``stop``."""
+
+    def __post_init__(self) -> None:
+        if self.head_start < 0:
+            object.__setattr__(self, "head_start", self.start)
+        if self.next_head < 0:
+            object.__setattr__(self, "next_head", self.stop)
 
     def through(self, step: str, fn: Callable[[np.ndarray], np.ndarray]) -> Stretch:
         """The stretch with ``fn`` applied to each block (a change of each
         sample alone, whatever the blocks' sizes); ``step`` names ``fn`` and
         its settings in the recipe."""
-        made = self.blocks
-        recipe = hashlib.sha256(f"{self.recipe}\n{step}".encode()).hexdigest()
-        return Stretch(self.start, self.stop, recipe, lambda: (fn(b) for b in made()))
+        made, head = self.blocks, self.head
+        recipe = (None if self.recipe is None
+                  else hashlib.sha256(f"{self.recipe}\n{step}".encode()).hexdigest())  # fmt: skip
+        return replace(self, recipe=recipe, blocks=lambda: (fn(b) for b in made()),
+                       head=None if head is None else (lambda: (fn(b) for b in head())))
 
 
 Stream = Iterable["np.ndarray | Stretch"]

@@ -82,61 +82,96 @@ Names = Callable[[Source], "str | None"]
 
 
 def stretches(timeline: Timeline, clip_for: ClipFor, names: Names, *, grid: int, lead: int,
-              trail: int, block: int = BLOCK) -> Iterator[np.ndarray | Stretch]:
-    """The track as ``mix`` makes it (no bed), each stretch of sound given
-    as a ``blocks.Stretch``, mixed only if its blocks are asked for (and
-    before the next item is): the plays whose sound is at least
-    ``lead + trail + 2`` slots of ``grid`` samples away from any other,
-    from ``lead`` slots before the slot their first starts in to ``trail``
-    slots after the one their last ends in. Its recipe names its length
-    and each of its plays, in the timeline's order (the order the mixer
-    adds them in), by where it starts from the stretch's start and
-    ``names``: the stretch's samples are a function of that alone. Plays
-    that ``names`` cannot name, and stretches that do not fit in the
-    track, are mixed as blocks."""
+              trail: int, head: int, gap: int, block: int = BLOCK,
+              ) -> Iterator[np.ndarray | Stretch]:  # fmt: skip
+    """The track as ``mix`` makes it (no bed), in ``blocks.Stretch``es, each
+    mixed only if its blocks are asked for (before the next item is), and
+    digital silence between them. Slots are ``grid`` samples. The plays
+    fall into islands of sound at least ``gap`` slots apart (where nothing
+    plays). After a long silence (at least ``lead + trail + 2`` slots) a
+    stretch starts ``lead`` slots before the island's first slot, and one
+    ends ``trail`` slots after the last slot of the island before; after a
+    shorter one a stretch starts ``head`` slots into the island (its head,
+    from ``lead`` slots before it, is the previous stretch's end and can
+    be made apart: ``Stretch.head``). The first stretch starts at the
+    track's start, the last ends at its end. A stretch's recipe names the
+    length of what it and its head span, its start in it, and each play
+    sounding there, in the timeline's order (the order the mixer adds them
+    in), by where it starts and ``names``: those samples are a function of
+    that alone (None if a play has no name)."""
     mixer = _Mixer(timeline, clip_for, None, 0)
     try:
-        at = 0
-        for lo, hi, recipe in _windows(timeline, names, grid, lead, trail):
-            if lo > at:
-                yield from mixer.blocks(at, lo, block)
-            yield Stretch(lo, hi, recipe, functools.partial(mixer.blocks, lo, hi, block))
-            mixer.skip(hi)  # unless mixed: its plays passed over, their clips not loaded
-            at = hi
-        yield from mixer.blocks(at, timeline.length, block)
+        for kind, lo, hi, head_lo, then, recipe in _segments(timeline, names, grid, lead, trail,
+                                                             head, gap):  # fmt: skip
+            if kind == "silence":
+                yield from (silence(min(block, hi - b)) for b in range(lo, hi, block))
+                continue
+            yield Stretch(lo, hi, recipe, functools.partial(mixer.blocks, lo, hi, block),
+                          head_lo, functools.partial(mixer.blocks, head_lo, lo, block), then)
+            mixer.skip(then)  # unless mixed: its plays passed over, their clips not loaded
     finally:
         mixer.close()
 
 
-def _windows(timeline: Timeline, names: Names, grid: int, lead: int,
-             trail: int) -> Iterator[tuple[int, int, str]]:  # fmt: skip
-    """``(start, stop, recipe)`` of each stretch ``stretches`` gives."""
+def _segments(timeline: Timeline, names: Names, grid: int, lead: int, trail: int, head: int,
+              gap: int) -> list[tuple[str, int, int, int, int, str | None]]:  # fmt: skip
+    """``(kind, start, stop, head_start, next_head, recipe)`` of what
+    ``stretches`` gives, in order: ``"stretch"`` or ``"silence"``."""
     playing = [e for e in timeline.events if e.source is not None]
-    if any(b.start < a.start for a, b in itertools.pairwise(playing)):
-        return  # the mixer adds plays in the order they start: keep to what it does
-    quiet = (lead + trail + 2) * grid
-    runs: list[list[Event]] = []
-    end = -quiet
+    length = timeline.length
+    if not playing or any(b.start < a.start for a, b in itertools.pairwise(playing)):
+        # nothing plays, or the mixer would add plays in another order: one stretch, unnamed
+        return [("stretch", 0, length, 0, length, None)]
+    islands: list[list[Event]] = []
+    end = 0
     for ev in playing:
-        if runs and ev.start - end < quiet:
-            runs[-1].append(ev)
+        if islands and ev.start // grid - -(-end // grid) < gap:
+            islands[-1].append(ev)
             end = max(end, ev.end)
         else:
-            runs.append([ev])
+            islands.append([ev])
             end = ev.end
-    for run in runs:
-        lo = (run[0].start // grid - lead) * grid
-        hi = (-(-max(e.end for e in run) // grid) + trail) * grid
-        if lo < 0 or hi > timeline.length:
-            continue
-        h = hashlib.sha256(f"stretch\n{hi - lo}\n".encode())
-        for ev in run:
-            name = names(ev.source)
-            if name is None:
-                break
-            h.update(f"{ev.start - lo}\n{len(name)}\n{name}\n".encode())
+    quiet = lead + trail + 2
+    # where each stretch starts (and its head), and each ends
+    bounds: list[tuple[int, int, int]] = [(0, 0, 0)]  # (head_start, start, stop before) per island
+    for before, island in itertools.pairwise(islands):
+        first = island[0].start // grid
+        last = -(-max(e.end for e in before) // grid)
+        if (first + head + 3) * grid > length:
+            break  # too near the end to be a stretch of its own
+        if first - last >= quiet:
+            bounds.append(((first - lead) * grid, (first - lead) * grid, (last + trail) * grid))
         else:
-            yield lo, hi, h.hexdigest()
+            bounds.append(((first - lead) * grid, (first + head) * grid, (first + head) * grid))
+    longest = max(e.end - e.start for e in playing)
+    out: list[tuple[str, int, int, int, int, str | None]] = []
+    for i, (head_lo, lo, _) in enumerate(bounds):
+        hi = bounds[i + 1][2] if i + 1 < len(bounds) else length
+        then = bounds[i + 1][0] if i + 1 < len(bounds) else length
+        out.append(("stretch", lo, hi, head_lo, min(then, hi),
+                    _recipe(playing, longest, names, head_lo, lo, hi)))  # fmt: skip
+        if i + 1 < len(bounds) and bounds[i + 1][1] > hi:
+            out.append(("silence", hi, bounds[i + 1][1], hi, hi, None))
+    return out
+
+
+def _recipe(playing: list[Event], longest: int, names: Names, lo: int, start: int,
+            hi: int) -> str | None:  # fmt: skip
+    """What names samples [lo, hi) of the mix, counted from ``lo``, with a
+    stretch starting at ``start`` in them; None if a play sounding there
+    has no name."""
+    h = hashlib.sha256(f"stretch\n{hi - lo}\n{start - lo}\n".encode())
+    first = bisect.bisect_left(playing, lo - longest, key=lambda e: e.start)
+    for ev in playing[first:]:
+        if ev.start >= hi:
+            break
+        if ev.end <= lo:
+            continue
+        name = names(ev.source)
+        if name is None:
+            return None
+        h.update(f"{ev.start - lo}\n{len(name)}\n{name}\n".encode())
+    return h.hexdigest()
 
 
 class _Mixer:
@@ -187,17 +222,13 @@ class _Mixer:
             yield out if out is not None else silence(b1 - b0)
 
     def skip(self, to: int) -> None:
-        """Pass over what sounds before sample ``to`` and is not mixed: the
-        plays that end by then, unloaded (one still sounding after it is
-        taken, to be mixed from there)."""
+        """Pass over what sounds before sample ``to`` and was not mixed: the
+        plays that end by then, unloaded, up to the first that does not (it
+        and those after it are mixed if what follows is)."""
         self.at = max(self.at, to)
         playing, clips = self.playing, self.clips
-        while self.nxt < len(playing) and playing[self.nxt].start < to:
-            ev = playing[self.nxt]
-            if ev.end > to:
-                self.active.append((ev.start, clips.take(ev.source), ev))
-            else:
-                clips.skip(ev.source)
+        while self.nxt < len(playing) and playing[self.nxt].end <= to:
+            clips.skip(playing[self.nxt].source)
             self.nxt += 1
         still = []
         for at, clip, ev in self.active:

@@ -47,7 +47,7 @@ from cuecast.loudness.groups import clip_identity
 from cuecast.memo import ClipMemo, digest
 from cuecast.mix import Bed, ClipFor, Names, mix, stretches
 from cuecast.pieces import Stats
-from cuecast.pieces.stretches import GRID, LEAD_SLOTS, TRAIL_SLOTS
+from cuecast.pieces.stretches import GAP_SLOTS, GRID, HEAD_SLOTS, LEAD_SLOTS, TRAIL_SLOTS
 from cuecast.planner import Plan, walk
 from cuecast.request import Options, RenderRequest, default_output
 from cuecast.script.load import ScriptSource, load
@@ -332,7 +332,8 @@ def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt:
             and (correction is None or not correction.dips)
             and pieced(settings, prepared.timeline.length)):  # fmt: skip
         blocks = stretches(levelled.timeline, levelled.clip_for, _names(levelled, clips),
-                           grid=GRID, lead=LEAD_SLOTS, trail=TRAIL_SLOTS)  # fmt: skip
+                           grid=GRID, lead=LEAD_SLOTS, trail=TRAIL_SLOTS, head=HEAD_SLOTS,
+                           gap=GAP_SLOTS)  # fmt: skip
     else:
         blocks = levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed))
         if correction is not None:

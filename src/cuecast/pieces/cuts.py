@@ -33,13 +33,17 @@ before it, a silent run at its frames, a long stretch from where it
 started), so the same audio at the same grid phase is cut the same way
 wherever it stands, once something before it was cut.
 
-So a stretch of sound with long silences around it is cut the same way
-wherever it stands: the cutter comes to it in a silence (``synced``) and
-leaves it in one, and what it settles in between depends only on the
-stretch's samples (and on where the silence before began, which only the
-silent piece's first frame says). ``Cuts`` records what it settled there;
-``Cutter.replay`` settles the same at another place without the samples
-(``stretches.py`` keeps the records by what makes a stretch's samples).
+So a stretch of sound is cut the same way wherever it stands, if the
+cutter comes to it in the same state relative to it (``Cutter.entry``):
+in a silence it has looked at up to the stretch (what it settles then
+depends on the stretch's samples, and on where that silence began only
+for the silent piece's first frame), or with a sound piece just begun
+near its start, the frames before that piece's lead-in no longer looked
+at (then what it settles depends only on the samples from that lead-in
+on). From such a state, what it settles is a function of the samples it
+reads (``Cuts`` records it, with the state it ends in); ``Cutter.replay``
+settles the same at another place without them (``stretches.py`` keeps
+the records by what makes a stretch's samples).
 
 A sound piece of frames ``[first, stop)`` is encoded from the mix samples
 ``1152 (first - 2)`` to ``1152 (stop + 2)``: two frames of what precedes it
@@ -57,7 +61,7 @@ import functools
 import hashlib
 import json
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -151,22 +155,29 @@ def piece_key(piece: Piece, settings: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class Cuts:
-    """What the cutter settled over a stretch of whole slots that it came to
-    and left in a silence (``Cutter.synced`` at both ends), frames counted
-    from the stretch's first slot: so it settles the same wherever a
-    stretch with the same samples stands (``Cutter.replay``)."""
+    """What the cutter settled over a stretch of whole slots, from a state
+    ``Cutter.entry`` allows, and the state it left it in, frames counted
+    from the stretch's first slot: it settles the same wherever a stretch
+    with the same samples stands and it comes to it the same way
+    (``Cutter.replay``)."""
 
     slots: int
     """The stretch's length in slots."""
     zero: bytes
     """Its slots' zero flags, ``np.packbits``."""
+    enter: int | None
+    """How the cutter came to it: None, in a silence looked at up to its
+    start; else with a sound piece begun at this frame (``start == next``)."""
     opens: int
-    """Where the silence it came in ends (the silent piece then settled,
+    """Coming in a silence: where it ends (the silent piece then settled,
     begun before the stretch, ends there)."""
     pieces: tuple[tuple[int, int, bool, int], ...]
     """The pieces settled after that one: ``(first, stop, silent, keep_first)``."""
+    silent: bool
+    """How the cutter left it: in a silence looked at up to its end, or
+    with a sound piece begun (``start == next``)..."""
     rest: int
-    """Where the silence it leaves in began."""
+    """... at this frame (the silence's or the sound piece's)."""
 
     def sound(self) -> int:
         """How many of its pieces are sound pieces."""
@@ -205,8 +216,12 @@ class Cutter:
         """Next frame to look at."""
         self.in_silence = False
         self.done = False
+        self.lacking: int | None = None
+        """After a ``replay``: where the samples it would hold begin, not held."""
 
     def feed(self, block: np.ndarray) -> Iterator[Piece]:
+        if self.lacking is not None:
+            raise ValueError(f"the samples from {self.lacking} were replayed, not restored")
         silent = is_silence(block)
         if not silent:
             block = np.ascontiguousarray(block, dtype="<f4").reshape(-1)
@@ -222,6 +237,8 @@ class Cutter:
         """The rest, once the whole mix was fed."""
         if self.received != self.total:
             raise ValueError(f"the mix gave {self.received} samples, expected {self.total}")
+        if self.lacking is not None:
+            raise ValueError(f"the samples from {self.lacking} were replayed, not restored")
         if self.tail.size:  # the last slot, partial: zero-padded
             self.zero[self.classified] = not self.tail.any()
             self.classified += 1
@@ -239,57 +256,122 @@ class Cutter:
         """Whether the cutter stands at sample ``at`` (a slot's start, all
         before it fed and nothing after) in a silence it has looked at up
         to there, away from the track's first and last frames (which the
-        encoder's start and flush make its own): what it settles from here
-        depends only on the samples from ``at`` on (see the docstring)."""
+        encoder's start and flush make its own)."""
         a, part = divmod(at, FRAME_SAMPLES)
         return (not part and self.in_silence and not self.done and self.received == at
                 and self.classified == a and not self.tail.size and self.next == a - 1
                 and a >= 4 and a <= self.slots - 3)  # fmt: skip
 
-    def recorded(self, at: int, settled: Sequence[Piece]) -> Cuts | None:
+    def entry(self, at: int, window: int) -> tuple[int | None] | None:
+        """How the cutter stands at sample ``at`` (everything before it fed,
+        nothing after), if what it settles from there depends only on the
+        samples from ``window`` (<= ``at``) on: ``(None,)`` in a silence
+        (``synced``); ``(k,)`` with a sound piece begun at frame ``a + k``
+        (``a``: ``at``'s slot) whose lead-in starts at or after ``window``,
+        nothing settled beyond its start yet; None otherwise."""
+        a, part = divmod(at, FRAME_SAMPLES)
+        if part or self.received != at or self.classified != a or self.tail.size or self.done:
+            return None
+        if self.synced(at):
+            return (None,)
+        if self.in_silence or self.start != self.next or a > self.slots - 3:
+            return None
+        if self.received == 0:  # a fresh cutter, at the track's start: the same wherever
+            return (0,)
+        if self.start < 5 or (self.start - LEAD_IN_FRAMES) * FRAME_SAMPLES < window:
+            return None
+        return (self.start - a,)
+
+    def recorded(self, at: int, enter: tuple[int | None], settled: Sequence[Piece],
+                 keep_from: int) -> Cuts | None:  # fmt: skip
         """What was settled (``settled``) while the slots from sample ``at``
-        to what is fed now were fed, the cutter ``synced`` at both ends; None
-        if there is nothing to replay there (no sound, or not synced now)."""
-        a, z = at // FRAME_SAMPLES, self.classified
-        if not settled or not self.synced(self.received) or self.start < a:
+        to what is fed now were fed, the cutter at ``at`` as ``entry`` said
+        (``enter``), if it now stands as a record may leave it: in a silence
+        begun in the stretch (``synced``), or with a sound piece begun whose
+        lead-in starts at or after ``keep_from`` (what follows the stretch
+        holds those samples). None otherwise."""
+        a = at // FRAME_SAMPLES
+        z = self.classified
+        if self.tail.size or self.done or z > self.slots - 3:
             return None
-        first, *rest = settled
-        if not first.silent or first.stop is None or first.stop < a - 1:
+        if self.synced(self.received):
+            if not settled or settled[-1].stop != self.start:
+                return None  # the silence it came in goes on
+            silent = True
+        elif not self.in_silence and self.start == self.next \
+                and (self.start - LEAD_IN_FRAMES) * FRAME_SAMPLES >= keep_from:
+            silent = False
+        else:
             return None
-        if rest and rest[-1].stop != self.start:
-            return None  # pragma: no cover - the cutter's own invariant
-        pieces = tuple((p.first - a, p.stop - a, p.silent, p.keep_first) for p in rest
-                       if p.stop is not None)  # fmt: skip
-        if len(pieces) != len(rest):
+        rest = list(settled)
+        opens = 0
+        if enter[0] is None:
+            if not rest or not rest[0].silent or rest[0].stop is None or rest[0].stop < a - 1:
+                return None
+            opens = rest.pop(0).stop - a  # type: ignore[operator]
+        if any(p.stop is None for p in rest):
             return None  # pragma: no cover - the last piece is settled at ``end`` only
+        pieces = tuple((p.first - a, p.stop - a, p.silent, p.keep_first) for p in rest)  # type: ignore[operator]
         zero = np.packbits(self.zero[a:z]).tobytes()
-        return Cuts(z - a, zero, first.stop - a, pieces, self.start - a)
+        return Cuts(z - a, zero, enter[0], opens, pieces, silent, self.start - a)
 
     def can_replay(self, at: int, cuts: Cuts) -> bool:
-        """Whether ``replay`` can settle ``cuts`` from sample ``at``: synced
-        there, and synced at the stretch's end were it fed."""
-        return self.synced(at) and at // FRAME_SAMPLES + cuts.slots <= self.slots - 3
+        """Whether ``replay`` can settle ``cuts`` from sample ``at``: the
+        cutter stands there as it stood where they were recorded."""
+        a = at // FRAME_SAMPLES
+        if a + cuts.slots > self.slots - 3 or self.entry(at, 0) is None:
+            return False
+        if cuts.enter is None:
+            return self.synced(at)
+        return not self.in_silence and self.start == self.next == a + cuts.enter
 
     def replay(self, at: int, cuts: Cuts) -> list[Piece]:
-        """The pieces feeding the stretch from sample ``at`` would settle,
-        the cutter ``synced`` there, as ``cuts`` recorded them where the
-        same samples stood: the sound pieces without samples (their keys
-        are the record's). The cutter is then where feeding them leaves it."""
-        a = at // FRAME_SAMPLES
-        z = a + cuts.slots
+        """The pieces feeding the stretch from sample ``at`` would settle
+        (``can_replay``), as ``cuts`` recorded them where the same samples
+        stood: the sound pieces without samples (their keys are the
+        record's). The cutter is then where feeding them leaves it; if that
+        is in a sound piece, what it would hold of the samples before is
+        missing (``lacking``) until ``restore`` gives it."""
         if not self.can_replay(at, cuts):
             raise ValueError(f"cannot replay a stretch at sample {at}")
-        out = [Piece(self.start, a + cuts.opens, True)]
+        a = at // FRAME_SAMPLES
+        z = a + cuts.slots
+        out = [] if cuts.enter is not None else [Piece(self.start, a + cuts.opens, True)]
         out += [Piece(a + first, a + stop, silent, keep_first=keep)
                 for first, stop, silent, keep in cuts.pieces]  # fmt: skip
         flags = np.unpackbits(np.frombuffer(cuts.zero, dtype=np.uint8), count=cuts.slots)
         self.zero[a:z] = flags.astype(bool)
         self.classified = z
         self.received = z * FRAME_SAMPLES
-        self.start, self.next, self.in_silence = a + cuts.rest, z - 1, True
-        lead = (LEAD_IN_FRAMES + 1) * FRAME_SAMPLES  # what a piece after it reads: zeros
-        self.chunks = deque([(self.received - lead, silence(lead))])
+        self.start, self.in_silence = a + cuts.rest, cuts.silent
+        self.next = z - 1 if cuts.silent else self.start
+        if cuts.silent:  # what a piece after it reads of it: zeros
+            lead = (LEAD_IN_FRAMES + 1) * FRAME_SAMPLES
+            self.chunks = deque([(self.received - lead, silence(lead))])
+            self.lacking = None
+        else:
+            self.chunks = deque()
+            self.lacking = (self.start - LEAD_IN_FRAMES) * FRAME_SAMPLES
         return out
+
+    def restore(self, at: int, blocks: Iterable[np.ndarray]) -> None:
+        """Give back the samples from ``at`` (at most ``lacking``) to what was
+        fed, after a ``replay``: the same samples the replayed stretch had
+        there (their zero flags are known)."""
+        if self.lacking is None or at > self.lacking:
+            raise ValueError(f"samples from {at} cannot make up for those from {self.lacking}")
+        chunks: deque[tuple[int, np.ndarray]] = deque()
+        pos = at
+        for block in blocks:
+            if not is_silence(block):
+                block = np.ascontiguousarray(block, dtype="<f4").reshape(-1)
+            if block.size:
+                chunks.append((pos, block))
+                pos += block.size
+        if pos != self.received:
+            raise ValueError(f"restored samples {at}..{pos}, expected up to {self.received}")
+        self.chunks, self.lacking = chunks, None
+        self._trim()
 
     # -- classifying frames ---------------------------------------------------
 

@@ -534,21 +534,25 @@ def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int,
 
     def stretch(item: Stretch) -> None:
         """A stretch replayed from its record, else mixed, cut and recorded."""
-        if not cutter.synced(item.start):
-            for block in item.blocks():
-                take(cutter.feed(block))
-            return
-        key = record_key(item.recipe, settings, cutter)
-        record = recipes.find(key, store)
-        if record is not None and replay(item, record):
-            return
+        enter = None if item.recipe is None else cutter.entry(item.start, item.head_start)
+        key = None if enter is None else record_key(item.recipe or "", settings, cutter)
+        if key is not None:
+            record = recipes.find(key, store)
+            if record is not None and replay(item, record):
+                return
+        if cutter.lacking is not None:  # the stretch before was replayed: its samples here
+            if item.head is None:
+                raise ValueError(f"no samples from {item.head_start} to restore")
+            cutter.restore(item.head_start, item.head())
         settled: list[Piece] = []
         keys: list[str] = []
         for block in item.blocks():
             pieces = list(cutter.feed(block))
             settled += pieces
             take(pieces, keys)
-        cuts = cutter.recorded(item.start, settled) if cutter.received == item.stop else None
+        if key is None or enter is None or cutter.received != item.stop:
+            return
+        cuts = cutter.recorded(item.start, enter, settled, item.next_head)
         if cuts is not None:
             recipes.keep(key, Record(cuts, tuple(keys)), store)
 

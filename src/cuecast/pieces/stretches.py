@@ -38,19 +38,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cuecast.mp3frames import FRAME_SAMPLES
-from cuecast.pieces.cuts import MIN_SILENT_FRAMES, PIECE_FORMAT, Cuts, Cutter
+from cuecast.pieces.cuts import MIN_GAP_SLOTS, MIN_SILENT_FRAMES, PIECE_FORMAT, Cuts, Cutter
 from cuecast.pieces.store import PieceStore
 
 GRID = FRAME_SAMPLES
 """Stretches start and end on the frame grid (``cuts``' slots)."""
-LEAD_SLOTS = 2
-"""A stretch starts this many slots before the slot its first sound starts in."""
+GAP_SLOTS = MIN_GAP_SLOTS
+"""Sound this many slots from any other (where nothing plays) is an island
+of its own: it starts with an onset cut (``cuts.MIN_GAP_SLOTS``) when
+the cutter is not in the middle of a piece begun in the gap."""
+LEAD_SLOTS = 4
+"""After a long silence a stretch starts this many slots before the slot
+its first sound starts in (where the cutter stands in the silence)..."""
 TRAIL_SLOTS = MIN_SILENT_FRAMES + 4
-"""... and ends this many after the one its last sound ends in: by then the
-cutter has found the silence after it (``MIN_SILENT_FRAMES`` silent frames,
-each reading two slots either side) and is synced again."""
+"""... and the one before ends this many after the one its last sound ends
+in: by then the cutter has found the silence after it (``MIN_SILENT_FRAMES``
+silent frames, each reading two slots either side). A long silence is
+``LEAD_SLOTS + TRAIL_SLOTS + 2`` slots or more."""
+HEAD_SLOTS = 8
+"""After a shorter one a stretch starts this many slots into the island's
+first slot: by then the cutter has cut at its onset (a sound that starts
+after a few slots of digital silence of its own, up to ``HEAD_SLOTS - 2``,
+still is), and the stretch's recipe names the island from ``LEAD_SLOTS``
+before it (the onset piece's lead-in; the stretch before names that head
+too: its last piece ends at the onset and reads two slots past it)."""
 
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
 """Part of every record's key: bump it when a record's layout or meaning changes."""
 MAGIC = b"CCS1"
 MEMO_ENTRIES = 8192
@@ -66,9 +79,9 @@ class Record:
 
     def to_bytes(self) -> bytes:
         c = self.cuts
-        body = {"slots": c.slots, "zero": base64.b64encode(c.zero).decode(), "opens": c.opens,
-                "pieces": [list(p) for p in c.pieces], "rest": c.rest,
-                "keys": list(self.keys)}  # fmt: skip
+        body = {"slots": c.slots, "zero": base64.b64encode(c.zero).decode(), "enter": c.enter,
+                "opens": c.opens, "pieces": [list(p) for p in c.pieces], "silent": c.silent,
+                "rest": c.rest, "keys": list(self.keys)}  # fmt: skip
         return MAGIC + json.dumps(body, separators=(",", ":")).encode()
 
     @staticmethod
@@ -79,8 +92,10 @@ class Record:
         try:
             body = json.loads(data[len(MAGIC) :])
             pieces = tuple((int(f), int(s), bool(q), int(k)) for f, s, q, k in body["pieces"])
-            cuts = Cuts(int(body["slots"]), base64.b64decode(body["zero"]), int(body["opens"]),
-                        pieces, int(body["rest"]))  # fmt: skip
+            enter = body["enter"]
+            cuts = Cuts(int(body["slots"]), base64.b64decode(body["zero"]),
+                        None if enter is None else int(enter), int(body["opens"]), pieces,
+                        bool(body["silent"]), int(body["rest"]))  # fmt: skip
             keys = tuple(str(k) for k in body["keys"])
         except (ValueError, KeyError, TypeError):
             return None
