@@ -16,9 +16,12 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.setenv("CUECAST_VOICES_DIR", str(tmp_path_factory.mktemp("cuecast-voices")))
 
 
-SHARED = ("[0-9a-f][0-9a-f]/*.wav", "sounds/*.f32")
-"""What ``shared_speech`` shares: the speech clips (``voices/cache.py``)
-and the built-in sounds (``sounds.py``), never the pieces or anything else."""
+SHARED = ("[0-9a-f][0-9a-f]/*.wav", "sounds/*.f32", "energies/[0-9a-f][0-9a-f]/*.energy")
+"""What ``shared_speech`` shares: the speech clips (``voices/cache.py``),
+the built-in sounds (``sounds.py``) and the clips' loudness measurements
+(``energies/``, ``loudness/energies.py``: kept by the clip's samples, and
+by the clip file's path, which differs from folder to folder), never the
+pieces or anything else."""
 
 
 def _link_shared(source: Path, dest: Path) -> None:
@@ -29,7 +32,7 @@ def _link_shared(source: Path, dest: Path) -> None:
         for path in source.glob(pattern):
             target = dest / path.relative_to(source)
             if not target.exists():
-                target.parent.mkdir(exist_ok=True)
+                target.parent.mkdir(parents=True, exist_ok=True)
                 os.link(path, target)
 
 
@@ -42,9 +45,10 @@ def _speech_pool(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def shared_speech(_isolated_cache: None, _speech_pool: Path):
     """For a test that renders with the real engines but is not about the
     speech cache: its own fresh cache folder (``_isolated_cache``: pieces
-    encoded anew) already holding the speech clips and built-in sounds that
-    earlier ``shared_speech`` tests of this worker made; what it speaks
-    joins them. Tests about cold renders must not use it."""
+    encoded anew) already holding the speech clips, built-in sounds and
+    clip measurements that earlier ``shared_speech`` tests of this worker
+    made; what it speaks and measures joins them. Tests about cold renders
+    must not use it."""
     folder = Path(os.environ["CUECAST_CACHE_DIR"])
     _link_shared(_speech_pool, folder)
     yield folder

@@ -108,3 +108,26 @@ def test_a_render_reads_each_clip_once_to_mix_it(
     again = render(script, tmp_path / "again.mp3", Options(engine="pyttsx3"))
     assert len(reads) == 4 and set(reads.values()) == {1}
     assert Path(again.path).read_bytes() == (tmp_path / "warm.mp3").read_bytes()
+
+
+def test_shared_speech_hands_the_next_test_the_measurements_but_not_the_pieces(
+        tmp_path: Path, measured: Counter[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the ``shared_speech`` fixture (tests/conftest.py) links from one
+    test's cache folder into this worker's pool, and from the pool into the
+    next test's: with the speech, the clips' measurements, so the next test
+    measures no clip again; never the pieces, so it encodes its own (and
+    its bytes are a render's from scratch)."""
+    from tests.conftest import _link_shared
+
+    pool, later = tmp_path / "pool", tmp_path / "later"
+    pool.mkdir()
+    later.mkdir()
+    first = render(SCRIPT, tmp_path / "a.mp3", Options(engine="pyttsx3"))
+    _link_shared(cache_dir(), pool)  # the first test's teardown
+    _link_shared(pool, later)  # the next test's setup
+    monkeypatch.setenv("CUECAST_CACHE_DIR", str(later))
+    measured.clear()
+    second = render(SCRIPT, tmp_path / "b.mp3", Options(engine="pyttsx3"))
+    assert measured["measured"] == 0
+    assert not (pool / "pieces").exists()
+    assert Path(first.path).read_bytes() == Path(second.path).read_bytes()
