@@ -240,3 +240,60 @@ def test_writing_a_routine(page: Page, edited: tuple[str, Path], artifacts: Path
     panel = page.locator(".panel").bounding_box()
     assert editor and panel and panel["y"] >= editor["y"] + editor["height"] - 1
     page.screenshot(path=artifacts / "3-tablet.png", full_page=True)
+
+
+def marked_lines(page: Page) -> list[int]:
+    """The lines (from 1) with a marker in the editor's problems gutter."""
+    return page.evaluate(f"""() => {{ const cm = {CM}, lines = [];
+        cm.eachLine(h => {{ if ((h.gutterMarkers || {{}})["cm-problems"])
+            lines.push(cm.getLineNumber(h) + 1); }});
+        return lines; }}""")  # fmt: skip
+
+
+def test_problems_are_marked_in_the_gutter_by_shape_and_name(
+        page: Page, edited: tuple[str, Path], artifacts: Path) -> None:
+    """Each line a message is about gets a marker beside its number: a cross
+    for an error, a triangle for a warning (not told apart by colour alone),
+    named with the messages (a screen reader's name, a tooltip); a click on
+    it focuses its message; a fixed line loses it. axe finds nothing serious."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    link, _ = edited
+    page.goto(link + "&file=tiny.yaml")
+    expect(page.locator("#messages li")).to_have_text("No problems.", timeout=60_000)
+    markers = page.locator(".CodeMirror .cm-problem-marker")
+    assert markers.count() == 0
+
+    late = TINY.replace("  - say: Well done.\n", "  - hold: 3s\n    cues:\n      - {at: 2s, "
+                        "say: This sentence is long and it will run well past the end of the "
+                        "hold.}\n")  # a cue that runs past its hold's end: a warning, line 11
+    page.evaluate(f"(text) => {CM}.setValue(text)", late.replace("steps:", "stepz:"))
+    expect(page.locator("#messages li.error")).to_contain_text("line 5:1 error: unknown key")
+    expect(markers).to_have_count(1)  # the loader stops at the first error
+    assert marked_lines(page) == [5]
+    expect(markers).to_have_text("\u2716")
+    expect(markers).to_have_attribute("role", "img")
+    expect(markers).to_have_attribute("aria-label",
+                                      re.compile(r"^line 5 error: unknown key 'stepz'"))
+    expect(markers).to_have_attribute("title", re.compile(r"^line 5 error: unknown key"))
+    page.screenshot(path=artifacts / "gutter-error.png")
+    # axe on the whole editor with the marker showing: no serious or critical finding
+    # (CodeMirror's own input had no name: screenReaderLabel gives it the textarea's)
+    found = Axe().run(page).response["violations"]
+    assert not [v for v in found if v["impact"] in ("serious", "critical")], found
+
+    page.evaluate(f"{CM}.setCursor({{line: 0, ch: 0}})")
+    markers.first.click()
+    expect(page.locator("#messages li.error")).to_be_focused()
+
+    select_text(page, "stepz")
+    page.keyboard.type("steps")
+    warning = page.locator("#messages li.warning")
+    expect(warning).to_contain_text("line 11:9 warning: cue 'This sentence is long",
+                                    timeout=60_000)  # fmt: skip
+    expect(markers).to_have_count(1)
+    expect(markers).to_have_text("\u25B2")
+    expect(markers).to_have_class(re.compile(r"\bwarning\b"))
+    expect(markers).to_have_attribute("aria-label", re.compile(r"^line 11 warning: cue "))
+    assert marked_lines(page) == [11]
+    page.screenshot(path=artifacts / "gutter-warning.png")

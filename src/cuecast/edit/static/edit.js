@@ -3,6 +3,8 @@
 (function () {
   "use strict";
   var CHECK_DELAY_MS = 450;
+  var PROBLEMS = "cm-problems";  /* the gutter of the messages' markers */
+  var MARK = { error: "\u2716", warning: "\u25B2" };  /* a cross, a triangle: shape, not only colour */
   var $ = function (id) { return document.getElementById(id); };
   var state = {
     name: null, version: null, clean: 0, last: null, okReport: null,
@@ -11,7 +13,8 @@
 
   var cm = CodeMirror.fromTextArea($("text"), {
     mode: "yaml", lineNumbers: true, lineWrapping: true, indentUnit: 2, tabSize: 2,
-    indentWithTabs: false, autofocus: true,
+    indentWithTabs: false, autofocus: true, screenReaderLabel: $("text").getAttribute("aria-label"),
+    gutters: ["CodeMirror-linenumbers", PROBLEMS],
     extraKeys: {
       "Ctrl-S": save, "Cmd-S": save,
       "Ctrl-Enter": playLine, "Cmd-Enter": playLine,
@@ -185,6 +188,8 @@
       cm.removeLineClass(state.problemLine, "background", "cm-problem-line");
       state.problemLine = null;
     }
+    cm.clearGutter(PROBLEMS);
+    markLines(messages);
     if (!messages.length) {
       var li = document.createElement("li");
       li.className = "ok";
@@ -219,6 +224,36 @@
       }
       list.appendChild(li);
     });
+  }
+
+  function markLines(messages) {
+    /* a marker beside each line a message is about (in this file): the worst
+       one's shape, every message of the line in its name and tooltip */
+    var byLine = {};
+    messages.forEach(function (m) {
+      if (!m.line || m.file) return;
+      (byLine[m.line] = byLine[m.line] || []).push(m);
+    });
+    Object.keys(byLine).forEach(function (line) {
+      var here = byLine[line];
+      var worst = here.some(function (m) { return m.severity === "error"; }) ? "error" : "warning";
+      var mark = document.createElement("span");
+      mark.className = "cm-problem-marker " + worst;
+      mark.textContent = MARK[worst];
+      mark.setAttribute("role", "img");
+      mark.title = here.map(function (m) {
+        return "line " + line + " " + m.severity + ": " + m.message;
+      }).join("\n");
+      mark.setAttribute("aria-label", mark.title);
+      cm.setGutterMarker(Number(line) - 1, PROBLEMS, mark);
+    });
+  }
+
+  function showMessageOf(c, line, gutter) {
+    /* a click on a marker: its message in the list, focused */
+    if (gutter !== PROBLEMS) return;
+    var li = document.querySelector('#messages li[data-line="' + (line + 1) + '"]');
+    if (li) { li.focus(); li.scrollIntoView({ block: "nearest" }); }
   }
 
   function jump() {
@@ -347,6 +382,7 @@
     $("conflict").hidden = true;
     status("Took the text on disk");
   });
+  cm.on("gutterClick", showMessageOf);
   player().addEventListener("ended", function () { $("playhead").hidden = true; });
   player().addEventListener("timeupdate", movePlayhead);
   document.addEventListener("keydown", function (e) {
