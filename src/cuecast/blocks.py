@@ -61,6 +61,8 @@ class Stretch:
     head: Callable[[], Iterator[np.ndarray]] | None = None
     next_head: int = -1
     """-1: ``stop``."""
+    ahead: tuple[str | None, ...] = ()
+    """The recipes of the stretches right after it, in order (a few)."""
 
     def __post_init__(self) -> None:
         if self.head_start < 0:
@@ -73,10 +75,15 @@ class Stretch:
         sample alone, whatever the blocks' sizes); ``step`` names ``fn`` and
         its settings in the recipe."""
         made, head = self.blocks, self.head
-        recipe = (None if self.recipe is None
-                  else hashlib.sha256(f"{self.recipe}\n{step}".encode()).hexdigest())  # fmt: skip
-        return replace(self, recipe=recipe, blocks=lambda: (fn(b) for b in made()),
-                       head=None if head is None else (lambda: (fn(b) for b in head())))
+
+        def named(recipe: str | None) -> str | None:
+            if recipe is None:
+                return None
+            return hashlib.sha256(f"{recipe}\n{step}".encode()).hexdigest()
+
+        return replace(self, recipe=named(self.recipe), blocks=lambda: (fn(b) for b in made()),
+                       head=None if head is None else (lambda: (fn(b) for b in head())),
+                       ahead=tuple(named(r) for r in self.ahead))
 
 
 Stream = Iterable["np.ndarray | Stretch"]

@@ -92,8 +92,8 @@ def stretches(timeline: Timeline, clip_for: ClipFor, names: Names, *, grid: int,
     stretch starts ``lead`` slots before the island's first slot, and one
     ends ``trail`` slots after the last slot of the island before; after a
     shorter one a stretch starts ``head`` slots into the island (its head,
-    from ``lead`` slots before it, is the previous stretch's end and can
-    be made apart: ``Stretch.head``). The first stretch starts at the
+    from the end of the island before, is the previous stretch's end and
+    can be made apart: ``Stretch.head``). The first stretch starts at the
     track's start, the last ends at its end. A stretch's recipe names the
     length of what it and its head span, its start in it, and each play
     sounding there, in the timeline's order (the order the mixer adds them
@@ -101,13 +101,19 @@ def stretches(timeline: Timeline, clip_for: ClipFor, names: Names, *, grid: int,
     that alone (None if a play has no name)."""
     mixer = _Mixer(timeline, clip_for, None, 0)
     try:
-        for kind, lo, hi, head_lo, then, recipe in _segments(timeline, names, grid, lead, trail,
-                                                             head, gap):  # fmt: skip
+        segments = _segments(timeline, names, grid, lead, trail, head, gap)
+        for i, (kind, lo, hi, head_lo, then, recipe) in enumerate(segments):
+            ahead = []  # the recipes of the stretches right after it
+            for after in segments[i + 1 : i + 1 + AHEAD]:
+                if after[0] != "stretch":
+                    break
+                ahead.append(after[5])
             if kind == "silence":
                 yield from (silence(min(block, hi - b)) for b in range(lo, hi, block))
                 continue
             yield Stretch(lo, hi, recipe, functools.partial(mixer.blocks, lo, hi, block),
-                          head_lo, functools.partial(mixer.blocks, head_lo, lo, block), then)
+                          head_lo, functools.partial(mixer.blocks, head_lo, lo, block), then,
+                          tuple(ahead))
             mixer.skip(then)  # unless mixed: its plays passed over, their clips not loaded
     finally:
         mixer.close()
@@ -142,7 +148,8 @@ def _segments(timeline: Timeline, names: Names, grid: int, lead: int, trail: int
         if first - last >= quiet:
             bounds.append(((first - lead) * grid, (first - lead) * grid, (last + trail) * grid))
         else:
-            bounds.append(((first - lead) * grid, (first + head) * grid, (first + head) * grid))
+            # its head is all the silence before it: the cutter may have cut anywhere in it
+            bounds.append((last * grid, (first + head) * grid, (first + head) * grid))
     longest = max(e.end - e.start for e in playing)
     out: list[tuple[str, int, int, int, int, str | None]] = []
     for i, (head_lo, lo, _) in enumerate(bounds):
@@ -172,6 +179,10 @@ def _recipe(playing: list[Event], longest: int, names: Names, lo: int, start: in
             return None
         h.update(f"{ev.start - lo}\n{len(name)}\n{name}\n".encode())
     return h.hexdigest()
+
+
+AHEAD = 8
+"""A stretch names the recipes of at most this many stretches after it."""
 
 
 class _Mixer:

@@ -595,9 +595,26 @@ class _ClipSource:
     def identity(self, source: Source) -> str | None:
         if isinstance(source, Utterance):
             return self.speaker.identity(source)
-        if isinstance(source, (SoundPlay, Tone)):  # made in memory: named by their samples
+        if isinstance(source, Tone) or (isinstance(source, SoundPlay)
+                                        and source.sound.path is None):  # fmt: skip
+            return _made_identity(source, self)  # made the same all along this process
+        if isinstance(source, SoundPlay):  # made in memory: named by their samples
             return f"{type(source).__name__} {digest(self(source)).hex()}"
         return None  # pragma: no cover
+
+
+_MADE: dict[Source, str] = {}
+"""The names of tones and built-in sounds made in this process (their
+samples' digest: a breathing session has a few dozen, each hashed once)."""
+
+
+def _made_identity(source: Tone | SoundPlay, clips: _ClipSource) -> str:
+    name = _MADE.get(source)
+    if name is None:
+        name = f"{type(source).__name__} {digest(clips(source)).hex()}"
+        if len(_MADE) < 4096:
+            _MADE[source] = name
+    return name
 
 
 def _bed(script: Script) -> Bed | None:

@@ -45,7 +45,7 @@ from cuecast.pieces.batch import BatchJob, Made, PieceJob, can_spill, encode_bat
 from cuecast.pieces.cuts import Cutter, Piece, piece_key
 from cuecast.pieces.meter import FrameLevels, track_loudness
 from cuecast.pieces.store import PieceStore
-from cuecast.pieces.stretches import RECIPES, Recipes, Record, record_key
+from cuecast.pieces.stretches import RECIPES, SPAN_STRETCHES, Recipes, Record, record_key
 from cuecast.units import SAMPLE_RATE
 
 MIN_PIECED_SAMPLES = 16 * FRAME_SAMPLES
@@ -441,6 +441,19 @@ IN_FLIGHT = InFlight()
 """This process's pieces in flight, shared by its renders."""
 
 
+@dataclass
+class _Span:
+    """A record being made over stretches mixed one after the other."""
+
+    enter: tuple[int | None]
+    """How the cutter stood at its start (``Cutter.entry``)."""
+    start: int
+    end: int = 0
+    recipes: list[str] = field(default_factory=list)
+    settled: list[Piece] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class _Queued:
     """A piece waiting its turn to be joined (its samples are not kept,
@@ -532,41 +545,84 @@ def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int,
                     keys.append(key)
             settle(block=False)
 
+    replayed_to = 0
+    """Where the stretches replayed so far end (a record may span several)."""
+    gathering: list[_Span] = []
+    """The record being made, over the stretches mixed since one it may start at."""
+
     def stretch(item: Stretch) -> None:
         """A stretch replayed from its record, else mixed, cut and recorded."""
+        nonlocal replayed_to
+        if item.stop <= replayed_to:
+            return  # in a record replayed with the stretch before
+        if item.start < replayed_to:  # pragma: no cover - a record ends where a stretch does
+            raise AssertionError(f"a replayed record ends inside the stretch at {item.start}")
         enter = None if item.recipe is None else cutter.entry(item.start, item.head_start)
-        key = None if enter is None else record_key(item.recipe or "", settings, cutter)
-        if key is not None:
-            record = recipes.find(key, store)
-            if record is not None and replay(item, record):
+        if enter is not None and item.recipe is not None:
+            found = recorded(item.recipe, item.ahead)
+            if found is not None and replay(item, found):
+                replayed_to = item.start + found.cuts.slots * FRAME_SAMPLES  # type: ignore[union-attr]
+                gathering.clear()
                 return
         if cutter.lacking is not None:  # the stretch before was replayed: its samples here
             if item.head is None:
                 raise ValueError(f"no samples from {item.head_start} to restore")
             cutter.restore(item.head_start, item.head())
-        settled: list[Piece] = []
-        keys: list[str] = []
+        span = gathering[0] if gathering else None
+        if span is not None and (item.recipe is None or span.end != item.start
+                                 or len(span.recipes) >= SPAN_STRETCHES):  # fmt: skip
+            gathering.clear()
+            span = None
+        if span is None and enter is not None and item.recipe is not None:
+            span = _Span(enter, item.start)
+            gathering.append(span)
         for block in item.blocks():
             pieces = list(cutter.feed(block))
-            settled += pieces
-            take(pieces, keys)
-        if key is None or enter is None or cutter.received != item.stop:
+            if span is not None:
+                span.settled += pieces
+            take(pieces, None if span is None else span.keys)
+        if span is None or item.recipe is None:
             return
-        cuts = cutter.recorded(item.start, enter, settled, item.next_head)
-        if cuts is not None:
-            recipes.keep(key, Record(cuts, tuple(keys)), store)
+        span.recipes.append(item.recipe)
+        span.end = item.stop
+        if cutter.received != item.stop:  # pragma: no cover - the stream's stretches are whole
+            gathering.clear()
+            return
+        cuts = cutter.recorded(span.start, span.enter, span.settled, item.next_head)
+        if cuts is None:
+            return  # not where a record may end: it goes on over the next stretch
+        n = len(span.recipes)
+        recipes.keep(record_key(span.recipes, settings, cutter),
+                     Record(cuts, tuple(span.keys), n), store)  # fmt: skip
+        if n > 1:  # found from its first stretch
+            recipes.keep(record_key(span.recipes[:1], settings, cutter), Record(None, (), n),
+                         store)  # fmt: skip
+        gathering.clear()
+
+    def recorded(recipe: str, ahead: tuple[str | None, ...]) -> Record | None:
+        """The record of the stretch with ``recipe`` (and of those after it
+        with the recipes ``ahead``, if it spans them), if known."""
+        found = recipes.find(record_key([recipe], settings, cutter), store)
+        if found is None or found.cuts is not None:
+            return found
+        more = ahead[: found.span - 1]
+        if len(more) != found.span - 1 or any(r is None for r in more):
+            return None
+        found = recipes.find(record_key([recipe, *more], settings, cutter), store)  # type: ignore[list-item]
+        return None if found is None or found.cuts is None else found
 
     def replay(item: Stretch, record: Record) -> bool:
         """Queue the record's pieces if each is at hand (cached, or encoded
         by this render; a dry run lists those that are not): not otherwise."""
-        if record.cuts.slots * FRAME_SAMPLES != item.stop - item.start \
-                or not cutter.can_replay(item.start, record.cuts):
+        cuts = record.cuts
+        if cuts is None or not cutter.can_replay(item.start, cuts) or (
+                record.span == 1 and cuts.slots * FRAME_SAMPLES != item.stop - item.start):
             return False
         found = [known(key) for key in record.keys]
         if batcher is not None and any(f is None for f in found):
             return False
         keys = iter(zip(record.keys, found, strict=True))
-        for piece in cutter.replay(item.start, record.cuts):
+        for piece in cutter.replay(item.start, cuts):
             stats.pieces += 1
             if piece.silent:
                 stats.silent += 1
@@ -619,8 +675,10 @@ def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int,
         for block in pcm_blocks:
             if isinstance(block, Stretch):
                 stretch(block)
-            else:
+            elif cutter.received >= replayed_to:
                 take(cutter.feed(block))
+            else:  # pragma: no cover - a record spans stretches right after each other
+                raise AssertionError("samples in a replayed record")
         take(cutter.end())
         if batcher is not None:  # nothing more comes: the last batch goes now (listed in flight)
             batcher.submit()

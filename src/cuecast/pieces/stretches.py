@@ -59,11 +59,18 @@ HEAD_SLOTS = 8
 """After a shorter one a stretch starts this many slots into the island's
 first slot: by then the cutter has cut at its onset (a sound that starts
 after a few slots of digital silence of its own, up to ``HEAD_SLOTS - 2``,
-still is), and the stretch's recipe names the island from ``LEAD_SLOTS``
-before it (the onset piece's lead-in; the stretch before names that head
-too: its last piece ends at the onset and reads two slots past it)."""
+still is), and the stretch's recipe names the island from the end of the
+one before (the onset piece's lead-in, or a piece the cutter began in the
+silence, at its quietest, when the piece before had grown to its longest
+there; the stretch before names that head too: its last piece ends where
+the next begins and reads two slots past it)."""
 
-RECORD_FORMAT = 2
+RECORD_FORMAT = 3
+SPAN_STRETCHES = 8
+"""A record spans at most this many stretches: where a stretch ends the
+cutter may still be deciding on a piece (it waits up to ``MIN_SILENT_FRAMES``
+frames to know whether a silence starts before a piece's longest end),
+and the record then goes on to the end of one where it does not."""
 """Part of every record's key: bump it when a record's layout or meaning changes."""
 MAGIC = b"CCS1"
 MEMO_ENTRIES = 8192
@@ -72,16 +79,23 @@ MEMO_ENTRIES = 8192
 
 @dataclass(frozen=True)
 class Record:
-    """What the cutter settled over a stretch, and its sound pieces' keys in order."""
+    """What the cutter settled over a stretch, and its sound pieces' keys in
+    order; or (``cuts`` None) that it did not stand where a record may end
+    at the stretch's end, so the record is that of the ``span`` stretches
+    from it on (each right after the one before), by all their recipes."""
 
-    cuts: Cuts
-    keys: tuple[str, ...]
+    cuts: Cuts | None
+    keys: tuple[str, ...] = ()
+    span: int = 1
 
     def to_bytes(self) -> bytes:
         c = self.cuts
-        body = {"slots": c.slots, "zero": base64.b64encode(c.zero).decode(), "enter": c.enter,
-                "opens": c.opens, "pieces": [list(p) for p in c.pieces], "silent": c.silent,
-                "rest": c.rest, "keys": list(self.keys)}  # fmt: skip
+        body: dict = {"span": self.span}
+        if c is not None:
+            body.update({"slots": c.slots, "zero": base64.b64encode(c.zero).decode(),
+                         "enter": c.enter, "opens": c.opens,
+                         "pieces": [list(p) for p in c.pieces], "silent": c.silent,
+                         "rest": c.rest, "keys": list(self.keys)})  # fmt: skip
         return MAGIC + json.dumps(body, separators=(",", ":")).encode()
 
     @staticmethod
@@ -91,6 +105,9 @@ class Record:
             return None
         try:
             body = json.loads(data[len(MAGIC) :])
+            span = int(body["span"])
+            if "slots" not in body:
+                return Record(None, (), span) if span > 1 else None
             pieces = tuple((int(f), int(s), bool(q), int(k)) for f, s, q, k in body["pieces"])
             enter = body["enter"]
             cuts = Cuts(int(body["slots"]), base64.b64decode(body["zero"]),
@@ -101,16 +118,16 @@ class Record:
             return None
         if len(keys) != cuts.sound():
             return None
-        return Record(cuts, keys)
+        return Record(cuts, keys, span)
 
 
-def record_key(recipe: str, settings: Sequence[str], cutter: Cutter) -> str:
-    """The key of the record of a stretch with ``recipe``, its pieces
-    encoded with ``settings`` (``mp3.encoder_settings``) and cut by
-    ``cutter``'s rules."""
+def record_key(recipes: Sequence[str], settings: Sequence[str], cutter: Cutter) -> str:
+    """The key of the record of stretches with ``recipes`` (one after the
+    other), their pieces encoded with ``settings`` (``mp3.encoder_settings``)
+    and cut by ``cutter``'s rules."""
     head = {"v": RECORD_FORMAT, "pieces": PIECE_FORMAT, "settings": list(settings),
             "rules": [cutter.max_frames, cutter.min_silent, cutter.min_gap],
-            "recipe": recipe}  # fmt: skip
+            "recipes": list(recipes)}  # fmt: skip
     text = "stretch record\n" + json.dumps(head, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
