@@ -52,6 +52,7 @@ from sessions import session_yaml  # noqa: E402
 
 import cuecast  # noqa: E402
 import cuecast.pipeline as render_mod  # noqa: E402
+from cuecast.blocks import flat  # noqa: E402
 from cuecast.encode import encoder_input  # noqa: E402
 from cuecast.ffmpeg import as_pcm, ffmpeg_exe  # noqa: E402
 from cuecast.voices.cache import wav_header  # noqa: E402
@@ -256,7 +257,7 @@ def dump(script: Path, work: Path, engine: str) -> tuple[list[str], float]:
         args, gain, clip = encoder_input(bare, str(work / "floor.mp3"))
         captured["args"] = args
         with open(work / "mix.f32", "wb") as f:
-            for block in blocks:
+            for block in flat(blocks):  # a stretch named by its recipe, made
                 f.write(as_pcm(block, gain, clip).tobytes())
 
     with mock.patch.object(render_mod, "encode", tee):

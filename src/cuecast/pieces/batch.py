@@ -17,7 +17,7 @@ batched. Measured, each encode is then decoded in this worker
 ``meter.measure_piece``) and K-weighted (``meter.piece_levels``). Until
 2026-12 ffmpeg's loopback decoder (``-dec``) decoded them in the same run:
 its threads handed each 1152-sample frame to each other (365,748 futex
-calls for the seed's 42,686 frames), ten times libmpg123's CPU.
+calls for the seed's 42,686 frames): 3-5 times libmpg123's CPU.
 """
 
 from __future__ import annotations

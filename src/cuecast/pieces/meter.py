@@ -106,7 +106,7 @@ def decode(encoded: bytes, exe: str, path: str | None = None) -> np.ndarray:
     decodes it: libmpg123 in this process, reading ``path`` if given (a
     file or ``/dev/fd/N`` holding ``encoded``), else ``encoded``. The same
     samples as ffmpeg's ``mp3float`` decoder to within 4e-6 of full scale
-    (``tests/test_pieces_meter.py``), for a tenth of its CPU: ffmpeg's
+    (``tests/test_pieces_batch.py``), for an eighth of the CPU: ffmpeg's
     threads hand each 1152-sample frame on (``benchmarks/README.md``).
     Where libsndfile cannot decode MP3, ffmpeg decodes (a process)."""
     sf = _soundfile()
