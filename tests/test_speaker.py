@@ -164,6 +164,29 @@ def test_corrupted_cache_file_is_synthesised_again() -> None:
     assert np.array_equal(fresh.clip(utt()), clip)
 
 
+def test_a_clips_header_is_read_once_and_a_clip_gone_since_is_made_again(monkeypatch) -> None:
+    """A render walks its script two or three times (a server's session
+    more): each clip's length is read from the cache once per speaker;
+    a clip deleted after its length was read is spoken again when loaded."""
+    from cuecast.voices.cache import Cache
+
+    made = Speaker("pyttsx3").clip(utt())
+    reads: list[str] = []
+    real = Cache.length
+
+    def length(self, key):  # type: ignore[no-untyped-def]
+        reads.append(key)
+        return real(self, key)
+
+    monkeypatch.setattr(Cache, "length", length)
+    speaker = Speaker("pyttsx3")
+    assert [speaker.length(utt()) for _ in range(3)] == [len(made)] * 3
+    speaker.prepare([utt()])
+    assert len(reads) == 1
+    speaker.cache.path(speaker.job(utt()).key).unlink()  # trimmed from the cache meanwhile
+    assert np.array_equal(speaker.clip(utt()), made)
+
+
 def test_lexicon_respelling_shares_the_clip() -> None:
     respelled = Speaker("pyttsx3", lexicon=[("psoas", "SO-us")])
     plain = Speaker("pyttsx3")

@@ -106,10 +106,13 @@ class Loaded:
 
 
 def load_request(request: RenderRequest, *, kept: KeptWorkers | None = None,
-                 anchors: KeptAnchors | None = None, default_key: str = "") -> Loaded:
+                 anchors: KeptAnchors | None = None, default_key: str = "",
+                 script: Script | None = None) -> Loaded:  # fmt: skip
     """The request read once (``Loaded``); ``InputError`` as ``render``
-    gives. ``kept``: as ``prepare``'s."""
-    script, speaker = _script_and_speaker(request.script, request.options, kept)
+    gives. ``kept``: as ``prepare``'s. ``script``: the request's script
+    loaded already, as ``script.load`` loads it with the request's profile,
+    values and ``allow_outside`` (then it is not read again)."""
+    script, speaker = _script_and_speaker(request.script, request.options, kept, script)
     return Loaded(request, script, speaker, kept, anchors, default_key)
 
 
@@ -237,10 +240,10 @@ def _unspoken(path: ScriptSource, options: Options, script: Script,
     return list(dict.fromkeys(lines))
 
 
-def _script_and_speaker(path: ScriptSource, options: Options,
-                        kept: KeptWorkers | None = None) -> tuple[Script, Speaker]:
-    script = load(path, profile=options.profile, sets=options.sets,
-                  allow_outside=options.allow_outside)
+def _script_and_speaker(path: ScriptSource, options: Options, kept: KeptWorkers | None = None,
+                        loaded: Script | None = None) -> tuple[Script, Speaker]:  # fmt: skip
+    script = loaded or load(path, profile=options.profile, sets=options.sets,
+                            allow_outside=options.allow_outside)  # fmt: skip
     script = _with_meta(script, options.meta)
     speaker = make_speaker(
         options.recordings or script.voice.recordings,

@@ -8,6 +8,7 @@ and still gives the command line's bytes."""
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from cuecast import pipeline
 from cuecast.catalogue import load_catalogue
 from cuecast.cli.base import main
 from cuecast.loudness import Anchor, levelling
+from cuecast.script.load import load_with_vars
 from cuecast.web.jobs import Job
 from cuecast.web.library import Library
 from cuecast.web.sessions import Sessions, Settings
@@ -44,12 +46,13 @@ def test_the_page_gives_the_command_lines_bytes_for_a_changed_hold(
     sessions = Sessions(library, Settings(store_dir=tmp_path / "store", workers=1))
     view = library.get("anchored-40s")
     assert view is not None
+    loader = sys.modules[load_with_vars.__module__]  # the module (the package names a function so)
     calls: Counter[str] = Counter()
-    real_load, real_default, real_level = pipeline.load, pipeline._default_plan, levelling.level
+    real_read, real_default, real_level = loader.compose, pipeline._default_plan, levelling.level
 
-    def load(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["script loaded"] += 1
-        return real_load(*args, **kwargs)
+    def read(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["script read"] += 1  # its YAML parsed, by the page or the render
+        return real_read(*args, **kwargs)
 
     def default_plan(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls["default session loaded"] += 1
@@ -59,7 +62,7 @@ def test_the_page_gives_the_command_lines_bytes_for_a_changed_hold(
         calls["anchor kept" if isinstance(kwargs.get("default"), Anchor) else "levelled"] += 1
         return real_level(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "load", load)
+    monkeypatch.setattr(loader, "compose", read)
     monkeypatch.setattr(pipeline, "_default_plan", default_plan)
     monkeypatch.setattr(pipeline, "level", level)
     stored, counted = {}, []
@@ -74,8 +77,8 @@ def test_the_page_gives_the_command_lines_bytes_for_a_changed_hold(
             counted.append(dict(calls))
     finally:
         sessions.close()
-    assert counted[0] == {"script loaded": 2, "default session loaded": 1, "levelled": 1}
-    assert counted[1] == {"script loaded": 1, "anchor kept": 1}  # read once, the default not
+    assert counted[0] == {"script read": 2, "default session loaded": 1, "levelled": 1}
+    assert counted[1] == {"script read": 1, "anchor kept": 1}  # read once, the default not
     for hold, path in stored.items():
         out = tmp_path / f"cli-{hold}.mp3"
         done = CliRunner().invoke(main, ["render", str(anchored), "--engine", "pyttsx3",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Literal
 
-from cuecast.script.load import ScriptSource, load_with_vars
+from cuecast.script.load import Loaded, ScriptSource, load_with_vars
 from cuecast.script.vars import Var
 
 VarKind = Literal["duration", "number", "text"]
@@ -72,7 +72,12 @@ def describe_vars(
 ) -> tuple[VarInfo, ...]:
     """The vars of the script at ``path``, loaded (and checked) as a render
     would load it; raises ``InputError`` as ``load`` does."""
-    loaded = load_with_vars(path, profile=profile, sets=sets, allow_outside=allow_outside)
+    return described(load_with_vars(path, profile=profile, sets=sets, allow_outside=allow_outside))
+
+
+def described(loaded: Loaded) -> tuple[VarInfo, ...]:
+    """``describe_vars`` of a script loaded already (``load_with_vars``):
+    a caller that renders it too reads it once."""
     return tuple(_info(var, loaded.profiles) for var in loaded.vars.values())
 
 

@@ -59,6 +59,11 @@ class Speaker:
         self._resolved: dict[VoiceSpec, VoiceSpec] = {}
         self._versions: dict[str, str] = {}
         self._jobs: dict[Utterance, Job] = {}
+        self._lengths: dict[str, int] = {}
+        """Clip lengths read from the cache, by key: a render (or a server's
+        session) walks its script two or three times, and reads each clip's
+        header once. A clip gone from the cache since is found out when it
+        is loaded (``clip``), and made again."""
 
     # --- voices ------------------------------------------------------------
 
@@ -115,7 +120,7 @@ class Speaker:
         todo: dict[str, Job] = {}
         for utt in utterances:
             job = self.job(utt)
-            if job.key not in todo and self.cache.length(job.key) is None:
+            if job.key not in todo and self._length(job.key) is None:
                 todo[job.key] = job
         if not todo:
             return
@@ -138,7 +143,15 @@ class Speaker:
     def length(self, utt: Utterance) -> int | None:
         """Samples of the line's trimmed clip at ``SAMPLE_RATE``; ``None``
         until ``prepare`` has made it (this never synthesises)."""
-        return self.cache.length(self.job(utt).key)
+        return self._length(self.job(utt).key)
+
+    def _length(self, key: str) -> int | None:
+        n = self._lengths.get(key)
+        if n is None:
+            n = self.cache.length(key)
+            if n is not None:
+                self._lengths[key] = n
+        return n
 
     def identity(self, utt: Utterance) -> str | None:
         """What names the line's clip file as it is now (``Cache.identity``),
@@ -150,6 +163,7 @@ class Speaker:
         key = self.job(utt).key
         samples = self.cache.load(key)
         if samples is None:
+            self._lengths.pop(key, None)  # gone since its length was read: made again
             self.prepare([utt])
             samples = self.cache.load(key)
         if samples is None:

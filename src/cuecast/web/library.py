@@ -21,8 +21,10 @@ from cuecast.catalogue.options import track_settings
 from cuecast.errors import InputError
 from cuecast.fingerprint import digest, file_digest, of_files
 from cuecast.request import META, Options, RenderRequest, parse_options
-from cuecast.script import VarInfo, describe_vars, load
+from cuecast.script import Script, VarInfo, describe_vars, load
+from cuecast.script.load import load_with_vars
 from cuecast.script.reads import files_read
+from cuecast.script.varinfo import described
 from cuecast.units import clock
 
 MAX_VALUE_CHARS = 24
@@ -111,6 +113,9 @@ class Choice:
     default_key: str = ""
     """What names the script's default session (``default_key``), whose
     levelling a customised session keeps (``loudness.KeptAnchors``)."""
+    script: Script | None = None
+    """The script as the render loads it (these values and profile), read
+    once: the session's render does not read it again (``pipeline.load_request``)."""
 
     @property
     def options(self) -> Options:
@@ -148,12 +153,12 @@ class Library:
         if voice and voice not in view.voices:
             raise BadChoice(f"This session has no voice called '{voice[:40]}'.")
         voice = voice or (view.voices[0] if view.voices else "")
-        infos = _described(view, profile, sets)
         options = serve_options(self.catalogue, view.track, profile, sets, voice)
+        infos, script = _described(view, profile, sets, options.allow_outside)
         request = RenderRequest(str(view.track.script), options)
-        script = file_digest(view.track.script)
-        return Choice(view, profile, values, request, session_key(view, infos, options, script),
-                      voice, default_key(view, options, script))  # fmt: skip
+        text = file_digest(view.track.script)
+        return Choice(view, profile, values, request, session_key(view, infos, options, text),
+                      voice, default_key(view, options, text), script)  # fmt: skip
 
 
 def serve_options(catalogue: Catalogue, track: Track, profile: str,
@@ -217,9 +222,14 @@ def _value_text(f: Field, raw: str) -> str:
     return text
 
 
-def _described(view: TrackView, profile: str, sets: Mapping[str, str]) -> tuple[VarInfo, ...]:
+def _described(view: TrackView, profile: str, sets: Mapping[str, str],
+               allow_outside: bool) -> tuple[tuple[VarInfo, ...], Script]:  # fmt: skip
+    """The vars with these values, and the script loaded as a render with
+    these options loads it (``pipeline``'s ``load``), from one read."""
     try:
-        return describe_vars(view.track.script, profile=profile or None, sets=sets)
+        loaded = load_with_vars(view.track.script, profile=profile or None, sets=sets,
+                                allow_outside=allow_outside)  # fmt: skip
+        return described(loaded), loaded.script
     except InputError as err:
         name = next((f.name for f in view.fields if f"'{f.name}'" in err.message), None)
         label = view.field(name).label if name and view.field(name) else None  # type: ignore[union-attr]

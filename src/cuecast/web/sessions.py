@@ -228,7 +228,7 @@ class Sessions:
         render, in the render queue, reports why."""
         try:
             return load_request(choice.request, kept=self.speakers, anchors=self.anchors,
-                                default_key=choice.default_key)  # fmt: skip
+                                default_key=choice.default_key, script=choice.script)  # fmt: skip
         except CuecastError:
             return None
 
