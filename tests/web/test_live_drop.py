@@ -58,7 +58,9 @@ def test_a_listener_closing_the_live_stream_early_is_written_to_no_more(tmp_path
             made = client.post("/t/long", data={"hold": str(hold)})
             assert made.status_code == 303
             session = httpx.URL(made.headers["location"]).path
+            deadline = time.monotonic() + 120
             while not client.get(f"{session}/status").json()["live"]:  # the audio has begun
+                assert time.monotonic() < deadline, f"{session}: no audio"
                 time.sleep(0.02)
             head = drop(httpx.URL(base).port or 0, f"{session}/live.mp3")
             assert head.startswith(b"HTTP/1.1 200"), head[:200]
