@@ -295,15 +295,19 @@ def test_the_cache_keeps_to_its_budget(store, monkeypatch):
     assert store.info()[0] == 0
 
 
-def test_a_process_pool_gives_the_same_bytes(store, tmp_path):
+def test_a_process_pool_gives_the_same_bytes_and_loudness(store, tmp_path):
+    """Pieces encoded, decoded and measured in other processes (what a
+    process pool or Dask does): the same bytes and the same reading."""
     import concurrent.futures as cf
     import multiprocessing
 
     mix = session_mix()
-    threads, _ = pieced_mp3(mix, PieceStore(tmp_path / "a"))
+    threads, here = pieced_mp3(mix, PieceStore(tmp_path / "a"), measure=True)
     with cf.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        processes, _ = pieced_mp3(mix, PieceStore(tmp_path / "b"), executor=pool)
+        processes, there = pieced_mp3(mix, PieceStore(tmp_path / "b"), executor=pool,
+                                      measure=True)  # fmt: skip
     assert processes == threads
+    assert there.loudness == here.loudness and here.loudness is not None
 
 
 KILLED = textwrap.dedent("""
