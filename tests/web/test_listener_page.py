@@ -244,6 +244,7 @@ def test_every_page_passes_the_accessibility_audit(page, served, artifacts) -> N
     for path in ("t/tiny", "t/tiny?hold=99", "t/tiny?length=nonsense", "kept", "t/nothing"):
         page.goto(url + path)
         audit(page)
+    expect(page).to_have_title("Not found · Desk Recovery")  # the tab says what happened
     page.goto(url + "t/tiny")
     page.keyboard.press("Tab")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")

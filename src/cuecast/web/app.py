@@ -23,7 +23,7 @@ from cuecast.catalogue import Catalogue
 from cuecast.web import assets, home, session, track
 from cuecast.web.guard import Guard, RateLimits
 from cuecast.web.library import Library
-from cuecast.web.pages import Web, page
+from cuecast.web.pages import Web, error_page
 from cuecast.web.sessions import Sessions, Settings
 
 log = logging.getLogger("cuecast.web")
@@ -59,10 +59,10 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     messages = {404: "There is nothing here.", 405: "That cannot be done here."}
     text = exc.detail if exc.detail and exc.detail not in ("Not Found", "Method Not Allowed") \
         else messages.get(exc.status_code, "That request could not be answered.")
-    return page(request, "error.html", exc.status_code, message=text, headers=exc.headers)
+    return error_page(request, exc.status_code, text, exc.headers)
 
 
 async def _bug(request: Request, exc: Exception) -> Response:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    return page(request, "error.html", 500, message="Something went wrong on our side. "
-                "Please try again in a moment.")
+    return error_page(request, 500, "Something went wrong on our side. "
+                      "Please try again in a moment.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import jinja2
@@ -47,6 +48,33 @@ def page(request: Request, name: str, status: int = 200,
     return HTMLResponse(html, status, headers=dict(headers or {}))
 
 
+ERROR_TITLES = {
+    400: "Request not understood", 404: "Not found", 405: "Not allowed here",
+    409: "Still being made", 415: "Request not understood", 429: "Too many requests",
+    500: "Something went wrong",
+}
+"""What an error page's title and heading say happened, by status: a screen
+reader's first words on it (the series follows in the title)."""
+
+
+def error_title(status: int) -> str:
+    if status in ERROR_TITLES:
+        return ERROR_TITLES[status]
+    try:
+        phrase = HTTPStatus(status).phrase  # "Payload Too Large" -> "Payload too large"
+    except ValueError:
+        return "Error"
+    return phrase[:1] + phrase[1:].lower()
+
+
+def error_page(request: Request, status: int, message: str,
+               headers: Mapping[str, str] | None = None) -> Response:
+    """The error page for ``status``: ``message`` says what to do, its
+    title what happened ("Not found · SERIES")."""
+    return page(request, "error.html", status, headers=headers, message=message,
+                what=error_title(status))
+
+
 def track_of(request: Request) -> TrackView:
     """The track named in the URL: looked up in the catalogue, never a path."""
     view = web(request).sessions.library.get(request.path_params["track_id"])
@@ -64,4 +92,4 @@ async def rate_limited(request: Request, name: str, *,
     headers = {"Retry-After": str(wait_s)}
     if as_json:
         return JSONResponse({"error": message}, 429, headers=headers)
-    return page(request, "error.html", 429, headers=headers, message=message)
+    return error_page(request, 429, message, headers)

@@ -39,7 +39,7 @@ from cuecast.timeline import Timeline
 from cuecast.units import clock
 from cuecast.web.jobs import QueueFull
 from cuecast.web.library import BadChoice, Choice, TrackView
-from cuecast.web.pages import page, rate_limited, track_of, web
+from cuecast.web.pages import error_page, page, rate_limited, track_of, web
 from cuecast.web.sessions import Sessions
 
 MAX_FIELDS = 64
@@ -52,7 +52,7 @@ async def show(request: Request) -> Response:
     sessions = web(request).sessions
     query = dict(request.query_params)
     if len(query) > MAX_FIELDS:
-        return page(request, "error.html", 400, message="Too many values.")
+        return error_page(request, 400, "Too many values.")
     query.pop(LENGTH_KEY, None)
     # a length button and the typed length both send "length": the first given wins
     length_text = next((v.strip() for v in request.query_params.getlist(LENGTH_KEY)
@@ -226,14 +226,13 @@ async def voice_sample(request: Request) -> Response:
 async def _form_fields(request: Request) -> dict[str, str] | Response:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in FORM_TYPES:
-        return page(request, "error.html", 415,
-                    message="This page takes its form, sent by the browser.")
+        return error_page(request, 415, "This page takes its form, sent by the browser.")
     try:
         form = await request.form(max_files=0, max_fields=MAX_FIELDS)
     except Exception:  # noqa: BLE001  the form parser's errors: a malformed body
-        return page(request, "error.html", 400, message="That form could not be read.")
+        return error_page(request, 400, "That form could not be read.")
     if any(isinstance(v, UploadFile) for v in form.values()):
-        return page(request, "error.html", 400, message="This form takes no files.")
+        return error_page(request, 400, "This form takes no files.")
     return {k: str(v) for k, v in form.items()}
 
 
