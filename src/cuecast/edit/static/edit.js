@@ -49,6 +49,7 @@
         menu.appendChild(o);
       });
       document.title = (data.folder || "") + " · cuecast edit";
+      $("folder").textContent = data.folder ? "· " + data.folder : "";
       var wanted = select || new URLSearchParams(location.search).get("file") || state.name;
       var routines = (data.files || []).filter(function (f) { return f.kind === "routine"; });
       if (!wanted && data.files && data.files.length) wanted = (routines[0] || data.files[0]).name;
