@@ -29,7 +29,12 @@ class SessionFile(FileResponse):
     """A finished session's file, read a mebibyte at a time: Starlette reads
     a file by 64 KiB, each read a hop to a worker thread, and a 20-minute
     session (14 MB) took 200 of them per download (about 45 ms of the
-    server's CPU each time, with a hundred listeners downloading)."""
+    server's CPU each time, with a hundred listeners downloading).
+
+    A listener who goes part way is read for no further: Starlette's
+    FileResponse waits for the disconnect beside the sending (uvicorn speaks
+    ASGI 2.3) and stops reading then (tests/web/test_dropped_download.py;
+    a server that never said so would have the file read to its end)."""
 
     chunk_size = 1024 * 1024
 
