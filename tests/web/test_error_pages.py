@@ -6,9 +6,12 @@ engine speaks (the one 429 is counted before a refused form is checked)."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from starlette.testclient import TestClient
+
+from cuecast.web import sessions as sessions_module
 
 TRACK = "/t/tiny"
 SERIES = "Test Series"
@@ -60,3 +63,24 @@ def test_a_bug_says_something_went_wrong(client: TestClient, monkeypatch) -> Non
     assert answer.status_code == 500 and "secret internals" not in answer.text
     assert title_and_heading(answer.text) == (f"Something went wrong · {SERIES}",
                                               "Something went wrong")
+
+
+def test_a_session_still_being_made_says_so(make_client, monkeypatch) -> None:
+    release = threading.Event()
+
+    def waiting_render(*args: object, **kwargs: object) -> object:
+        release.wait(60)
+        raise RuntimeError("the test is over")  # its job fails: nothing made for nothing
+
+    monkeypatch.setattr(sessions_module, "render", waiting_render)
+    monkeypatch.setattr(sessions_module, "lines_to_speak", lambda *a, **k: 99)  # real work
+    client = make_client()
+    try:
+        made = client.post(TRACK, data={"hold": "4"}, follow_redirects=False)
+        assert made.status_code == 303
+        answer = client.get(made.headers["location"] + "/download")
+        assert answer.status_code == 409
+        assert title_and_heading(answer.text) == (f"Still being made · {SERIES}",
+                                                  "Still being made")
+    finally:
+        release.set()
