@@ -174,9 +174,9 @@ def test_a_repeated_hold_is_replayed_within_one_render(store):
     got = _dry(items, timeline.length, store, recipes, 1.0)
     assert got.sequence == whole.sequence
     # mixed: the first hold's (the first from the track's start), the second's first (from
-    # a silence), the last hold's last (the track's end: its flush is its own); recorded: the
-    # first four
-    assert len(mixed) == 5 and len(recipes) == 4
+    # a silence), the last hold's last (to the track's end: its flush is its own); recorded:
+    # each of them
+    assert len(mixed) == 5 and len(recipes) == 5
     assert got.replayed > 0 and got.repeated == whole.repeated
 
 

@@ -171,13 +171,17 @@ class Cuts:
     opens: int
     """Coming in a silence: where it ends (the silent piece then settled,
     begun before the stretch, ends there)."""
-    pieces: tuple[tuple[int, int, bool, int], ...]
-    """The pieces settled after that one: ``(first, stop, silent, keep_first)``."""
+    pieces: tuple[tuple[int, int | None, bool, int], ...]
+    """The pieces settled after that one: ``(first, stop, silent, keep_first)``
+    (``stop`` None: the track's last piece, to its end)."""
     silent: bool
     """How the cutter left it: in a silence looked at up to its end, or
     with a sound piece begun (``start == next``)..."""
     rest: int
     """... at this frame (the silence's or the sound piece's)."""
+    final: bool = False
+    """The stretch runs to the track's end: its pieces are the track's last
+    (settled by ``Cutter.end``), and the cutter is done after them."""
 
     def sound(self) -> int:
         """How many of its pieces are sound pieces."""
@@ -292,7 +296,9 @@ class Cutter:
         holds those samples). None otherwise."""
         a = at // FRAME_SAMPLES
         z = self.classified
-        if self.tail.size or self.done or z > self.slots - 3:
+        if self.done:  # after ``end``: the pieces to the track's end
+            return self._recorded_final(a, enter, settled)
+        if self.tail.size or z > self.slots - 3:
             return None
         if self.synced(self.received):
             if not settled or settled[-1].stop != self.start:
@@ -315,11 +321,28 @@ class Cutter:
         zero = np.packbits(self.zero[a:z]).tobytes()
         return Cuts(z - a, zero, enter[0], opens, pieces, silent, self.start - a)
 
+    def _recorded_final(self, a: int, enter: tuple[int | None],
+                        settled: Sequence[Piece]) -> Cuts | None:  # fmt: skip
+        rest = list(settled)
+        opens = 0
+        if enter[0] is None:
+            if not rest or not rest[0].silent or rest[0].stop is None or rest[0].stop < a - 1:
+                return None
+            opens = rest.pop(0).stop - a  # type: ignore[operator]
+        if not rest or rest[-1].stop is not None or any(p.stop is None for p in rest[:-1]):
+            return None  # pragma: no cover - ``end`` settles the last piece, to the end
+        pieces = tuple((p.first - a, None if p.stop is None else p.stop - a, p.silent,
+                        p.keep_first) for p in rest)  # fmt: skip
+        zero = np.packbits(self.zero[a : self.slots]).tobytes()
+        return Cuts(self.slots - a, zero, enter[0], opens, pieces, False, 0, final=True)
+
     def can_replay(self, at: int, cuts: Cuts) -> bool:
         """Whether ``replay`` can settle ``cuts`` from sample ``at``: the
         cutter stands there as it stood where they were recorded."""
         a = at // FRAME_SAMPLES
-        if a + cuts.slots > self.slots - 3 or self.entry(at, 0) is None:
+        end = self.slots if cuts.final else self.slots - 3
+        if a + cuts.slots > end or (cuts.final and a + cuts.slots != end) \
+                or self.entry(at, 0) is None:
             return False
         if cuts.enter is None:
             return self.synced(at)
@@ -337,11 +360,15 @@ class Cutter:
         a = at // FRAME_SAMPLES
         z = a + cuts.slots
         out = [] if cuts.enter is not None else [Piece(self.start, a + cuts.opens, True)]
-        out += [Piece(a + first, a + stop, silent, keep_first=keep)
+        out += [Piece(a + first, None if stop is None else a + stop, silent, keep_first=keep)
                 for first, stop, silent, keep in cuts.pieces]  # fmt: skip
         flags = np.unpackbits(np.frombuffer(cuts.zero, dtype=np.uint8), count=cuts.slots)
         self.zero[a:z] = flags.astype(bool)
         self.classified = z
+        if cuts.final:  # the track's last pieces: nothing more to settle
+            self.received, self.done = self.total, True
+            self.chunks, self.lacking = deque(), None
+            return out
         self.received = z * FRAME_SAMPLES
         self.start, self.in_silence = a + cuts.rest, cuts.silent
         self.next = z - 1 if cuts.silent else self.start

@@ -42,7 +42,7 @@ from cuecast.errors import EncodeError
 from cuecast.loudness.settings import Loudness
 from cuecast.mp3frames import FRAME_SAMPLES, Joiner, Template
 from cuecast.pieces.batch import BatchJob, Made, PieceJob, can_spill, encode_batch, spill
-from cuecast.pieces.cuts import Cutter, Piece, piece_key
+from cuecast.pieces.cuts import Cuts, Cutter, Piece, piece_key
 from cuecast.pieces.meter import FrameLevels, track_loudness
 from cuecast.pieces.store import PieceStore
 from cuecast.pieces.stretches import RECIPES, SPAN_STRETCHES, Recipes, Record, record_key
@@ -561,7 +561,7 @@ def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int,
         if enter is not None and item.recipe is not None:
             found = recorded(item.recipe, item.ahead)
             if found is not None and replay(item, found):
-                replayed_to = item.start + found.cuts.slots * FRAME_SAMPLES  # type: ignore[union-attr]
+                replayed_to = cutter.received
                 gathering.clear()
                 return
         if cutter.lacking is not None:  # the stretch before was replayed: its samples here
@@ -588,9 +588,27 @@ def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int,
         if cutter.received != item.stop:  # pragma: no cover - the stream's stretches are whole
             gathering.clear()
             return
+        if item.stop == total:
+            return  # the track's last pieces are settled at its end (``last``)
         cuts = cutter.recorded(span.start, span.enter, span.settled, item.next_head)
-        if cuts is None:
-            return  # not where a record may end: it goes on over the next stretch
+        if cuts is not None:
+            keep(span, cuts)
+        # else not where a record may end: it goes on over the next stretch
+
+    def last(pieces: list[Piece]) -> None:
+        """The track's last pieces (``Cutter.end``), the record being made
+        over the stretches to the end ended with them."""
+        span = gathering[0] if gathering else None
+        if span is None or span.end != total:
+            take(pieces)
+            return
+        span.settled += pieces
+        take(pieces, span.keys)
+        cuts = cutter.recorded(span.start, span.enter, span.settled, total)
+        if cuts is not None:
+            keep(span, cuts)
+
+    def keep(span: _Span, cuts: Cuts) -> None:
         n = len(span.recipes)
         recipes.keep(record_key(span.recipes, settings, cutter),
                      Record(cuts, tuple(span.keys), n), store)  # fmt: skip
@@ -616,7 +634,8 @@ def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int,
         by this render; a dry run lists those that are not): not otherwise."""
         cuts = record.cuts
         if cuts is None or not cutter.can_replay(item.start, cuts) or (
-                record.span == 1 and cuts.slots * FRAME_SAMPLES != item.stop - item.start):
+                record.span == 1 and not cuts.final
+                and cuts.slots * FRAME_SAMPLES != item.stop - item.start):  # fmt: skip
             return False
         found = [known(key) for key in record.keys]
         if batcher is not None and any(f is None for f in found):
@@ -679,7 +698,8 @@ def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int,
                 take(cutter.feed(block))
             else:  # pragma: no cover - a record spans stretches right after each other
                 raise AssertionError("samples in a replayed record")
-        take(cutter.end())
+        if not cutter.done:  # (a record to the track's end settled its last pieces)
+            last(list(cutter.end()))
         if batcher is not None:  # nothing more comes: the last batch goes now (listed in flight)
             batcher.submit()
         settle(block=True)

@@ -65,7 +65,7 @@ silence, at its quietest, when the piece before had grown to its longest
 there; the stretch before names that head too: its last piece ends where
 the next begins and reads two slots past it)."""
 
-RECORD_FORMAT = 3
+RECORD_FORMAT = 4
 SPAN_STRETCHES = 8
 """A record spans at most this many stretches: where a stretch ends the
 cutter may still be deciding on a piece (it waits up to ``MIN_SILENT_FRAMES``
@@ -95,7 +95,7 @@ class Record:
             body.update({"slots": c.slots, "zero": base64.b64encode(c.zero).decode(),
                          "enter": c.enter, "opens": c.opens,
                          "pieces": [list(p) for p in c.pieces], "silent": c.silent,
-                         "rest": c.rest, "keys": list(self.keys)})  # fmt: skip
+                         "rest": c.rest, "final": c.final, "keys": list(self.keys)})  # fmt: skip
         return MAGIC + json.dumps(body, separators=(",", ":")).encode()
 
     @staticmethod
@@ -108,11 +108,12 @@ class Record:
             span = int(body["span"])
             if "slots" not in body:
                 return Record(None, (), span) if span > 1 else None
-            pieces = tuple((int(f), int(s), bool(q), int(k)) for f, s, q, k in body["pieces"])
+            pieces = tuple((int(f), None if s is None else int(s), bool(q), int(k))
+                           for f, s, q, k in body["pieces"])  # fmt: skip
             enter = body["enter"]
             cuts = Cuts(int(body["slots"]), base64.b64decode(body["zero"]),
                         None if enter is None else int(enter), int(body["opens"]), pieces,
-                        bool(body["silent"]), int(body["rest"]))  # fmt: skip
+                        bool(body["silent"]), int(body["rest"]), bool(body["final"]))  # fmt: skip
             keys = tuple(str(k) for k in body["keys"])
         except (ValueError, KeyError, TypeError):
             return None
