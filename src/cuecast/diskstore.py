@@ -17,7 +17,12 @@ measurements (``voices/cache.py``: ``energy_store``). Each folder is kept
 within ``$CUECAST_PIECE_CACHE_MB`` (default 1024 MB): ``trim`` deletes the
 least recently used (by modification time, which a read refreshes) until
 they fit, and temporary files left by killed processes; a render trims a
-store it saved to (``trim_if_grown``).
+store it saved to (``trim_if_grown``), unless this process listed the
+folder less than ``RELIST_S`` ago and its size since (as listed, plus what
+this process saved) is within the budget: a server's sessions each save a
+few pieces and measurements, and listing a folder of thousands of entries
+after each of them cost more than the session's levelling. What other
+processes save meanwhile is counted at the next listing.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,6 +46,16 @@ STALE_TEMP_S = 3600.0
 TOUCH_AFTER_S = 600.0
 """A read refreshes an entry's time only if it is older than this (one
 ``utime`` per entry per render would be most of a warm render's syscalls)."""
+
+
+RELIST_S = 60.0
+"""A folder listed (by ``trim``) this recently is not listed again to
+trim it while its known size is within the budget (``trim_if_grown``)."""
+
+_sizes: dict[Path, tuple[int, float]] = {}
+"""Folder -> (its bytes as last listed plus those saved since by this
+process, when it was listed: ``time.monotonic``)."""
+_sizes_lock = threading.Lock()
 
 
 def budget_bytes() -> int:
@@ -97,6 +113,7 @@ class DiskStore:
                 f.write(MAGIC + hashlib.sha256(data).digest() + data)
             os.replace(tmp, path)
             self.wrote = True
+            _grown(self.root, HEAD_BYTES + len(data))
         except OSError:
             _unlink(Path(tmp))
         except BaseException:
@@ -137,6 +154,7 @@ class DiskStore:
                         _unlink(tmp)
                 except OSError:
                     continue
+        listed_s = time.monotonic()
         entries = sorted(self.entries(), key=lambda e: e[2])
         total = sum(size for _, size, _ in entries)
         removed = 0
@@ -146,14 +164,26 @@ class DiskStore:
             _unlink(path)
             total -= size
             removed += 1
+        with _sizes_lock:
+            _sizes[self.root] = (total, listed_s)
         return removed
 
     def trim_if_grown(self) -> int:
         """``trim``, if this store saved anything since it last trimmed: a
         render that only read entries cannot have grown the cache, and
         listing a large cache (every entry's ``stat``) costs more than the
-        render of a session whose pieces are all cached."""
-        return self.trim() if self.wrote else 0
+        render of a session whose pieces are all cached. Not if this process
+        listed the folder less than ``RELIST_S`` ago and it is still within
+        the budget, counting what this process saved since."""
+        if not self.wrote:
+            return 0
+        with _sizes_lock:
+            known = _sizes.get(self.root)
+        if known is not None and time.monotonic() - known[1] < RELIST_S \
+                and known[0] <= budget_bytes():
+            self.wrote = False
+            return 0
+        return self.trim()
 
     def clear(self) -> int:
         """Delete every entry; gives how many."""
@@ -170,6 +200,14 @@ class DiskStore:
                 os.utime(path)
         except OSError:
             pass
+
+
+def _grown(root: Path, nbytes: int) -> None:
+    """Count ``nbytes`` saved under ``root`` by this process (``_sizes``)."""
+    with _sizes_lock:
+        known = _sizes.get(root)
+        if known is not None:
+            _sizes[root] = (known[0] + nbytes, known[1])
 
 
 def _unlink(path: Path) -> None:
