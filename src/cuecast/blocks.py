@@ -70,16 +70,20 @@ class Stretch:
         if self.next_head < 0:
             object.__setattr__(self, "next_head", self.stop)
 
-    def through(self, step: str, fn: Callable[[np.ndarray], np.ndarray]) -> Stretch:
+    def through(self, step: str, fn: Callable[[np.ndarray], np.ndarray],
+                known: dict[str, str] | None = None) -> Stretch:  # fmt: skip
         """The stretch with ``fn`` applied to each block (a change of each
         sample alone, whatever the blocks' sizes); ``step`` names ``fn`` and
-        its settings in the recipe."""
+        its settings in the recipe (``known``: recipes named so, kept)."""
         made, head = self.blocks, self.head
+        kept = {} if known is None else known
 
         def named(recipe: str | None) -> str | None:
             if recipe is None:
                 return None
-            return hashlib.sha256(f"{recipe}\n{step}".encode()).hexdigest()
+            if recipe not in kept:
+                kept[recipe] = hashlib.sha256(f"{recipe}\n{step}".encode()).hexdigest()
+            return kept[recipe]
 
         return replace(self, recipe=named(self.recipe), blocks=lambda: (fn(b) for b in made()),
                        head=None if head is None else (lambda: (fn(b) for b in head())),

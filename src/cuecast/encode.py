@@ -237,9 +237,10 @@ def _as_pcm(blocks: Stream, gain_lin: float, clip: float) -> Iterator[np.ndarray
     """The stream as the encoder gets it (``ffmpeg.as_pcm``), its stretches
     named with the gain and clip level too."""
     step = f"as_pcm {gain_lin!r} {clip!r}"
+    named: dict[str, str] = {}  # each recipe named once (a stretch names those after it too)
     for block in blocks:
         if isinstance(block, Stretch):
-            yield block.through(step, lambda b: as_pcm(b, gain_lin, clip))
+            yield block.through(step, lambda b: as_pcm(b, gain_lin, clip), named)
         else:
             yield as_pcm(block, gain_lin, clip)
 

@@ -138,6 +138,8 @@ def _segments(timeline: Timeline, names: Names, grid: int, lead: int, trail: int
             islands.append([ev])
             end = ev.end
     quiet = lead + trail + 2
+    firsts = list(itertools.accumulate((len(i) for i in islands), initial=0))
+    """Where each island's plays begin in ``playing`` (none before sounds after its start)."""
     # where each stretch starts (and its head), and each ends
     bounds: list[tuple[int, int, int]] = [(0, 0, 0)]  # (head_start, start, stop before) per island
     for before, island in itertools.pairwise(islands):
@@ -150,26 +152,24 @@ def _segments(timeline: Timeline, names: Names, grid: int, lead: int, trail: int
         else:
             # its head is all the silence before it: the cutter may have cut anywhere in it
             bounds.append((last * grid, (first + head) * grid, (first + head) * grid))
-    longest = max(e.end - e.start for e in playing)
     out: list[tuple[str, int, int, int, int, str | None]] = []
     for i, (head_lo, lo, _) in enumerate(bounds):
         hi = bounds[i + 1][2] if i + 1 < len(bounds) else length
         then = bounds[i + 1][0] if i + 1 < len(bounds) else length
         out.append(("stretch", lo, hi, head_lo, min(then, hi),
-                    _recipe(playing, longest, names, head_lo, lo, hi)))  # fmt: skip
+                    _recipe(playing[firsts[i] :], names, head_lo, lo, hi)))  # fmt: skip
         if i + 1 < len(bounds) and bounds[i + 1][1] > hi:
             out.append(("silence", hi, bounds[i + 1][1], hi, hi, None))
     return out
 
 
-def _recipe(playing: list[Event], longest: int, names: Names, lo: int, start: int,
+def _recipe(playing: list[Event], names: Names, lo: int, start: int,
             hi: int) -> str | None:  # fmt: skip
     """What names samples [lo, hi) of the mix, counted from ``lo``, with a
-    stretch starting at ``start`` in them; None if a play sounding there
-    has no name."""
+    stretch starting at ``start`` in them (``playing``: from the first play
+    that may sound there on); None if a play sounding there has no name."""
     h = hashlib.sha256(f"stretch\n{hi - lo}\n{start - lo}\n".encode())
-    first = bisect.bisect_left(playing, lo - longest, key=lambda e: e.start)
-    for ev in playing[first:]:
+    for ev in playing:
         if ev.start >= hi:
             break
         if ev.end <= lo:
