@@ -90,3 +90,20 @@ def test_an_ffmpeg_older_than_7_1_is_a_clear_error_naming_the_version(tmp_path, 
     assert "needs ffmpeg 7.1 or newer" in result.stderr and "CUECAST_FFMPEG" in result.stderr
     assert "Traceback" not in result.stderr and "Unrecognized option" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old-ffmpeg", "s.yaml"]
+
+
+def test_the_version_line_comes_from_the_check_one_run_a_process(tmp_path, monkeypatch):
+    """Checking the ffmpeg and naming its version (part of every MP3
+    piece's key) run ``-version`` once between them: each run of the
+    bundled 172 MB binary costs a warm render 10-15 ms before it starts."""
+    log = tmp_path / "runs"
+    path = tmp_path / "counted-ffmpeg"
+    path.write_text(f"#!/bin/sh\necho run >> '{log}'\n"
+                    "echo 'ffmpeg version 8.0.1 Copyright (c) 2000-2025'\nexit 0\n")  # fmt: skip
+    path.chmod(0o755)
+    monkeypatch.setenv("CUECAST_FFMPEG", str(path))
+    assert ffmpeg.ffmpeg_exe() == str(path)
+    assert ffmpeg.version_line(str(path)) == "ffmpeg version 8.0.1 Copyright (c) 2000-2025"
+    assert ffmpeg.ffmpeg_exe() == str(path)
+    assert log.read_text().splitlines() == ["run"]
+    assert ffmpeg.version_line(str(tmp_path / "missing")) == ""

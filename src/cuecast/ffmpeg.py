@@ -177,13 +177,14 @@ def decode_mp3_args() -> list[str]:
     return ["-f", "mp3", "-i", "pipe:0", "-map", "0:a", "-ac", "1", *PCM_OUTPUT]
 
 
-@functools.lru_cache(maxsize=8)
 def version_line(exe: str) -> str:
-    """The first line of ``ffmpeg -version`` (what a piece's bytes depend on)."""
-    proc = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True,
-                          timeout=min(20.0, ffmpeg_timeout_s()), check=False)  # fmt: skip
-    lines = proc.stdout.decode("utf-8", "replace").splitlines()
-    return lines[0].strip() if lines else ""
+    """The first line of ``ffmpeg -version`` (what a piece's bytes depend on),
+    from the run that checked ``exe`` works (``_check_runs``: one run of the
+    172 MB binary a process, not two); "" if it does not run."""
+    try:
+        return _check_runs(exe)
+    except EncodeError:
+        return ""
 
 
 def meter_args(chain: str) -> list[str]:
@@ -221,8 +222,9 @@ def ffmpeg_exe_or_none() -> str | None:
 
 
 @functools.lru_cache(maxsize=8)
-def _check_runs(path: str) -> None:
-    """Run ``ffmpeg -version`` once per path; raise EncodeError if it fails."""
+def _check_runs(path: str) -> str:
+    """Run ``ffmpeg -version`` once per path; raise EncodeError if it fails;
+    give its first line."""
     try:
         proc = subprocess.run(
             [path, "-hide_banner", "-version"], capture_output=True,
@@ -249,6 +251,7 @@ def _check_runs(path: str) -> None:
             hint=f"Set CUECAST_FFMPEG to ffmpeg {need} or newer, or unset it to use the "
                  "one imageio-ffmpeg bundles.",
         )
+    return first
 
 
 def release(version_line: str) -> tuple[int, int] | None:
