@@ -82,7 +82,7 @@ Names = Callable[[Source], "str | None"]
 
 
 def stretches(timeline: Timeline, clip_for: ClipFor, names: Names, *, grid: int, lead: int,
-              trail: int, head: int, gap: int, block: int = BLOCK,
+              trail: int, head: int, gap: int, block: int = BLOCK, salt: str = "",
               ) -> Iterator[np.ndarray | Stretch]:  # fmt: skip
     """The track as ``mix`` makes it (no bed), in ``blocks.Stretch``es, each
     mixed only if its blocks are asked for (before the next item is), and
@@ -98,10 +98,11 @@ def stretches(timeline: Timeline, clip_for: ClipFor, names: Names, *, grid: int,
     length of what it and its head span, its start in it, and each play
     sounding there, in the timeline's order (the order the mixer adds them
     in), by where it starts and ``names``: those samples are a function of
-    that alone (None if a play has no name)."""
+    that alone (None if a play has no name), and of the code that makes
+    them, which ``salt`` names."""
     mixer = _Mixer(timeline, clip_for, None, 0)
     try:
-        segments = _segments(timeline, names, grid, lead, trail, head, gap)
+        segments = _segments(timeline, names, grid, lead, trail, head, gap, salt)
         for i, (kind, lo, hi, head_lo, then, recipe) in enumerate(segments):
             ahead = []  # the recipes of the stretches right after it
             for after in segments[i + 1 : i + 1 + AHEAD]:
@@ -119,8 +120,12 @@ def stretches(timeline: Timeline, clip_for: ClipFor, names: Names, *, grid: int,
         mixer.close()
 
 
+Segment = tuple[str, int, int, int, int, "str | None"]
+"""``(kind, start, stop, head_start, next_head, recipe)``: see ``_segments``."""
+
+
 def _segments(timeline: Timeline, names: Names, grid: int, lead: int, trail: int, head: int,
-              gap: int) -> list[tuple[str, int, int, int, int, str | None]]:  # fmt: skip
+              gap: int, salt: str = "") -> list[Segment]:  # fmt: skip
     """``(kind, start, stop, head_start, next_head, recipe)`` of what
     ``stretches`` gives, in order: ``"stretch"`` or ``"silence"``."""
     playing = [e for e in timeline.events if e.source is not None]
@@ -152,23 +157,23 @@ def _segments(timeline: Timeline, names: Names, grid: int, lead: int, trail: int
         else:
             # its head is all the silence before it: the cutter may have cut anywhere in it
             bounds.append((last * grid, (first + head) * grid, (first + head) * grid))
-    out: list[tuple[str, int, int, int, int, str | None]] = []
+    out: list[Segment] = []
     for i, (head_lo, lo, _) in enumerate(bounds):
         hi = bounds[i + 1][2] if i + 1 < len(bounds) else length
         then = bounds[i + 1][0] if i + 1 < len(bounds) else length
         out.append(("stretch", lo, hi, head_lo, min(then, hi),
-                    _recipe(playing[firsts[i] :], names, head_lo, lo, hi)))  # fmt: skip
+                    _recipe(playing[firsts[i] :], names, head_lo, lo, hi, salt)))  # fmt: skip
         if i + 1 < len(bounds) and bounds[i + 1][1] > hi:
             out.append(("silence", hi, bounds[i + 1][1], hi, hi, None))
     return out
 
 
-def _recipe(playing: list[Event], names: Names, lo: int, start: int,
-            hi: int) -> str | None:  # fmt: skip
+def _recipe(playing: list[Event], names: Names, lo: int, start: int, hi: int,
+            salt: str = "") -> str | None:  # fmt: skip
     """What names samples [lo, hi) of the mix, counted from ``lo``, with a
     stretch starting at ``start`` in them (``playing``: from the first play
     that may sound there on); None if a play sounding there has no name."""
-    h = hashlib.sha256(f"stretch\n{hi - lo}\n{start - lo}\n".encode())
+    h = hashlib.sha256(f"stretch {salt}\n{hi - lo}\n{start - lo}\n".encode())
     for ev in playing:
         if ev.start >= hi:
             break

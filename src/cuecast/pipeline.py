@@ -17,13 +17,18 @@ exits.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
-from cuecast import sounds
+from cuecast import blocks as blocks_module
+from cuecast import ffmpeg, sounds
+from cuecast import mix as mix_module
 from cuecast.atomic import Batch, check_writable, make_folder
 from cuecast.beds import bed_source
 from cuecast.blocks import Stream, Stretch
@@ -40,13 +45,16 @@ from cuecast.loudness import (
     KeptAnchors,
     LevelledMix,
     Loudness,
+    groups,
     guard,
     level,
+    limiter,
 )
 from cuecast.loudness.groups import clip_identity
 from cuecast.memo import ClipMemo, digest
 from cuecast.mix import Bed, ClipFor, Names, mix, stretches
-from cuecast.pieces import Stats
+from cuecast.pieces import Stats, cuts
+from cuecast.pieces import stretches as stretch_module
 from cuecast.pieces.stretches import GAP_SLOTS, GRID, HEAD_SLOTS, LEAD_SLOTS, TRAIL_SLOTS
 from cuecast.planner import Plan, walk
 from cuecast.request import Options, RenderRequest, default_output
@@ -54,6 +62,7 @@ from cuecast.script.load import ScriptSource, load
 from cuecast.script.model import Script, SoundRef, VoiceSpec
 from cuecast.timeline import SoundPlay, Source, Timeline, Tone, Utterance
 from cuecast.units import SAMPLE_RATE, clock_text, db_to_gain
+from cuecast.voices import cache as voice_cache
 from cuecast.voices.cache import energy_store
 from cuecast.voices.recordings import make_speaker, mark_origins
 from cuecast.voices.speaker import Speaker
@@ -336,7 +345,7 @@ def _encode_levelled(levelled: LevelledMix, bed: Bed | None, out_path: str, fmt:
             and pieced(settings, prepared.timeline.length)):  # fmt: skip
         blocks = stretches(levelled.timeline, levelled.clip_for, _names(levelled, clips),
                            grid=GRID, lead=LEAD_SLOTS, trail=TRAIL_SLOTS, head=HEAD_SLOTS,
-                           gap=GAP_SLOTS)  # fmt: skip
+                           gap=GAP_SLOTS, salt=_stretch_code())  # fmt: skip
     else:
         blocks = levelled.finished(mix(levelled.timeline, levelled.clip_for, bed=bed))
         if correction is not None:
@@ -635,6 +644,22 @@ def _counted(stream: Stream, total: int,
         done += block.stop - block.start if isinstance(block, Stretch) else len(block)
         if progress is not None:
             progress("audio", done, total)
+
+
+@functools.cache
+def _stretch_code() -> str:
+    """What a stretch's recipe cannot name and its samples and pieces depend
+    on: the code that reads, limits, groups, mixes, scales and cuts them
+    (its source, hashed): a record made by other code (kept on disk) is
+    not found."""
+    h = hashlib.sha256()
+    for module in (blocks_module, ffmpeg, groups, limiter, mix_module, cuts, stretch_module,
+                   voice_cache):  # fmt: skip
+        try:
+            h.update(Path(module.__file__ or "").read_bytes())
+        except OSError:  # pragma: no cover - no source beside the module
+            h.update(module.__name__.encode())
+    return h.hexdigest()[:32]
 
 
 def _names(levelled: LevelledMix, clips: _ClipSource) -> Names:
