@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip -q --disable-pip-version-check
 SEED   := scripts/lower-back-relief.yaml
 
-.PHONY: demo test test-fast check install install-test lint typecheck layers bench golden docs clean
+.PHONY: demo test test-fast check install install-test lint typecheck layers bench golden docs shots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ golden: install-test
 
 docs: install-test
 	$(PY) -m tests.cli_docs
+
+# shots: docs/edit.png, the seed open in `cuecast edit` in Debian's Chromium
+# (see docs/writing-docs.md); README's alt text names its total.
+shots: install-test
+	$(PY) scripts/dev/shots.py
 
 clean:
 	rm -rf $(VENV) audio/*.mp3 audio/*.json

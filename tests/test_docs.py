@@ -308,3 +308,43 @@ def test_the_limits_table_is_the_code_and_whole() -> None:
     assert limits.markdown_table() in section
     rows = [line for line in section.splitlines() if line.startswith("|")]
     assert len(rows) == len(limits.script_limits_table()) + 2  # one table, nothing after it
+
+
+# --- the editor's screenshot -------------------------------------------------------------
+
+SEED = ROOT / "scripts" / "lower-back-relief.yaml"
+EDIT_SHOT = re.compile(r'<img src="docs/edit\.png" alt="(?P<alt>[^"]*)"')
+
+
+def edit_shot_alt() -> str:
+    """The alt text of README's docs/edit.png (``make shots`` writes the picture)."""
+    found = EDIT_SHOT.search((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert found, "README.md shows no docs/edit.png"
+    return found.group("alt")
+
+
+def test_the_editor_screenshot_is_the_one_make_shots_writes() -> None:
+    """docs/edit.png is scripts/dev/shots.py's: a 1280x800 PNG, re-encoded
+    small; its alt text names the total and the heading it shows."""
+    import struct
+
+    data = (ROOT / "docs" / "edit.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    assert struct.unpack(">II", data[16:24]) == (1280, 800)
+    assert len(data) < 200_000, f"docs/edit.png is {len(data)} bytes: run make shots"
+    alt = edit_shot_alt()
+    assert re.search(r"\bthe total \d+:\d\d\.\d{3}\b", alt), alt
+    assert "cuecast edit · scripts" in alt and SEED.name in alt
+
+
+@pytest.mark.e2e  # plans the seed with the default engine, Piper: ~8 s with no speech cached
+def test_the_editor_screenshot_states_the_seeds_planned_total() -> None:
+    """The total README's alt text gives is the seed's total as planned now
+    (as the page and ``cuecast plan`` show it): after a change to the seed,
+    the planner or the voice, run ``make shots`` and correct the text."""
+    import cuecast
+    from cuecast.units import clock_text
+
+    found = re.search(r"\bthe total (\d+:\d\d\.\d{3})\b", edit_shot_alt())
+    assert found
+    assert found.group(1) == clock_text(cuecast.plan(SEED).length), "run make shots"
