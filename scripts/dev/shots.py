@@ -6,8 +6,9 @@ Starts ``cuecast edit`` (the default engine, as ``cuecast plan`` plans)
 on 127.0.0.1 on a copy of scripts/ named ``scripts`` (so the heading reads
 ``cuecast edit · scripts`` and nothing is written into the repository),
 opens it in Debian's Chromium (/usr/bin/chromium) with playwright at
-1280x800, opens the seed, waits until the page shows the total
-``cuecast.plan`` gives, the timeline picture and the check's verdict, then
+1280x800, opens the seed, waits until its checks are over (the verdict
+``ok`` and no request to the editor for 1.5 s) and the page shows the
+total ``cuecast.plan`` gives, the timeline picture and no problems, then
 writes the screenshot (caret hidden, animations stopped), re-encoded
 losslessly to be small: an indexed PNG when it has at most 256 colours.
 Same page, same bytes: the speech is planned from the cache (the first run
@@ -35,7 +36,15 @@ SEED = ROOT / "scripts" / "lower-back-relief.yaml"
 OUT = ROOT / "docs" / "edit.png"
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1280, "height": 800}
+FLAGS = [  # tests/browser.py's, and those that make the raster the same run to run
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+    "--font-render-hinting=none", "--force-color-profile=srgb", "--disable-lcd-text",
+    "--disable-font-subpixel-positioning", "--disable-skia-runtime-opts",
+    "--disable-partial-raster", "--num-raster-threads=1", "--run-all-compositor-stages-before-draw",
+]  # fmt: skip
 WAIT_MS = 600_000  # the first run synthesises the seed's speech
+QUIET_MS = 1500  # no request to the editor for this long (it checks 450 ms after a change)
 
 
 def planned_total() -> str:
@@ -63,10 +72,7 @@ def shoot(out: Path, total: str) -> None:
             if not link:
                 raise SystemExit(f"cuecast edit printed no link: {line!r}")
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run",
-                    "--font-render-hinting=none", "--hide-scrollbars"])  # fmt: skip
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
                 page = browser.new_page(
                     viewport=VIEWPORT,
                     device_scale_factor=1,
@@ -75,10 +81,22 @@ def shoot(out: Path, total: str) -> None:
                     color_scheme="light",
                     reduced_motion="reduce",
                 )
+                asked: list[str] = []  # the page's requests to the editor's API, and
+                answered: list[str] = []  # those answered (or failed)
+                page.on("request", lambda r: asked.append(r.url) if "/api/" in r.url else None)
+                for done in ("requestfinished", "requestfailed"):
+                    page.on(done, lambda r: answered.append(r.url) if "/api/" in r.url else None)
                 page.goto(link.group(0))
                 page.locator("#file").select_option(SEED.name)
                 expect(page.locator("#status")).to_have_text(f"Opened {SEED.name}")
-                expect(page.locator("#total")).to_have_text(total, timeout=WAIT_MS)
+                while True:  # the page checks on opening and again after a change: the last one
+                    expect(page.locator("#check-state")).to_have_text("ok", timeout=WAIT_MS)
+                    seen = len(asked)
+                    page.wait_for_timeout(QUIET_MS)
+                    if len(asked) == seen == len(answered):
+                        break
+                expect(page.locator("#check-state")).to_have_text("ok")
+                expect(page.locator("#total")).to_have_text(total)
                 expect(page.locator("#picture svg")).to_have_count(1)
                 expect(page.locator("#messages")).to_have_text("No problems.")
                 page.evaluate("document.fonts.ready.then(() => true)")
