@@ -253,3 +253,66 @@ def test_a_gap_shorter_than_min_gap_is_not_cut():
     x[140 * FRAME_SAMPLES :] = 0.1  # 20 silent slots: a piece from slot 140
     firsts = [p[0] for p in pieces_of(Cutter(x.size, min_gap=16), x, [44100])]
     assert firsts == [0, 140]
+
+
+def _cut_from(x: np.ndarray, at: int, stop: int, blocks: int = 44100):
+    """Feed ``x`` up to ``at``; then the stretch ``[at, stop)``: what the
+    cutter settled in it, how it stood at ``at`` and what it records."""
+    cutter = Cutter(x.size)
+    for lo in range(0, at, blocks):
+        list(cutter.feed(x[lo : min(at, lo + blocks)]))
+    enter = cutter.entry(at, at - 40 * FRAME_SAMPLES)
+    settled = []
+    for lo in range(at, stop, blocks):
+        settled += cutter.feed(x[lo : min(stop, lo + blocks)])
+    cuts = None if enter is None else cutter.recorded(at, enter, settled, stop)
+    return cutter, enter, settled, cuts
+
+
+@pytest.mark.parametrize("gap_s", [0.6, 5.0], ids=["after-an-onset", "after-a-silence"])
+def test_a_stretch_replayed_elsewhere_settles_what_feeding_it_does(gap_s):
+    """The same stretch (a hold on the grid) after lines of other lengths:
+    recorded where it first stood, replayed where it stands next, it gives
+    the pieces feeding it gives there (frames, lead-ins; the keys are the
+    record's) and leaves the cutter as feeding it does."""
+    rng = np.random.default_rng(3)
+    hold = (rng.standard_normal(30 * 44100) * 0.1).astype(np.float32)
+    hold[10 * 44100 : 12 * 44100] = 0.0
+    made = []
+    for line_s in (1.0, 3.3):
+        line = (rng.standard_normal(int(line_s * 44100)) * 0.1).astype(np.float32)
+        at = -(-(line.size + int(gap_s * 44100)) // FRAME_SAMPLES) * FRAME_SAMPLES
+        x = np.zeros(at + hold.size + 20 * 44100, np.float32)
+        x[: line.size] = line
+        x[at : at + hold.size] = hold
+        # the stretch starts a few slots into the hold after an onset, a few before it
+        # after a long silence, and ends in the silence after it
+        start = at + 8 * FRAME_SAMPLES if gap_s < 1 else at - 4 * FRAME_SAMPLES
+        stop = (-(-(at + hold.size) // FRAME_SAMPLES) + 160) * FRAME_SAMPLES
+        made.append((x, start, stop, _cut_from(x, start, stop)))
+    (_, _, _, (_, enter, _, cuts)), (x, start, stop, (fed, _, settled, _)) = made
+    assert enter is not None and cuts is not None
+    assert (enter[0] is None) == (gap_s > 1)
+    cutter = Cutter(x.size)
+    for lo in range(0, start, 7777):
+        list(cutter.feed(x[lo : min(start, lo + 7777)]))
+    assert cutter.can_replay(start, cuts)
+    replayed = cutter.replay(start, cuts)
+    assert [(p.first, p.stop, p.silent, p.keep_first) for p in replayed] == \
+        [(p.first, p.stop, p.silent, p.keep_first) for p in settled]  # fmt: skip
+    assert (cutter.start, cutter.next, cutter.in_silence, cutter.received) == \
+        (fed.start, fed.next, fed.in_silence, fed.received)  # fmt: skip
+    assert np.array_equal(cutter.zero[: cutter.classified], fed.zero[: fed.classified])
+    # and what follows is cut the same, whatever was replayed
+    rest = list(cutter.feed(x[stop:])) + list(cutter.end())
+    want = list(fed.feed(x[stop:])) + list(fed.end())
+    assert [(p.first, p.stop, p.silent, p.pcm) for p in rest] == \
+        [(p.first, p.stop, p.silent, p.pcm) for p in want]  # fmt: skip
+
+
+def test_a_cutter_in_the_middle_of_a_piece_is_not_where_a_record_starts():
+    x = (np.random.default_rng(1).standard_normal(60 * 44100) * 0.1).astype(np.float32)
+    cutter = Cutter(x.size)
+    list(cutter.feed(x[: 200 * FRAME_SAMPLES]))
+    assert cutter.entry(200 * FRAME_SAMPLES, 0) is None  # a piece begun at 0 goes on
+    assert Cutter(x.size).entry(0, 0) == (0,)  # a fresh cutter, at the track's start
