@@ -251,8 +251,8 @@ def _unspoken(path: ScriptSource, options: Options, script: Script,
 
 def _script_and_speaker(path: ScriptSource, options: Options, kept: KeptWorkers | None = None,
                         loaded: Script | None = None) -> tuple[Script, Speaker]:  # fmt: skip
-    script = loaded or load(path, profile=options.profile, sets=options.sets,
-                            allow_outside=options.allow_outside)  # fmt: skip
+    script = loaded if loaded is not None else load(
+        path, profile=options.profile, sets=options.sets, allow_outside=options.allow_outside)
     script = _with_meta(script, options.meta)
     speaker = make_speaker(
         options.recordings or script.voice.recordings,
