@@ -72,6 +72,16 @@ def test_an_entry_keeps_levels_and_frames():
         from_entry(b"?frames")
 
 
+def test_levels_read_from_an_entry_do_not_keep_its_frames():
+    """A render keeps every piece's levels to its end: views of the entry
+    would keep each cached piece's frames alive with them (issue 19's peak)."""
+    levels = FrameLevels(np.arange(3.0), np.array([0.1, 0.2, 0.3], dtype=np.float32))
+    _, got = from_entry(entry(b"x" * 100_000, levels))
+    assert got is not None
+    assert got.energy.base is None and got.peak.base is None
+    assert got.energy.nbytes + got.peak.nbytes == 36
+
+
 @pytest.mark.parametrize("tag", [b"L", b"K"])
 def test_an_entry_of_an_older_meter_is_measured_again(tmp_path, tag):
     """An entry of the meters before (``b"L"``: K-weighted at once; ``b"K"``:

@@ -31,7 +31,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 import numpy as np
@@ -115,11 +115,11 @@ def entry(frames: bytes, levels: FrameLevels | None) -> bytes:
 
 def from_entry(data: bytes) -> tuple[bytes, FrameLevels | None]:
     tag = data[:1]
-    if tag == LEVELS:
-        levels, used = FrameLevels.from_bytes(data[1:])
+    if tag == LEVELS:  # read through a view: the entry is not copied to read its levels
+        levels, used = FrameLevels.from_bytes(memoryview(data)[1:])
         return data[1 + used :], levels
     if tag in OLD_LEVELS:
-        _, used = FrameLevels.from_bytes(data[1:])
+        _, used = FrameLevels.from_bytes(memoryview(data)[1:])
         return data[1 + used :], None
     if tag == b"N":
         return data[1:], None
@@ -454,6 +454,14 @@ class _Span:
     keys: list[str] = field(default_factory=list)
 
 
+def _shape(piece: Piece) -> Piece:
+    """A piece without its samples: where it is, all a record keeps of it
+    (``Cutter.recorded``). A ``_Span`` kept the pieces themselves, and with
+    them every mixed block they view and their bytes for the encoder, for
+    up to ``SPAN_STRETCHES`` stretches: 29 MB at the seed's peak."""
+    return replace(piece, samples=()) if piece.samples else piece
+
+
 @dataclass(frozen=True)
 class _Queued:
     """A piece waiting its turn to be joined (its samples are not kept,
@@ -579,7 +587,7 @@ def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int,
         for block in item.blocks():
             pieces = list(cutter.feed(block))
             if span is not None:
-                span.settled += pieces
+                span.settled += map(_shape, pieces)
             take(pieces, None if span is None else span.keys)
         if span is None or item.recipe is None:
             return
@@ -602,7 +610,7 @@ def _join(pcm_blocks: Iterable[np.ndarray | Stretch], joiner: Joiner, kbps: int,
         if span is None or span.end != total:
             take(pieces)
             return
-        span.settled += pieces
+        span.settled += map(_shape, pieces)
         take(pieces, span.keys)
         cuts = cutter.recorded(span.start, span.enter, span.settled, total)
         if cuts is not None:
