@@ -96,7 +96,9 @@ def oversampled_magnitude(x: np.ndarray, floor: float = 0.0) -> np.ndarray:
         between = _between_samples(x)
         top = np.maximum(between[peaks], between[peaks + 1])
     else:
-        top = np.concatenate([_between_peaks(x, peaks[at : at + PEAKS_AT_ONCE])
+        half = TRUE_PEAK_HALF_TAPS + 1
+        padded = np.concatenate([np.zeros(half, dtype=x.dtype), x, np.zeros(half, dtype=x.dtype)])
+        top = np.concatenate([_between_peaks(padded, peaks[at : at + PEAKS_AT_ONCE])
                               for at in range(0, peaks.size, PEAKS_AT_ONCE)])  # fmt: skip
     for shift in (-1, 0, 1):  # the peaks are distinct: no index twice in one step
         at_shift = peaks + shift
@@ -117,15 +119,18 @@ def _between_samples(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _between_peaks(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+def _between_peaks(padded: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     """The largest 4x-oversampled magnitude from ``x[p-1]`` to ``x[p+1]``
-    for each peak ``p``."""
+    for each peak ``p``; ``padded`` is ``x`` with ``TRUE_PEAK_HALF_TAPS + 1``
+    zeros either side, in its own dtype: padded once per clip, not as a
+    float64 copy of the whole clip per ``PEAKS_AT_ONCE`` peaks (the hour's
+    levelling made one of each long clip for every 2048 of its peaks); only
+    the samples around the peaks go to float64, the same values."""
     offsets, taps = quarter_phases()
-    half = TRUE_PEAK_HALF_TAPS
-    padded = np.concatenate([np.zeros(half + 1), x, np.zeros(half + 1)])
-    gather = offsets[None, :] + half + 1
-    return np.maximum(np.abs(padded[peaks[:, None] - 1 + gather] @ taps).max(axis=1),
-                      np.abs(padded[peaks[:, None] + gather] @ taps).max(axis=1))  # fmt: skip
+    gather = offsets[None, :] + TRUE_PEAK_HALF_TAPS + 1
+    before = padded[peaks[:, None] - 1 + gather].astype(np.float64)
+    at = padded[peaks[:, None] + gather].astype(np.float64)
+    return np.maximum(np.abs(before @ taps).max(axis=1), np.abs(at @ taps).max(axis=1))
 
 
 def running_min(x: np.ndarray, width: int) -> np.ndarray:
