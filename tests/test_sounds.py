@@ -174,3 +174,18 @@ def test_a_builtin_is_made_once_per_cache_and_read_back_the_same(tmp_path, monke
     monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path / "file"))
     (tmp_path / "file").write_text("not a folder")  # cannot keep it: made each time
     assert sounds._kept("bell").tobytes() == made.tobytes()
+
+
+def test_a_breathing_tone_is_kept_per_shape_and_length(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CUECAST_CACHE_DIR", str(tmp_path))
+    sounds._tone.cache_clear()
+    made = sounds._make_tone("rise", 44100)
+    assert sounds.tone("rise", 44100).tobytes() == made.tobytes()
+    (kept,) = (tmp_path / "sounds").glob("tone-rise-44100-*.f32")
+    sounds._tone.cache_clear()
+    with monkeypatch.context() as m:
+        m.setattr(sounds, "_make_tone", lambda *_: pytest.fail("made again"))
+        assert sounds.tone("rise", 44100).tobytes() == made.tobytes()
+    assert sounds.tone("fall", 44100).tobytes() != made.tobytes()
+    assert len(list((tmp_path / "sounds").glob("tone-*.f32"))) == 2
+    sounds._tone.cache_clear()
