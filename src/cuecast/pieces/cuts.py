@@ -309,12 +309,10 @@ class Cutter:
             silent = False
         else:
             return None
-        rest = list(settled)
-        opens = 0
-        if enter[0] is None:
-            if not rest or not rest[0].silent or rest[0].stop is None or rest[0].stop < a - 1:
-                return None
-            opens = rest.pop(0).stop - a  # type: ignore[operator]
+        opened = _opening(a, enter, settled)
+        if opened is None:
+            return None
+        opens, rest = opened
         if any(p.stop is None for p in rest):
             return None  # pragma: no cover - the last piece is settled at ``end`` only
         pieces = tuple((p.first - a, p.stop - a, p.silent, p.keep_first) for p in rest)  # type: ignore[operator]
@@ -323,12 +321,10 @@ class Cutter:
 
     def _recorded_final(self, a: int, enter: tuple[int | None],
                         settled: Sequence[Piece]) -> Cuts | None:  # fmt: skip
-        rest = list(settled)
-        opens = 0
-        if enter[0] is None:
-            if not rest or not rest[0].silent or rest[0].stop is None or rest[0].stop < a - 1:
-                return None
-            opens = rest.pop(0).stop - a  # type: ignore[operator]
+        opened = _opening(a, enter, settled)
+        if opened is None:
+            return None
+        opens, rest = opened
         if not rest or rest[-1].stop is not None or any(p.stop is None for p in rest[:-1]):
             return None  # pragma: no cover - ``end`` settles the last piece, to the end
         pieces = tuple((p.first - a, None if p.stop is None else p.stop - a, p.silent,
@@ -562,3 +558,18 @@ class Cutter:
         keep_from = max(0, first - LEAD_IN_FRAMES) * FRAME_SAMPLES
         while self.chunks and self.chunks[0][0] + self.chunks[0][1].size <= keep_from:
             self.chunks.popleft()
+
+
+def _opening(a: int, enter: tuple[int | None],
+             settled: Sequence[Piece]) -> tuple[int, list[Piece]] | None:  # fmt: skip
+    """How a record from frame ``a`` opens: with the cutter in a silence
+    there (``enter`` None), the silent piece settled first, which must
+    reach at least frame ``a - 1``, ends ``opens`` frames after ``a`` and is
+    not part of the record; otherwise nothing opens it (0). The pieces of
+    the record, or None if it cannot open so."""
+    rest = list(settled)
+    if enter[0] is None:
+        if not rest or not rest[0].silent or rest[0].stop is None or rest[0].stop < a - 1:
+            return None
+        return rest.pop(0).stop - a, rest  # type: ignore[operator]
+    return 0, rest
