@@ -52,19 +52,6 @@ def test_too_many_requests_says_so(make_client) -> None:
                                               "Too many requests")
 
 
-def test_a_bug_says_something_went_wrong(client: TestClient, monkeypatch) -> None:
-    library = client.app.state.web.sessions.library  # type: ignore[attr-defined]
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("secret internals")
-
-    monkeypatch.setattr(library, "choose", broken)
-    answer = client.get(TRACK + "/length")
-    assert answer.status_code == 500 and "secret internals" not in answer.text
-    assert title_and_heading(answer.text) == (f"Something went wrong · {SERIES}",
-                                              "Something went wrong")
-
-
 def test_a_session_still_being_made_says_so(make_client, monkeypatch) -> None:
     release = threading.Event()
 

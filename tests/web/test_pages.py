@@ -15,6 +15,7 @@ from cuecast.pipeline import render
 from cuecast.web import sessions as sessions_module
 from cuecast.web.library import serve_options
 from tests.audio import decode
+from tests.web.test_error_pages import SERIES, title_and_heading
 
 pytestmark = pytest.mark.e2e  # real engines or ffmpeg: left out of make test-fast
 
@@ -249,6 +250,8 @@ def test_a_bug_is_a_plain_500_and_the_server_goes_on(client: TestClient, monkeyp
     answer = client.get(TRACK + "/length")
     assert answer.status_code == 500
     assert "secret internals" not in answer.text and "Traceback" not in answer.text
+    assert title_and_heading(answer.text) == (f"Something went wrong · {SERIES}",
+                                              "Something went wrong")
     monkeypatch.undo()
     assert client.get(TRACK + "/length").status_code == 200
 
