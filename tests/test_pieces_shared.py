@@ -132,6 +132,24 @@ def alone(mix: np.ndarray, tmp_path, name: str) -> tuple[mp3.Stats, bytes]:
     return out[name]
 
 
+def two_renders(first: np.ndarray, second: np.ndarray, tmp_path, pool: cf.Executor,
+                first_blocks=None) -> tuple[dict, threading.Thread, threading.Thread]:  # fmt: skip
+    """Render ``a`` of ``first`` (from ``first_blocks`` if given) and render
+    ``b`` of ``second``, each in its thread on ``pool``, not started; what
+    they give lands in the dict."""
+    out: dict = {}
+    blocks = pcm_of(first) if first_blocks is None else first_blocks
+    a = renderer(blocks, first.size, tmp_path, out, "a", pool)
+    b = renderer(pcm_of(second), second.size, tmp_path, out, "b", pool)
+    return out, a, b
+
+
+def second_looked_up(b: threading.Thread, keys_b: set[str], in_flight: CountedInFlight) -> None:
+    """Wait until render ``b`` has looked up every piece of its own."""
+    wait_for(lambda: len(in_flight.finds.get(b.ident, ())) == len(keys_b),
+             "the second render's look-ups")  # fmt: skip
+
+
 def wait_for(condition, what: str) -> None:
     done = threading.Event()
     for _ in range(WAIT_S * 20):
@@ -156,15 +174,12 @@ def test_two_renders_at_once_encode_each_shared_piece_once(tmp_path, in_flight):
     keys_a, keys_b = keys_of(first), keys_of(second)
     assert keys_a & keys_b and keys_b - keys_a  # they share the holds, not the lines
     pool = GatedPool()
-    out: dict = {}
-    a = renderer(pcm_of(first), first.size, tmp_path, out, "a", pool)
-    b = renderer(pcm_of(second), second.size, tmp_path, out, "b", pool)
+    out, a, b = two_renders(first, second, tmp_path, pool)
     with pool:
         a.start()
         wait_for(lambda: pool.submitted == len(keys_a), "the first render's batches out")
         b.start()
-        wait_for(lambda: len(in_flight.finds.get(b.ident, ())) == len(keys_b),
-                 "the second render's look-ups")  # fmt: skip
+        second_looked_up(b, keys_b, in_flight)
         pool.open()
         a.join(WAIT_S), b.join(WAIT_S)
     assert not a.is_alive() and not b.is_alive()
@@ -185,16 +200,13 @@ def test_a_first_render_whose_encoder_fails_leaves_the_second_to_encode(tmp_path
     first, second = holds_mix(2), holds_mix(2, line_seed=40)
     keys_a, keys_b = keys_of(first), keys_of(second)
     pool = GatedPool()
-    out: dict = {}
-    a = renderer(pcm_of(first), first.size, tmp_path, out, "a", pool)
-    b = renderer(pcm_of(second), second.size, tmp_path, out, "b", pool)
+    out, a, b = two_renders(first, second, tmp_path, pool)
     with pool:
         a.start()
         wait_for(lambda: pool.submitted == len(keys_a), "the first render's batches out")
         pool.fail_held()  # the first render's batches will fail, the second's run
         b.start()
-        wait_for(lambda: len(in_flight.finds.get(b.ident, ())) == len(keys_b),
-                 "the second render's look-ups")  # fmt: skip
+        second_looked_up(b, keys_b, in_flight)
         pool.open()
         a.join(WAIT_S), b.join(WAIT_S)
     assert not a.is_alive() and not b.is_alive()
@@ -219,16 +231,13 @@ def test_a_cancelled_first_render_leaves_the_second_to_encode(tmp_path, in_fligh
         looked.wait(WAIT_S)
         raise RuntimeError("the mix failed")
 
-    out: dict = {}
-    a = renderer(failing_mix(), first.size, tmp_path, out, "a", pool)
-    b = renderer(pcm_of(second), second.size, tmp_path, out, "b", pool)
+    out, a, b = two_renders(first, second, tmp_path, pool, failing_mix())
     with pool:
         a.start()
         wait_for(lambda: any(mp3.InFlight.find(in_flight, k, True) for k in keys_b),
                  "a batch of the first render's holds out")  # fmt: skip
         b.start()
-        wait_for(lambda: len(in_flight.finds.get(b.ident, ())) == len(keys_b),
-                 "the second render's look-ups")  # fmt: skip
+        second_looked_up(b, keys_b, in_flight)
         looked.set()
         a.join(WAIT_S)  # cancelled its batches, still held
         pool.open()
